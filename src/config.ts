@@ -1,0 +1,105 @@
+import { RETENTION_MS } from './constants';
+import type { ErrorReport } from './utils/report';
+
+/** Endpoints of Mixpanel's ingestion API that Outlast writes to. */
+export type Endpoint = 'track' | 'engage' | 'groups';
+
+/**
+ * Options accepted by `init()` and `set_config()`. Names follow
+ * mixpanel-browser where it has the same option; the rest are Outlast's.
+ * Every delay is configurable so that tests and demos can run with short ones.
+ */
+export interface Config {
+  /** One ingest host, or an ordered list to fail over through (primary first, e.g. a first-party proxy last). */
+  api_host: string | string[];
+  /** `json` sends `data=<JSON>`; `base64` sends `data=<base64 JSON>` as older Mixpanel libraries do. */
+  api_payload_format: 'json' | 'base64';
+  /** Path per endpoint, as mixpanel-browser's `api_routes`. */
+  api_routes: Record<Endpoint, string>;
+  /** Most events in one request. */
+  batch_size: number;
+  /** How often the sender flushes when no batch is full. */
+  batch_flush_interval_ms: number;
+  /** A request that has not answered by then is aborted and counts as a host failure. */
+  batch_request_timeout_ms: number;
+  /** Requests in flight at once from the sending tab. */
+  max_in_flight: number;
+  /** First retry delay once every host has failed; doubles each round, with jitter. */
+  retry_backoff_base_ms: number;
+  /** Longest delay between retry rounds. */
+  retry_backoff_max_ms: number;
+  /** After failing over, how long before the primary host is tried again. */
+  failback_interval_ms: number;
+  /** Events older than this are dropped (and reported): Mixpanel discards them anyway. */
+  retention_ms: number;
+  /** Outbox caps; past them new events are dropped and reported. */
+  outbox_max_events: number;
+  outbox_max_bytes: number;
+  /** How long IndexedDB may take to open before the outbox falls back to localStorage. */
+  storage_open_timeout_ms: number;
+  /** Lease length when Web Locks are missing and tabs elect a sender through storage. */
+  sender_lease_ms: number;
+  /** Log every decision to the console. */
+  debug: boolean;
+  /** Called for every rejected call, dropped event and delivery problem. Never throws into the page. */
+  on_error: ((report: ErrorReport) => void) | null;
+  /** Called once the instance is ready, as mixpanel-browser's `loaded`. */
+  loaded: ((instance: unknown) => void) | null;
+  /** Where identity and super properties persist. */
+  persistence: 'localStorage' | 'cookie';
+  persistence_name: string;
+  disable_persistence: boolean;
+  cookie_domain: string;
+  cross_subdomain_cookie: boolean;
+  secure_cookie: boolean;
+  cookie_expiration: number;
+  /** Track a page view at `init`. */
+  track_pageview: boolean;
+  /** `false` honours the browser's Do Not Track setting as mixpanel-browser does. */
+  ignore_dnt: boolean;
+  opt_out_tracking_by_default: boolean;
+  /** Property names never sent. */
+  property_blacklist: string[];
+  /** Send with `sendBeacon`/keepalive on `pagehide` what is not yet acknowledged. */
+  unload_beacon: boolean;
+}
+
+/** The defaults, in one place. */
+export const DEFAULT_CONFIG: Config = {
+  api_host: ['https://api-js.mixpanel.com', 'https://api.mixpanel.com'],
+  api_payload_format: 'json',
+  api_routes: { track: 'track/', engage: 'engage/', groups: 'groups/' },
+  batch_size: 50, // Mixpanel's own batch size; keeps a batch well under its request limits
+  batch_flush_interval_ms: 5_000, // mixpanel-browser's default
+  batch_request_timeout_ms: 10_000, // far below Mixpanel's 90 s: a hanging host must not hold the queue
+  max_in_flight: 2,
+  retry_backoff_base_ms: 1_000,
+  retry_backoff_max_ms: 5 * 60_000,
+  failback_interval_ms: 60_000,
+  retention_ms: RETENTION_MS,
+  outbox_max_events: 100_000,
+  outbox_max_bytes: 50 * 1024 * 1024,
+  storage_open_timeout_ms: 1_000,
+  sender_lease_ms: 5_000,
+  debug: false,
+  on_error: null,
+  loaded: null,
+  persistence: 'localStorage',
+  persistence_name: '',
+  disable_persistence: false,
+  cookie_domain: '',
+  cross_subdomain_cookie: true,
+  secure_cookie: false,
+  cookie_expiration: 365,
+  track_pageview: false,
+  ignore_dnt: false,
+  opt_out_tracking_by_default: false,
+  property_blacklist: [],
+  unload_beacon: true,
+};
+
+/** The hosts as an ordered list without trailing slashes. */
+export function apiHosts(config: Pick<Config, 'api_host'>): string[] {
+  const list = Array.isArray(config.api_host) ? config.api_host : [config.api_host];
+  return list.map((h) => String(h).replace(/\/+$/, ''));
+}

@@ -1,0 +1,40 @@
+/**
+ * Every number Outlast relies on, with where it comes from. Options that a
+ * user may change have their defaults in `config.ts`; these are the fixed
+ * limits of the protocol and the browser.
+ */
+
+/** Version sent as `$lib_version`; replaced at build time from package.json. */
+export const LIB_VERSION: string = typeof __OUTLAST_VERSION__ === 'string' ? __OUTLAST_VERSION__ : '0.0.0-dev';
+
+/** Sent as `mp_lib` so Mixpanel reports can tell Outlast's events apart. */
+export const LIB_NAME = 'outlast';
+
+/** Mixpanel truncates string property values to 255 characters. */
+export const MAX_STRING_LENGTH = 255;
+
+/** Mixpanel accepts at most 255 properties per event. */
+export const MAX_PROPERTIES = 255;
+
+/** Nested objects deeper than this are cut: Mixpanel flattens little beyond a few levels. */
+export const MAX_DEPTH = 5;
+
+/** Mixpanel rejects a single event over 1 MB; we stay far under it so a batch of 50 fits too. */
+export const MAX_EVENT_BYTES = 64 * 1024;
+
+/** Mixpanel drops `/track` events older than 5 days, so holding them longer is pointless. */
+export const RETENTION_MS = 5 * 24 * 60 * 60 * 1000;
+
+/** Chromium and Firefox refuse `sendBeacon`/keepalive bodies once 64 KiB are pending per page. */
+export const BEACON_BUDGET_BYTES = 64 * 1024;
+
+/** Key under which the paste-in stub leaves calls the library had no time to take (per token-less origin). */
+export const STUB_STORAGE_KEY = '__outlast_stub_queue';
+
+/** Prefix of everything Outlast writes to localStorage and cookies. */
+export const STORAGE_PREFIX = 'mp_';
+
+/** Schema version of outbox records; bump with a migration when the record shape changes. */
+export const RECORD_VERSION = 1;
+
+declare const __OUTLAST_VERSION__: string | undefined;

@@ -1,0 +1,77 @@
+import type { Endpoint } from '../config';
+
+/**
+ * One stored request body: an event for `/track`, a profile update for
+ * `/engage`, a group update for `/groups`. It is written once when the call
+ * is made and never rewritten; it leaves the outbox only when a host has
+ * acknowledged it, or when it is dropped and reported.
+ */
+export interface OutboxRecord {
+  /** Schema version (`RECORD_VERSION`); records of another version are migrated or dropped as corrupt. */
+  v: number;
+  /** Sortable key: enqueue time, then a per-tab sequence, then the tab id. See `keys.ts`. */
+  id: string;
+  /** When the call was made (ms since epoch); retention counts from here. */
+  at: number;
+  ep: Endpoint;
+  /** The JSON-safe object sent in the `data` array. */
+  body: Record<string, unknown>;
+  /** Length of `JSON.stringify(body)`, counted against the byte cap and the beacon budget. */
+  size: number;
+}
+
+/** Where the client hands built records; the only thing the client knows of the outbox. */
+export interface RecordSink {
+  enqueue(ep: Endpoint, body: Record<string, unknown>): void;
+}
+
+/** Counts the page can read to see where its events are. */
+export interface OutboxStats {
+  /** Records stored, this tab's unwritten buffer included. */
+  queued: number;
+  bytes: number;
+  /** Which store holds them now. */
+  store: StoreKind;
+  dropped: number;
+}
+
+export type StoreKind = 'indexeddb' | 'localstorage' | 'memory';
+
+/**
+ * A place records live. Every method is O(records touched), never O(queue):
+ * no store rewrites its whole content to add or remove one record.
+ */
+export interface OutboxStore {
+  readonly kind: StoreKind;
+  /** Write records in one transaction (or as close as the store allows). */
+  putMany(records: OutboxRecord[]): Promise<void>;
+  /** The oldest `limit` records by key, skipping keys in `skip`. Unreadable records are returned in `corrupt` by key. */
+  oldest(limit: number, skip?: ReadonlySet<string>): Promise<{ records: OutboxRecord[]; corrupt: string[] }>;
+  deleteMany(ids: string[]): Promise<void>;
+  /** Count and bytes of what is stored. */
+  stats(): Promise<{ count: number; bytes: number }>;
+  clear(): Promise<void>;
+}
+
+/**
+ * The queue the sender reads: a store chosen at run time (IndexedDB, else
+ * localStorage, else memory) behind an in-memory write buffer, with caps,
+ * retention and drop reporting. Built by `createOutbox()` in `outbox.ts`.
+ */
+export interface Outbox extends RecordSink {
+  /** Resolves once every record enqueued so far is in the store. */
+  settle(): Promise<void>;
+  /** Oldest records not in `skip`; expired and corrupt ones are dropped (and reported) on the way. */
+  oldest(limit: number, skip?: ReadonlySet<string>): Promise<OutboxRecord[]>;
+  /** Acknowledged by a host: gone for good. */
+  remove(ids: string[]): Promise<void>;
+  /** Given up on (a 400 for that record): removed and reported with `reason`. */
+  drop(records: OutboxRecord[], reason: string): Promise<void>;
+  stats(): Promise<OutboxStats>;
+  /** Records this page enqueued that no host has acknowledged yet, oldest first: what `pagehide` beacons. */
+  unacknowledged(): OutboxRecord[];
+  /** Called (synchronously, after buffering) on every enqueue: the sender's cue to flush or nudge. */
+  onEnqueue(listener: (record: OutboxRecord) => void): void;
+  /** Empty the queue (opt-out). */
+  clear(): Promise<void>;
+}

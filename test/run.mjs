@@ -1,0 +1,32 @@
+// `npm test`: build, type-check, then every unit and browser test, ending with one plain
+// "N passed, N failed" line that sums them all.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+
+const step = (name, cmd, args) => {
+  process.stdout.write(`\n> ${name}\n`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  return r.status === 0;
+};
+
+let passed = 0;
+let failed = 0;
+const count = (ok) => (ok ? passed++ : failed++);
+
+count(step('build', 'npx', ['rollup', '-c', '--silent']));
+count(step('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.test.json']));
+
+mkdirSync('test-results', { recursive: true });
+const report = 'test-results/vitest.json';
+if (existsSync(report)) rmSync(report);
+step('unit and browser tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`]);
+if (existsSync(report)) {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests + (r.numFailedTestSuites ?? 0);
+} else {
+  failed++;
+}
+
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

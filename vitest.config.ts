@@ -1,0 +1,40 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: fast unit tests of policy (Node, fake timers, fake-indexeddb) and
+// browser scenarios that drive Debian's Chromium against a real local collector.
+// Each browser test file starts its own collector on ephemeral ports, so files run in parallel.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 10_000,
+        },
+      },
+      {
+        // Checks on the built files in dist/ (run after `rollup -c`): byte budgets, CSP safety, SSR import.
+        test: {
+          name: 'build',
+          include: ['test/build/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          pool: 'forks',
+          maxWorkers: 2,
+          fileParallelism: true,
+        },
+      },
+    ],
+  },
+});
