@@ -1,0 +1,2 @@
+export { createOutbox, type OutboxOptions } from './outbox';
+export type { Outbox, OutboxRecord, OutboxStats, OutboxStore, RecordSink, StoreKind } from './types';

@@ -1,0 +1,267 @@
+import 'fake-indexeddb/auto';
+import { createStore, set } from 'idb-keyval';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Config } from '../../../src/config';
+import { RECORD_VERSION } from '../../../src/constants';
+import { chooseStore } from '../../../src/outbox/choose-store';
+import { createIdbStore, IDB_STORE_NAME, idbName } from '../../../src/outbox/idb-store';
+import { createOutbox } from '../../../src/outbox/outbox';
+import type { OutboxStore } from '../../../src/outbox/types';
+import { freshToken, MemoryStorage, recordingReporter, testConfig } from './helpers';
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+function setup(over: Partial<Config> = {}, extra: { now?: () => number; openStore?: () => Promise<OutboxStore> } = {}) {
+  const token = freshToken();
+  const reporter = recordingReporter();
+  const config = testConfig(over);
+  const outbox = createOutbox({ token, config: () => config, reporter, ...extra });
+  return { token, reporter, config, outbox };
+}
+
+/** The IndexedDB store with its putMany counted. */
+function spiedIdb(token: string) {
+  const calls: number[] = [];
+  const open = async (): Promise<OutboxStore> => {
+    const real = await createIdbStore(idbName(token), 500);
+    return { ...real, kind: real.kind, putMany: (rs) => (calls.push(rs.length), real.putMany(rs)) };
+  };
+  return { calls, open };
+}
+
+describe('outbox', () => {
+  it('enqueue is synchronous: the record is buffered, listed and announced at once, and stored after settle()', async () => {
+    const { outbox } = setup();
+    const seen: string[] = [];
+    outbox.onEnqueue((r) => seen.push(String(r.body.event)));
+    outbox.enqueue('track', { event: 'a', properties: { x: 1 } });
+    expect(seen).toEqual(['a']);
+    expect(outbox.unacknowledged().map((r) => r.body.event)).toEqual(['a']);
+    await outbox.settle();
+    const [r] = await outbox.oldest(10);
+    expect(r).toMatchObject({ v: RECORD_VERSION, ep: 'track', body: { event: 'a', properties: { x: 1 } } });
+    expect(r!.size).toBe(JSON.stringify({ event: 'a', properties: { x: 1 } }).length);
+    expect(await outbox.stats()).toMatchObject({ queued: 1, store: 'indexeddb', dropped: 0 });
+  });
+
+  it('writes everything enqueued in one tick with a single putMany', async () => {
+    const token = freshToken();
+    const { calls, open } = spiedIdb(token);
+    const { outbox } = setup({}, { openStore: open });
+    await outbox.settle(); // store chosen
+    for (let i = 0; i < 1_000; i++) outbox.enqueue('track', { event: `e${i}` });
+    await outbox.settle();
+    expect(calls).toEqual([1_000]);
+    for (let i = 0; i < 3; i++) outbox.enqueue('track', { event: `late${i}` });
+    await new Promise((r) => setTimeout(r, 20)); // written without anyone calling settle()
+    expect(calls).toEqual([1_000, 3]);
+    expect((await outbox.stats()).queued).toBe(1_003);
+  });
+
+  it('keeps records enqueued before the store is chosen, and oldest() waits for the store', async () => {
+    vi.stubGlobal('indexedDB', { open: () => ({}) }); // IndexedDB hangs; falls back after the timeout
+    vi.stubGlobal('localStorage', new MemoryStorage());
+    const { outbox, reporter } = setup({ storage_open_timeout_ms: 50 });
+    outbox.enqueue('track', { event: 'early' });
+    outbox.enqueue('engage', { $set: { a: 1 } });
+    const read = await outbox.oldest(10);
+    expect(read.map((r) => r.ep)).toEqual(['track', 'engage']);
+    expect((await outbox.stats()).store).toBe('localstorage');
+    expect(reporter.reports.filter((r) => r.code === 'storage')).toHaveLength(1);
+  });
+
+  it('returns the oldest in enqueue order, honouring limit and skip', async () => {
+    const { outbox } = setup();
+    for (let i = 0; i < 10; i++) outbox.enqueue('track', { event: `e${i}` });
+    await outbox.settle();
+    const names = (rs: { body: Record<string, unknown> }[]) => rs.map((r) => r.body.event);
+    const first = await outbox.oldest(4);
+    expect(names(first)).toEqual(['e0', 'e1', 'e2', 'e3']);
+    const next = await outbox.oldest(4, new Set(first.map((r) => r.id)));
+    expect(names(next)).toEqual(['e4', 'e5', 'e6', 'e7']);
+  });
+
+  it('remove() deletes acknowledged records only, from the store and from unacknowledged()', async () => {
+    const { outbox } = setup();
+    for (let i = 0; i < 5; i++) outbox.enqueue('track', { event: `e${i}` });
+    await outbox.settle();
+    const all = await outbox.oldest(10);
+    await outbox.remove([all[1]!.id, all[3]!.id]);
+    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['e0', 'e2', 'e4']);
+    expect(outbox.unacknowledged().map((r) => r.body.event)).toEqual(['e0', 'e2', 'e4']);
+    expect((await outbox.stats()).queued).toBe(3);
+  });
+
+  it('remove() of a record still in the buffer means it is never written', async () => {
+    const { outbox } = setup();
+    await outbox.settle();
+    outbox.enqueue('track', { event: 'beaconed' });
+    const [r] = outbox.unacknowledged();
+    await outbox.remove([r!.id]);
+    await outbox.settle();
+    expect(await outbox.oldest(10)).toEqual([]);
+  });
+
+  it('drops the new record past the event cap and reports it with a count', async () => {
+    const { outbox, reporter } = setup({ outbox_max_events: 3 });
+    for (let i = 0; i < 5; i++) outbox.enqueue('track', { event: `e${i}` });
+    await outbox.settle();
+    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['e0', 'e1', 'e2']);
+    expect(reporter.reports.filter((r) => r.code === 'dropped')).toEqual([
+      expect.objectContaining({ code: 'dropped', reason: 'cap', count: 2 }),
+    ]);
+    expect((await outbox.stats()).dropped).toBe(2);
+    // acknowledging makes room again
+    await outbox.remove([(await outbox.oldest(1))[0]!.id]);
+    outbox.enqueue('track', { event: 'e5' });
+    await outbox.settle();
+    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['e1', 'e2', 'e5']);
+  });
+
+  it('drops the new record past the byte cap', async () => {
+    const { outbox, reporter } = setup({ outbox_max_bytes: 100 });
+    outbox.enqueue('track', { event: 'small' });
+    outbox.enqueue('track', { event: 'x'.repeat(200) });
+    outbox.enqueue('track', { event: 'small2' });
+    await outbox.settle();
+    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['small', 'small2']);
+    expect(reporter.reports).toContainEqual(expect.objectContaining({ reason: 'cap', count: 1 }));
+  });
+
+  it('counts what other tabs (or earlier pages) stored against the caps', async () => {
+    const token = freshToken();
+    const reporter = recordingReporter();
+    const config = testConfig({ outbox_max_events: 4 });
+    const earlier = createOutbox({ token, config: () => config, reporter });
+    for (let i = 0; i < 3; i++) earlier.enqueue('track', { event: `old${i}` });
+    await earlier.settle();
+    const page = createOutbox({ token, config: () => config, reporter });
+    for (let i = 0; i < 3; i++) page.enqueue('track', { event: `new${i}` }); // before the store is even open
+    await page.settle();
+    expect((await page.oldest(10)).map((r) => r.body.event)).toEqual(['old0', 'old1', 'old2', 'new0']);
+    expect(reporter.reports).toContainEqual(expect.objectContaining({ reason: 'cap', count: 2 }));
+  });
+
+  it('drops and reports records older than retention_ms, and never returns them', async () => {
+    let t = 1_700_000_000_000;
+    const { outbox, reporter } = setup({ retention_ms: 60_000 }, { now: () => t });
+    outbox.enqueue('track', { event: 'old1' });
+    outbox.enqueue('track', { event: 'old2' });
+    t += 50_000;
+    outbox.enqueue('track', { event: 'fresh' });
+    await outbox.settle();
+    t += 20_000; // old ones are now 70 s old
+    expect((await outbox.oldest(1)).map((r) => r.body.event)).toEqual(['fresh']);
+    expect(reporter.reports).toEqual([expect.objectContaining({ code: 'dropped', reason: 'retention', count: 2 })]);
+    expect((await outbox.stats()).queued).toBe(1);
+    expect(outbox.unacknowledged().map((r) => r.body.event)).toEqual(['fresh']);
+  });
+
+  it('drops corrupt stored records, reports them once per batch, and still returns the readable ones', async () => {
+    const { outbox, reporter, token } = setup();
+    outbox.enqueue('track', { event: 'good1' });
+    await outbox.settle();
+    const raw = createStore(idbName(token), IDB_STORE_NAME);
+    await set('0000000000000001garbage1', 'not an object', raw);
+    await set('0000000000000002garbage2', { v: 999, id: '0000000000000002garbage2' }, raw);
+    await set('0000000000000003garbage3', { v: RECORD_VERSION, id: '0000000000000003garbage3', at: 1 }, raw);
+    outbox.enqueue('track', { event: 'good2' });
+    await outbox.settle();
+    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['good1', 'good2']);
+    expect(reporter.reports).toEqual([expect.objectContaining({ code: 'dropped', reason: 'corrupt', count: 3 })]);
+    expect((await outbox.oldest(10)).length).toBe(2);
+    expect(reporter.reports).toHaveLength(1); // gone for good, not reported again
+  });
+
+  it('drop() removes the records and reports them with the given reason', async () => {
+    const { outbox, reporter } = setup();
+    outbox.enqueue('track', { event: 'bad' });
+    outbox.enqueue('track', { event: 'ok' });
+    await outbox.settle();
+    const [bad] = await outbox.oldest(1);
+    await outbox.drop([bad!], 'rejected');
+    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['ok']);
+    expect(reporter.reports).toEqual([expect.objectContaining({ code: 'dropped', reason: 'rejected', count: 1 })]);
+    expect((await outbox.stats()).dropped).toBe(1);
+  });
+
+  it('clear() empties the store and the buffer', async () => {
+    const { outbox } = setup();
+    outbox.enqueue('track', { event: 'stored' });
+    await outbox.settle();
+    outbox.enqueue('track', { event: 'buffered' });
+    await outbox.clear();
+    await outbox.settle();
+    expect(await outbox.oldest(10)).toEqual([]);
+    expect(outbox.unacknowledged()).toEqual([]);
+    expect((await outbox.stats()).queued).toBe(0);
+  });
+
+  it('keeps a bounded list of unacknowledged records, oldest first', async () => {
+    const { outbox } = setup();
+    for (let i = 0; i < 1_200; i++) outbox.enqueue('track', { event: `e${i}` });
+    const list = outbox.unacknowledged();
+    expect(list).toHaveLength(1_000);
+    expect(list[0]!.body.event).toBe('e200');
+    expect(list[999]!.body.event).toBe('e1199');
+    await outbox.settle();
+  });
+
+  it('sends records to the fallback store when IndexedDB writes start failing, and loses none', async () => {
+    vi.stubGlobal('localStorage', new MemoryStorage());
+    const token = freshToken();
+    const reporter = recordingReporter();
+    let failing = false;
+    const openStore = () =>
+      chooseStore({
+        token,
+        openTimeoutMs: 500,
+        reporter,
+        openIndexedDb: async (name, ms) => {
+          const real = await createIdbStore(name, ms);
+          return {
+            ...real,
+            kind: real.kind,
+            putMany: (rs) => (failing ? Promise.reject(Object.assign(new Error('full'), { name: 'QuotaExceededError' })) : real.putMany(rs)),
+          };
+        },
+      });
+    const config = testConfig();
+    const outbox = createOutbox({ token, config: () => config, reporter, openStore });
+    outbox.enqueue('track', { event: 'a' });
+    await outbox.settle();
+    failing = true;
+    outbox.enqueue('track', { event: 'b' });
+    outbox.enqueue('track', { event: 'c' });
+    await outbox.settle();
+    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['a', 'b', 'c']);
+    expect(await outbox.stats()).toMatchObject({ queued: 3, store: 'localstorage', dropped: 0 });
+    expect(reporter.reports).toEqual([expect.objectContaining({ code: 'storage' })]);
+  });
+
+  it('never throws into the page: a body JSON cannot represent, or a throwing listener', async () => {
+    const { outbox } = setup();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    outbox.onEnqueue(() => {
+      throw new Error('listener bug');
+    });
+    expect(() => outbox.enqueue('track', cyclic)).not.toThrow();
+    expect(() => outbox.enqueue('track', { event: 'fine' })).not.toThrow();
+    await outbox.settle();
+    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['fine']);
+  });
+
+  it('enqueue stays cheap: 10,000 calls well under a second', async () => {
+    const { outbox } = setup();
+    await outbox.settle();
+    const started = performance.now();
+    for (let i = 0; i < 10_000; i++) outbox.enqueue('track', { event: 'click', properties: { i, $insert_id: `id${i}` } });
+    const took = performance.now() - started;
+    expect(took).toBeLessThan(2_000);
+    await outbox.settle();
+    expect((await outbox.stats()).queued).toBe(10_000);
+  });
+});

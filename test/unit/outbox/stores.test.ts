@@ -1,0 +1,209 @@
+import 'fake-indexeddb/auto';
+import { createStore, set, type UseStore } from 'idb-keyval';
+import { describe, expect, it } from 'vitest';
+import { RECORD_VERSION } from '../../../src/constants';
+import { createIdbStore, IDB_STORE_NAME, idbName } from '../../../src/outbox/idb-store';
+import { createKeySource } from '../../../src/outbox/keys';
+import { createLocalStorageStore, localStoragePrefix } from '../../../src/outbox/local-storage-store';
+import { createMemoryStore } from '../../../src/outbox/memory-store';
+import type { OutboxRecord, OutboxStore } from '../../../src/outbox/types';
+import { freshToken, MemoryStorage } from './helpers';
+
+const key = createKeySource();
+function records(n: number, at = Date.now()): OutboxRecord[] {
+  return Array.from({ length: n }, (_, i) => {
+    const body = { event: `e${i}`, properties: { n: i } };
+    return { v: RECORD_VERSION, id: key(at + i), at: at + i, ep: 'track' as const, body, size: JSON.stringify(body).length };
+  });
+}
+const ids = (rs: OutboxRecord[]): string[] => rs.map((r) => r.id);
+
+const kinds: Array<[string, () => Promise<OutboxStore>]> = [
+  ['indexeddb', () => createIdbStore(idbName(freshToken()), 500)],
+  ['localstorage', async () => createLocalStorageStore(freshToken(), new MemoryStorage())],
+  ['memory', async () => createMemoryStore()],
+];
+
+describe.each(kinds)('%s store', (_kind, open) => {
+  it('returns the oldest records in key order, honouring limit and skip', async () => {
+    const s = await open();
+    const rs = records(10);
+    await s.putMany(rs.slice(5));
+    await s.putMany(rs.slice(0, 5)); // written out of order
+    expect(ids((await s.oldest(3)).records)).toEqual(ids(rs.slice(0, 3)));
+    const skip = new Set([rs[0]!.id, rs[2]!.id]);
+    expect(ids((await s.oldest(3, skip)).records)).toEqual([rs[1]!.id, rs[3]!.id, rs[4]!.id]);
+    expect((await s.oldest(0)).records).toEqual([]);
+    expect((await s.oldest(100)).records).toEqual(rs);
+  });
+
+  it('deletes by key without touching the others, and counts what is left', async () => {
+    const s = await open();
+    const rs = records(6);
+    await s.putMany(rs);
+    await s.deleteMany([rs[1]!.id, rs[4]!.id, 'not-a-key']);
+    expect(ids((await s.oldest(10)).records)).toEqual(ids([rs[0]!, rs[2]!, rs[3]!, rs[5]!]));
+    const st = await s.stats();
+    expect(st.count).toBe(4);
+    expect(st.bytes).toBeGreaterThan(0);
+    await s.clear();
+    expect(await s.stats()).toEqual({ count: 0, bytes: 0 });
+    expect((await s.oldest(10)).records).toEqual([]);
+  });
+});
+
+describe('IndexedDB store', () => {
+  it('reports unreadable values as corrupt and still returns the readable ones', async () => {
+    const name = idbName(freshToken());
+    const s = await createIdbStore(name, 500);
+    const rs = records(3);
+    await s.putMany(rs);
+    const raw = createStore(name, IDB_STORE_NAME);
+    const bad = [key(Date.now() - 10), key(Date.now() - 5), key(Date.now() - 1)];
+    await set(bad[0]!, 'not an object', raw);
+    await set(bad[1]!, { ...rs[0], id: bad[1], v: 99 }, raw);
+    await set(bad[2]!, { v: RECORD_VERSION, id: bad[2] }, raw);
+    const read = await s.oldest(10);
+    expect(read.corrupt.sort()).toEqual([...bad].sort());
+    expect(read.records).toEqual(rs);
+  });
+
+  it('estimates bytes without reading values: count from IndexedDB, size from records seen', async () => {
+    const name = idbName(freshToken());
+    const s = await createIdbStore(name, 500);
+    const rs = records(20);
+    await s.putMany(rs);
+    const total = rs.reduce((n, r) => n + r.size, 0);
+    expect(await s.stats()).toEqual({ count: 20, bytes: total });
+    // another tab's store on the same database sees the count and a sampled size
+    const other = await createIdbStore(name, 500);
+    const st = await other.stats();
+    expect(st.count).toBe(20);
+    expect(st.bytes).toBe(total);
+  });
+
+  it('re-creates a closed connection once (WebKit InvalidStateError) and carries on', async () => {
+    const name = idbName(freshToken());
+    let made = 0;
+    let closedOnce = false;
+    const make = (db: string, storeName: string): UseStore => {
+      made++;
+      const real = createStore(db, storeName);
+      return ((mode, cb) => {
+        if (made === 1 && closedOnce) {
+          const e = new Error('The database connection is closing.');
+          e.name = 'InvalidStateError';
+          return Promise.reject(e);
+        }
+        return real(mode, cb);
+      }) as UseStore;
+    };
+    const s = await createIdbStore(name, 500, make);
+    closedOnce = true;
+    const rs = records(2);
+    await s.putMany(rs);
+    expect(made).toBe(2);
+    expect((await s.oldest(10)).records).toEqual(rs);
+  });
+
+  it('rejects when IndexedDB is missing', async () => {
+    const saved = globalThis.indexedDB;
+    // @ts-expect-error simulating a browser without IndexedDB
+    delete globalThis.indexedDB;
+    try {
+      await expect(createIdbStore(idbName(freshToken()), 500)).rejects.toThrow(/not available/);
+    } finally {
+      globalThis.indexedDB = saved;
+    }
+  });
+
+  it('rejects when the open never completes, after the timeout', async () => {
+    const saved = globalThis.indexedDB;
+    globalThis.indexedDB = { open: () => ({}) } as unknown as IDBFactory; // a request that never fires
+    try {
+      const started = Date.now();
+      await expect(createIdbStore(idbName(freshToken()), 50)).rejects.toThrow(/within 50 ms/);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      globalThis.indexedDB = saved;
+    }
+  });
+
+  it('rejects when opening throws (SecurityError)', async () => {
+    const saved = globalThis.indexedDB;
+    globalThis.indexedDB = {
+      open: () => {
+        const e = new Error('denied');
+        e.name = 'SecurityError';
+        throw e;
+      },
+    } as unknown as IDBFactory;
+    try {
+      await expect(createIdbStore(idbName(freshToken()), 500)).rejects.toThrow(/denied/);
+    } finally {
+      globalThis.indexedDB = saved;
+    }
+  });
+});
+
+describe('localStorage store', () => {
+  it('writes one entry per record, so enqueueing never rewrites the queue', async () => {
+    const ls = new MemoryStorage();
+    const token = freshToken();
+    const s = createLocalStorageStore(token, ls);
+    await s.putMany(records(3));
+    const before = new Map(Object.entries(snapshot(ls)));
+    let writes = 0;
+    const setItem = ls.setItem.bind(ls);
+    ls.setItem = (k, v) => {
+      writes++;
+      setItem(k, v);
+    };
+    await s.putMany(records(1));
+    expect(writes).toBe(1);
+    for (const [k, v] of before) expect(ls.getItem(k)).toBe(v);
+    expect(ls.length).toBe(4);
+    expect([...Array(ls.length).keys()].every((i) => ls.key(i)!.startsWith(localStoragePrefix(token)))).toBe(true);
+  });
+
+  it('reads records another tab (or an earlier page) left, and reports garbage as corrupt', async () => {
+    const ls = new MemoryStorage();
+    const token = freshToken();
+    const rs = records(2);
+    await createLocalStorageStore(token, ls).putMany(rs);
+    ls.setItem(localStoragePrefix(token) + key(Date.now() - 1), '{not json');
+    ls.setItem('unrelated', 'x');
+    const read = await createLocalStorageStore(token, ls).oldest(10);
+    expect(read.records).toEqual(rs);
+    expect(read.corrupt).toHaveLength(1);
+  });
+
+  it('refuses a batch past its own caps or the quota, leaving nothing half-written', async () => {
+    const token = freshToken();
+    const capped = createLocalStorageStore(token, new MemoryStorage(), 3);
+    await capped.putMany(records(2));
+    await expect(capped.putMany(records(2))).rejects.toThrow(/full/);
+    expect((await capped.stats()).count).toBe(2);
+
+    const tiny = new MemoryStorage(600);
+    const s = createLocalStorageStore(freshToken(), tiny);
+    await expect(s.putMany(records(10))).rejects.toThrow(/quota/);
+    expect(tiny.length).toBe(0);
+    expect((await s.stats()).count).toBe(0);
+  });
+});
+
+describe('memory store', () => {
+  it('refuses a batch past its caps', async () => {
+    const s = createMemoryStore(2);
+    await s.putMany(records(2));
+    await expect(s.putMany(records(1))).rejects.toThrow(/full/);
+    expect((await s.stats()).count).toBe(2);
+  });
+});
+
+function snapshot(ls: Storage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < ls.length; i++) out[ls.key(i)!] = ls.getItem(ls.key(i)!)!;
+  return out;
+}
