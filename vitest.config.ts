@@ -9,6 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
           testTimeout: 10_000,
@@ -18,6 +19,7 @@ export default defineConfig({
         // Checks on the built files in dist/ (run after `rollup -c`): byte budgets, CSP safety, SSR import.
         test: {
           name: 'build',
+          sequence: { groupOrder: 1 },
           include: ['test/build/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
@@ -26,6 +28,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
+          sequence: { groupOrder: 2 },
           include: ['test/browser/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,

@@ -1,0 +1,118 @@
+// Request handler of an ingest host: Mixpanel's /track/, /engage/ and /groups/, with fault modes.
+import { blanketAnswer, contentAnswer } from './faults.mjs';
+import { BodyTooLarge, parseUrl, readBody, send, setCors, sleep } from './http-util.mjs';
+import { PayloadError, decodeItems, validateItems } from './payload.mjs';
+
+/** @typedef {import('./types').Endpoint} Endpoint */
+/** @typedef {import('./types').FaultState} FaultState */
+/** @typedef {import('./types').RequestLogEntry} RequestLogEntry */
+/** @typedef {ReturnType<typeof import('./store.mjs').createStore>} Store */
+/** @typedef {import('node:http').IncomingMessage} IncomingMessage */
+/** @typedef {import('node:http').ServerResponse} ServerResponse */
+
+/**
+ * The endpoint a path names. The last segment decides, so a first-party proxy
+ * forwarding `/mp/track/` reaches the same handler as `/track/`.
+ */
+const ENDPOINT_PATH = /^(?:.*\/)?(track|engage|groups)\/?$/;
+
+/**
+ * Sends Mixpanel's answer: `{"status":1,"error":null}` with `?verbose=1`, else `1` / `0`.
+ * @param {ServerResponse} res
+ * @param {number} httpStatus
+ * @param {boolean} verbose
+ * @param {string | null} error
+ * @param {Record<string, string>} [headers]
+ */
+function answer(res, httpStatus, verbose, error, headers = {}) {
+  if (verbose) {
+    const body = JSON.stringify({ status: error === null ? 1 : 0, error });
+    send(res, httpStatus, body, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+  } else {
+    send(res, httpStatus, error === null ? '1' : '0', headers);
+  }
+}
+
+/**
+ * Creates the handler of one ingest host. Items are recorded before any
+ * configured delay, as a slow server that still processed them would.
+ * @param {{ name: string, fault: () => FaultState, store: Store, maxBodyBytes: number, hung: Set<ServerResponse> }} ctx
+ * @returns {(req: IncomingMessage, res: ServerResponse) => Promise<void>}
+ */
+export function createIngestHandler({ name, fault, store, maxBodyBytes, hung }) {
+  return async function handleIngest(req, res) {
+    const state = fault();
+    const url = parseUrl(req);
+    const verbose = url.searchParams.get('verbose') === '1';
+    const contentType = String(req.headers['content-type'] ?? '');
+    const match = ENDPOINT_PATH.exec(url.pathname);
+    const endpoint = /** @type {Endpoint | null} */ (match ? match[1] : null);
+    /** @type {Omit<RequestLogEntry, 'seq' | 'status'>} */
+    const entry = {
+      time: Date.now(), host: name, method: req.method ?? 'GET', path: url.pathname, endpoint, count: 0,
+      transport: /text\/plain/i.test(contentType) ? 'beacon' : 'fetch', error: null, bytes: 0,
+    };
+    /** @param {RequestLogEntry['status']} status @param {string | null} [error] */
+    const log = (status, error = null) => store.logRequest({ ...entry, status, error });
+    setCors(req, res);
+
+    let body;
+    try {
+      body = await readBody(req, maxBodyBytes);
+    } catch (e) {
+      if (e instanceof BodyTooLarge) {
+        log(413, e.message);
+        answer(res, 413, verbose, e.message, { Connection: 'close' });
+      } else {
+        log('aborted', 'client went away before the end of the body');
+      }
+      return;
+    }
+    entry.bytes = body.length;
+
+    if (state.mode === 'hang') {
+      // Keep the response so close() can destroy its socket; never answer.
+      hung.add(res);
+      res.on('close', () => hung.delete(res));
+      log('hang');
+      return;
+    }
+    const delay = state.delay ?? 0;
+    /**
+     * Logs the outcome now and answers after the host's delay.
+     * @param {number} status @param {string | null} error @param {Record<string, string>} [headers]
+     */
+    const reply = async (status, error, headers) => {
+      log(status, error);
+      await sleep(delay);
+      if (req.method === 'OPTIONS') send(res, status, '');
+      else answer(res, status, verbose, error, headers);
+    };
+    // A request racing a switch to `refuse` gets what a closed port would give.
+    if (state.mode === 'reset' || state.mode === 'refuse') {
+      log('reset');
+      await sleep(delay);
+      req.socket.destroy();
+      return;
+    }
+    if (req.method === 'OPTIONS') return reply(204, null);
+    const blanket = blanketAnswer(state);
+    if (blanket) return reply(blanket.status, blanket.error, blanket.headers);
+    if (!endpoint) return reply(404, `unknown path ${url.pathname}; expected /track/, /engage/ or /groups/`);
+
+    let items;
+    try {
+      items = decodeItems({
+        query: url.searchParams, contentType, contentEncoding: String(req.headers['content-encoding'] ?? ''), body,
+      });
+      validateItems(endpoint, items);
+    } catch (e) {
+      return reply(400, e instanceof PayloadError ? e.message : 'could not read payload');
+    }
+    entry.count = items.length;
+    const refusal = contentAnswer(state, items);
+    if (refusal) return reply(refusal.status, refusal.error);
+    store.add(name, endpoint, items);
+    return reply(200, null);
+  };
+}

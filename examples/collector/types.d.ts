@@ -1,0 +1,158 @@
+// Types shared by the collector's modules (referenced from their JSDoc) and by TypeScript callers.
+
+/** Ingestion endpoints the collector answers, as Mixpanel's. */
+export type Endpoint = 'track' | 'engage' | 'groups';
+
+/**
+ * How a host misbehaves. `ok` answers as Mixpanel does; the HTTP ones answer with that status;
+ * `413` only above `maxEvents` events per request; `400` only when an item carries
+ * `properties.poison === true` (or `poison: true` at the top level for engage/groups);
+ * `notfound` answers 404; `hang` reads the request and never answers; `refuse` stops listening;
+ * `reset` destroys the connection without an answer.
+ */
+export type FaultMode =
+  | 'ok'
+  | '500'
+  | '503'
+  | '429'
+  | '413'
+  | '400'
+  | 'notfound'
+  | 'hang'
+  | 'refuse'
+  | 'reset';
+
+/** Options of a fault mode; each `setMode` call replaces the previous ones. */
+export interface FaultOptions {
+  /** `Retry-After` sent with 429 (default 1) and 503 (none unless given): seconds or an HTTP date. */
+  retryAfter?: number | string;
+  /** Largest request the `413` mode accepts, in events (default 10). */
+  maxEvents?: number;
+  /** Answer this many milliseconds late. Events are recorded before the wait, as a slow server would. */
+  delay?: number;
+}
+
+/** A host's current fault mode and its options. */
+export interface FaultState extends FaultOptions {
+  mode: FaultMode;
+}
+
+/** Event counts: `duplicates` is `raw - unique`. */
+export interface Counts {
+  raw: number;
+  unique: number;
+  duplicates: number;
+}
+
+/** Counts of one endpoint, with the requests that reached it. */
+export interface EndpointStats extends Counts {
+  requests: number;
+}
+
+/** Everything one host has seen. */
+export interface HostStats extends Counts {
+  /** Every request, answered or not (including preflights and static files). */
+  requests: number;
+  /** Requests whose events were accepted. */
+  accepted: number;
+  byEndpoint: Record<Endpoint, EndpointStats>;
+  /** Answers sent, by status code; `hang` and `reset` count under those names. */
+  statuses: Record<string, number>;
+  fault: FaultState;
+  url: string;
+}
+
+/** Totals over every host: an event accepted by two hosts counts once in `unique`. */
+export interface Stats extends Counts {
+  requests: number;
+  accepted: number;
+  byEndpoint: Record<Endpoint, EndpointStats>;
+  byHost: Record<string, HostStats>;
+}
+
+/** One accepted item, as stored in memory and in the JSON-lines file. */
+export interface StoredEvent {
+  /** Increasing number over the collector's life; use with `events({ since })`. */
+  seq: number;
+  /** When it was received, in ms since the epoch. */
+  receivedAt: number;
+  host: string;
+  endpoint: Endpoint;
+  /** `properties.$insert_id` (track), `$insert_id` or a content hash (engage/groups). */
+  insertId: string;
+  /** Already accepted before, by this host or another. */
+  duplicate: boolean;
+  /** The item exactly as decoded from `data=`. */
+  data: Record<string, unknown>;
+}
+
+/** Which accepted items `events()` returns. */
+export interface EventFilter {
+  host?: string;
+  endpoint?: Endpoint;
+  /** Only items with `seq` greater than this. */
+  since?: number;
+  /** Only track events with this name. */
+  event?: string;
+  /** Leave out duplicates. */
+  unique?: boolean;
+}
+
+/** One line of the request log. */
+export interface RequestLogEntry {
+  seq: number;
+  time: number;
+  host: string;
+  method: string;
+  path: string;
+  endpoint: Endpoint | null;
+  /** Items decoded from the request (0 when it could not be decoded or was not an endpoint). */
+  count: number;
+  /** HTTP status sent, or `hang` / `reset` / `aborted`. */
+  status: number | 'hang' | 'reset' | 'aborted';
+  /** `beacon` when the body came as `text/plain` (what `sendBeacon` sends for a string). */
+  transport: 'beacon' | 'fetch';
+  error: string | null;
+  bytes: number;
+}
+
+/** Options of `startCollector`. */
+export interface CollectorOptions {
+  /** Names of the ingest hosts, each on its own port (default `['primary', 'alternate']`). */
+  hosts?: string[];
+  /** Port per host name (default 0: ephemeral). */
+  ports?: Record<string, number>;
+  /** Port of the control API (default 0: ephemeral). */
+  controlPort?: number;
+  /** Interface to listen on (default `127.0.0.1`). */
+  host?: string;
+  /** Append every accepted item to this JSON-lines file (default: memory only). */
+  storeFile?: string;
+  /** Add a host named `script` serving static files from `dir`, e.g. the built `mixpanel.min.js`. */
+  scriptHost?: { dir: string; port?: number };
+  /**
+   * Keep connections open between requests (default false: every answer closes its
+   * connection, so a switch to `refuse` is seen at once even by clients that would not
+   * retry a request that failed on a stale pooled connection).
+   */
+  keepAlive?: boolean;
+  /** Largest request body read, in bytes; larger ones get 413 (default 10 MB, Mixpanel's /import limit). */
+  maxBodyBytes?: number;
+}
+
+/** A running collector. */
+export interface Collector {
+  /** Base URL per host name, e.g. `{ primary: 'http://127.0.0.1:40123' }`. */
+  urls: Record<string, string>;
+  controlUrl: string;
+  /** Switch a host's fault mode; resolves once it is in effect (for `refuse`, once the port is closed). */
+  setMode(host: string, mode: FaultMode, opts?: FaultOptions): Promise<void>;
+  /** Accepted items, oldest first. */
+  events(filter?: EventFilter): StoredEvent[];
+  stats(): Stats;
+  requests(since?: number): RequestLogEntry[];
+  /** Forget every count, item and logged request; also puts every host back to `ok` unless `keepModes`. */
+  reset(opts?: { keepModes?: boolean }): Promise<void>;
+  /** Close every port and connection (hanging ones included) and the store file. */
+  close(): Promise<void>;
+}

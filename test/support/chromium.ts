@@ -1,0 +1,222 @@
+// Launches Debian's Chromium for browser tests. We start the process ourselves and attach
+// Playwright over CDP, so that we own the process and can SIGKILL it (a crash, a power cut)
+// and start it again on the same profile to check what survived.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/** Debian's Chromium; Playwright's own browser download does not work on the test machines. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Flags that work as root, headless, without background traffic that would muddy request counts. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--disable-default-apps',
+  '--disable-extensions',
+  '--password-store=basic',
+  '--use-mock-keychain',
+];
+
+/** How long Chromium may take to print its DevTools address. */
+const LAUNCH_TIMEOUT_MS = 30_000;
+
+/** How long a graceful close may take before the process is killed. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
+/** A running Chromium that this process owns. */
+export interface ChromiumSession {
+  browser: Browser;
+  /** The profile's default context: its storage lives in `userDataDir` and survives a restart. */
+  context: BrowserContext;
+  userDataDir: string;
+  /** Process id of the browser process (also its process group). */
+  pid: number;
+  /** Opens a tab in the persistent context. */
+  newPage(): Promise<Page>;
+  /** Closes Chromium as a user would (it flushes what it holds), and removes a temporary profile. */
+  close(): Promise<void>;
+  /** SIGKILLs the browser and all its child processes at once, as a crash would; the profile is kept. */
+  kill(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  /** Profile folder; reuse one to restart "the same browser". Default: a temporary one, removed on close. */
+  userDataDir?: string;
+  /** Only headless is supported on the test machines. */
+  headless?: true;
+  /** Extra command-line flags. */
+  args?: string[];
+}
+
+/** Browser processes (process groups) still running. */
+const livePids = new Set<number>();
+const byContext = new WeakMap<BrowserContext | Browser, ChromiumSession>();
+/** Temporary profiles, kept across a kill (for a restart) and removed at the latest on exit. */
+const tempProfiles = new Set<string>();
+
+let cleanupInstalled = false;
+
+/**
+ * Makes sure a failed or interrupted test leaves no browser or profile behind: on exit, and
+ * on the SIGTERM a test runner sends its workers (which skips `exit` handlers), after which
+ * the signal is raised again so the process still ends as it would have.
+ */
+function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  const cleanup = () => {
+    for (const pid of livePids) killGroup(pid);
+    livePids.clear();
+    for (const dir of tempProfiles) rmSync(dir, { recursive: true, force: true });
+    tempProfiles.clear();
+  };
+  process.once('exit', cleanup);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      cleanup();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
+}
+
+/**
+ * Starts Chromium on a profile and connects Playwright to it.
+ * Use `kill()` then `launchChromium({ userDataDir })` again to test a crash and restart.
+ */
+export async function launchChromium(opts: LaunchOptions = {}): Promise<ChromiumSession> {
+  installCleanup();
+  const userDataDir = opts.userDataDir ?? (await mkdtemp(join(tmpdir(), 'outlast-chromium-')));
+  if (!opts.userDataDir) tempProfiles.add(userDataDir);
+  const child = spawn(
+    CHROMIUM_PATH,
+    ['--headless', ...CHROMIUM_ARGS, ...(opts.args ?? []), '--remote-debugging-port=0', `--user-data-dir=${userDataDir}`, 'about:blank'],
+    // Its own process group, so one signal reaches the renderer and GPU processes too.
+    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const pid = child.pid as number;
+  if (pid) livePids.add(pid);
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      livePids.delete(pid);
+      resolve();
+    });
+    // A binary that cannot be started emits 'error' and never 'exit'.
+    child.once('error', () => resolve());
+  });
+  let browser: Browser;
+  let context: BrowserContext;
+  try {
+    const wsUrl = await devtoolsUrl(child);
+    browser = await chromium.connectOverCDP(wsUrl);
+    const first = browser.contexts()[0];
+    if (!first) throw new Error('Chromium started without a default context');
+    context = first;
+  } catch (e) {
+    if (pid) killGroup(pid);
+    await exited;
+    await removeIfTemporary(userDataDir);
+    throw e;
+  }
+
+  let ended = false;
+  const session: ChromiumSession = {
+    browser,
+    context,
+    userDataDir,
+    pid,
+    newPage: () => context.newPage(),
+    async close() {
+      if (ended) return;
+      try {
+        const cdp = await browser.newBrowserCDPSession();
+        await cdp.send('Browser.close').catch(() => {});
+      } catch {
+        // Already disconnected: the kill below still ends it.
+      }
+      const timer = setTimeout(() => killGroup(pid), CLOSE_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+      await browser.close().catch(() => {});
+      ended = true;
+      await removeIfTemporary(userDataDir);
+    },
+    async kill() {
+      if (ended) return;
+      killGroup(pid);
+      await exited;
+      await browser.close().catch(() => {});
+      // The profile is kept, even a temporary one: the point is to start again on it.
+      ended = true;
+    },
+  };
+  byContext.set(context, session);
+  byContext.set(browser, session);
+  return session;
+}
+
+/** SIGKILLs the Chromium that owns this context (or browser, or session) and waits for it to be gone. */
+export async function killBrowserProcess(target: BrowserContext | Browser | ChromiumSession): Promise<void> {
+  const session = 'kill' in target ? target : byContext.get(target);
+  if (!session) throw new Error('this browser was not started by launchChromium()');
+  await session.kill();
+}
+
+/** Reads `DevTools listening on ws://...` from Chromium's stderr. */
+function devtoolsUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => fail(new Error(`Chromium did not start within ${LAUNCH_TIMEOUT_MS} ms:\n${buffered}`)), LAUNCH_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const match = /DevTools listening on (ws:\/\/\S+)/.exec(buffered);
+      if (match) {
+        cleanup();
+        // Keep draining stderr so a chatty browser never blocks on a full pipe.
+        child.stderr?.resume();
+        resolve(match[1] as string);
+      } else if (buffered.length > 64 * 1024) {
+        buffered = buffered.slice(-16 * 1024);
+      }
+    };
+    const onExit = (code: number | null) => fail(new Error(`Chromium exited (${code}) before it was ready:\n${buffered}`));
+    const onError = (e: Error) => fail(e);
+    function cleanup() {
+      clearTimeout(timer);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+      child.off('error', onError);
+    }
+    function fail(e: Error) {
+      cleanup();
+      reject(e);
+    }
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+    child.once('error', onError);
+  });
+}
+
+/** Removes a profile folder this module created (a restarted session closes it too). */
+async function removeIfTemporary(dir: string): Promise<void> {
+  if (!tempProfiles.delete(dir)) return;
+  await rm(dir, { recursive: true, force: true }).catch(() => {});
+}
+
+/** Sends SIGKILL to a whole process group; a group already gone is fine. */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already dead.
+  }
+}

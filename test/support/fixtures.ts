@@ -1,0 +1,92 @@
+// Per-file setup for browser tests: a collector, a site and a Chromium, all on ephemeral
+// ports and a fresh profile, so that test files run in parallel without colliding.
+import { startCollector, type Collector, type CollectorOptions, type EventFilter } from '../../examples/collector/collector.mjs';
+import { launchChromium, type ChromiumSession } from './chromium';
+import { DIST_DIR, startSite, type Site } from './site';
+
+export interface Harness {
+  collector: Collector;
+  site: Site;
+  /** The running Chromium; replaced by `restartBrowser()`. */
+  browser: ChromiumSession;
+  /** SIGKILLs Chromium and starts it again on the same profile, as after a crash. */
+  restartBrowser(): Promise<ChromiumSession>;
+  /** Closes the browser, the site and the collector. */
+  close(): Promise<void>;
+}
+
+export interface SetupOptions {
+  /** Ingest host names (default `['primary', 'alternate']`). */
+  hosts?: string[];
+  /** Serve dist/ from the collector's `script` host, with its fault modes. */
+  scriptHost?: boolean;
+  /** Any other collector option. */
+  collector?: CollectorOptions;
+  /** Extra Chromium flags. */
+  chromiumArgs?: string[];
+}
+
+/** Starts everything a browser test needs; call `close()` in `afterAll`. */
+export async function setup(opts: SetupOptions = {}): Promise<Harness> {
+  const collector = await startCollector({
+    hosts: opts.hosts ?? ['primary', 'alternate'],
+    ...(opts.scriptHost ? { scriptHost: { dir: DIST_DIR } } : {}),
+    ...opts.collector,
+  });
+  const site = await startSite().catch(async (e) => {
+    await collector.close();
+    throw e;
+  });
+  const browser = await launchChromium({ args: opts.chromiumArgs }).catch(async (e) => {
+    await Promise.all([site.close(), collector.close()]);
+    throw e;
+  });
+  const harness: Harness = {
+    collector,
+    site,
+    browser,
+    async restartBrowser() {
+      const { userDataDir } = harness.browser;
+      await harness.browser.kill();
+      harness.browser = await launchChromium({ userDataDir, args: opts.chromiumArgs });
+      return harness.browser;
+    },
+    async close() {
+      await harness.browser.close().catch(() => {});
+      await Promise.all([site.close(), collector.close()]);
+    },
+  };
+  return harness;
+}
+
+/**
+ * Polls `fn` until it returns a truthy value (which is returned) or the time is up.
+ * Errors thrown by `fn` count as "not yet"; the last one is reported on timeout.
+ */
+export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() >= deadline) {
+      const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
+      throw new Error(`waitFor: condition not met within ${timeoutMs} ms${reason}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** The distinct `$insert_id`s of the track events the collector accepted (any host unless filtered). */
+export function uniqueInsertIds(collector: Collector, filter: EventFilter = {}): Set<string> {
+  const ids = new Set<string>();
+  for (const e of collector.events({ ...filter, endpoint: 'track' })) {
+    const id = (e.data.properties as Record<string, unknown> | undefined)?.$insert_id;
+    if (typeof id === 'string' || typeof id === 'number') ids.add(String(id));
+  }
+  return ids;
+}
