@@ -1,0 +1,172 @@
+import { DEFAULT_CONFIG, type Config, type Endpoint } from '../../../src/config';
+import type { TransportResult } from '../../../src/delivery/transport';
+import type { Outbox, OutboxRecord, OutboxStats } from '../../../src/outbox/types';
+import type { ErrorReport, Reporter } from '../../../src/utils/report';
+
+/** A config with short delays for tests. */
+export function testConfig(over: Partial<Config> = {}): Config {
+  return {
+    ...DEFAULT_CONFIG,
+    api_host: ['https://a.test', 'https://b.test'],
+    batch_size: 10,
+    batch_flush_interval_ms: 1_000,
+    batch_request_timeout_ms: 500,
+    max_in_flight: 1,
+    retry_backoff_base_ms: 100,
+    retry_backoff_max_ms: 1_000,
+    failback_interval_ms: 5_000,
+    sender_lease_ms: 1_000,
+    ...over,
+  };
+}
+
+export interface TestReporter extends Reporter {
+  reports: ErrorReport[];
+  lines: string[];
+}
+
+export function testReporter(): TestReporter {
+  const reports: ErrorReport[] = [];
+  const lines: string[] = [];
+  return {
+    reports,
+    lines,
+    report: (r) => void reports.push(r),
+    debug: (...args) => void lines.push(args.map(String).join(' ')),
+  };
+}
+
+/** An in-memory outbox with the contract of the real one (drop reports), and call logs. */
+export interface FakeOutbox extends Outbox {
+  records: Map<string, OutboxRecord>;
+  removed: string[];
+  dropped: Array<{ records: OutboxRecord[]; reason: string }>;
+  add(n: number, ep?: Endpoint, body?: (i: number) => Record<string, unknown>): OutboxRecord[];
+}
+
+export function fakeOutbox(reporter: Reporter = testReporter()): FakeOutbox {
+  const records = new Map<string, OutboxRecord>();
+  const removed: string[] = [];
+  const dropped: Array<{ records: OutboxRecord[]; reason: string }> = [];
+  const listeners: Array<(r: OutboxRecord) => void> = [];
+  const acked = new Set<string>();
+  const mine: OutboxRecord[] = [];
+  let seq = 0;
+  let droppedCount = 0;
+
+  const enqueue = (ep: Endpoint, body: Record<string, unknown>): OutboxRecord => {
+    const id = String(seq++).padStart(8, '0');
+    const size = JSON.stringify(body).length;
+    const r: OutboxRecord = { v: 1, id, at: Date.now(), ep, body, size };
+    records.set(id, r);
+    mine.push(r);
+    listeners.forEach((l) => l(r));
+    return r;
+  };
+  const sorted = () => Array.from(records.values()).sort((x, y) => (x.id < y.id ? -1 : 1));
+
+  return {
+    records,
+    removed,
+    dropped,
+    add(n, ep = 'track', body = (i) => ({ event: 'e', properties: { i, $insert_id: `id${seq}` } })) {
+      const out: OutboxRecord[] = [];
+      for (let i = 0; i < n; i++) out.push(enqueue(ep, body(i)));
+      return out;
+    },
+    enqueue(ep, body) {
+      enqueue(ep, body);
+    },
+    settle: async () => undefined,
+    async oldest(limit, skip) {
+      return sorted()
+        .filter((r) => !skip || !skip.has(r.id))
+        .slice(0, limit);
+    },
+    async remove(ids) {
+      for (const id of ids) {
+        records.delete(id);
+        acked.add(id);
+        removed.push(id);
+      }
+    },
+    async drop(rs, reason) {
+      for (const r of rs) {
+        records.delete(r.id);
+        acked.add(r.id);
+      }
+      droppedCount += rs.length;
+      dropped.push({ records: rs, reason });
+      reporter.report({ code: 'dropped', message: 'dropped', reason, count: rs.length });
+    },
+    async stats(): Promise<OutboxStats> {
+      let bytes = 0;
+      records.forEach((r) => (bytes += r.size));
+      return { queued: records.size, bytes, store: 'memory', dropped: droppedCount };
+    },
+    unacknowledged: () => mine.filter((r) => !acked.has(r.id)),
+    onEnqueue(l) {
+      listeners.push(l);
+    },
+    async clear() {
+      records.clear();
+    },
+  };
+}
+
+export interface Call {
+  url: string;
+  host: string;
+  route: string;
+  body: string;
+  bodies: Array<Record<string, unknown>>;
+  keepalive: boolean;
+  timeoutMs: number;
+  at: number;
+}
+
+export interface FakeTransport {
+  (url: string, body: string, timeoutMs: number, keepalive: boolean, signal?: AbortSignal): Promise<TransportResult>;
+  calls: Call[];
+}
+
+export const ok = (): TransportResult => ({ status: 200, retryAfter: null, body: '{"status":1,"error":null}' });
+export const answer = (status: number, retryAfter: string | null = null, body = ''): TransportResult => ({
+  status,
+  retryAfter,
+  body,
+});
+
+/** Decode a `data=` body sent as JSON. */
+export function decodeBody(body: string): Array<Record<string, unknown>> {
+  return JSON.parse(decodeURIComponent(body.slice('data='.length)));
+}
+
+/** A transport that logs each call and answers with `handler` (sync or async). */
+export function fakeTransport(
+  handler: (call: Call, signal?: AbortSignal) => TransportResult | Promise<TransportResult> = ok,
+): FakeTransport {
+  const calls: Call[] = [];
+  const t = (async (url: string, body: string, timeoutMs: number, keepalive: boolean, signal?: AbortSignal) => {
+    const u = new URL(url);
+    const call: Call = {
+      url,
+      host: u.origin,
+      route: u.pathname,
+      body,
+      bodies: decodeBody(body),
+      keepalive,
+      timeoutMs,
+      at: Date.now(),
+    };
+    calls.push(call);
+    return handler(call, signal);
+  }) as FakeTransport;
+  t.calls = calls;
+  return t;
+}
+
+/** Let pending promise callbacks run (fake timers do not advance). */
+export async function settleMicrotasks(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await Promise.resolve();
+}

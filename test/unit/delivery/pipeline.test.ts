@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createPipeline } from '../../../src/delivery/pipeline';
+import type { Pipeline } from '../../../src/delivery/types';
+import { decodeBody, testConfig, testReporter } from './fakes';
+
+describe('pipeline under Node', () => {
+  it('is inert and never throws', async () => {
+    const p = createPipeline({ token: 't', config: () => testConfig(), reporter: testReporter() });
+    expect(() => p.enqueue('track', { event: 'e' })).not.toThrow();
+    await expect(p.flush()).resolves.toBeUndefined();
+    await expect(p.settle()).resolves.toBeUndefined();
+    expect((await p.state()).queued).toBe(0);
+    expect(() => {
+      p.pause();
+      p.resume();
+      p.close();
+    }).not.toThrow();
+    await expect(p.purge()).resolves.toBeUndefined();
+  });
+});
+
+describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', () => {
+  let pipeline: Pipeline | null = null;
+  afterEach(() => {
+    pipeline?.close();
+    pipeline = null;
+    vi.unstubAllGlobals();
+  });
+
+  function page(status = 200) {
+    const win = new EventTarget();
+    const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+    const nav = { onLine: true, sendBeacon: vi.fn(() => true) };
+    const sent: Array<Array<Record<string, unknown>>> = [];
+    vi.stubGlobal('window', win);
+    vi.stubGlobal('document', doc);
+    vi.stubGlobal('navigator', nav);
+    vi.stubGlobal('fetch', async (_url: string, init: RequestInit) => {
+      sent.push(decodeBody(String(init.body)));
+      return new Response(status === 200 ? '{"status":1,"error":null}' : '', { status });
+    });
+    const cfg = testConfig({ batch_flush_interval_ms: 60_000 });
+    const reporter = testReporter();
+    pipeline = createPipeline({ token: 'tok', config: () => cfg, reporter });
+    return { win, doc, nav, sent, reporter, p: pipeline };
+  }
+
+  it('sends what is enqueued on flush and reports it in state()', async () => {
+    const { p, sent } = page();
+    for (let i = 0; i < 3; i++) p.enqueue('track', { event: 'e', properties: { i } });
+    await p.settle();
+    await p.flush();
+    expect(sent.flat()).toHaveLength(3);
+    const s = await p.state();
+    expect(s).toMatchObject({ queued: 0, delivered: 3, is_sender: true, in_flight: 0, next_attempt_at: null });
+  });
+
+  it('makes no request while offline and flushes on the online event', async () => {
+    const { p, sent, nav, win } = page();
+    nav.onLine = false;
+    p.enqueue('track', { event: 'e' });
+    await p.settle();
+    await p.flush();
+    expect(sent).toHaveLength(0);
+    expect((await p.state()).offline).toBe(true);
+    nav.onLine = true;
+    win.dispatchEvent(new Event('online'));
+    await vi.waitFor(() => expect(sent.flat()).toHaveLength(1));
+  });
+
+  it('pause() stops traffic and beacons, resume() picks up, purge() empties the queue', async () => {
+    const { p, sent, nav, win } = page();
+    p.pause();
+    p.enqueue('track', { event: 'e' });
+    await p.settle();
+    await p.flush();
+    win.dispatchEvent(new Event('pagehide'));
+    expect(sent).toHaveLength(0);
+    expect(nav.sendBeacon).not.toHaveBeenCalled();
+    p.resume();
+    await p.flush();
+    expect(sent.flat()).toHaveLength(1);
+    p.enqueue('track', { event: 'e2' });
+    await p.purge();
+    expect((await p.state()).queued).toBe(0);
+  });
+
+  it('during an outage, beacons unacknowledged records on pagehide and keeps them queued', async () => {
+    const { p, nav, win, sent } = page(503);
+    p.enqueue('track', { event: 'e' });
+    await p.settle();
+    await p.flush();
+    expect(sent.length).toBeGreaterThan(0); // tried and failed
+    win.dispatchEvent(new Event('pagehide'));
+    expect(nav.sendBeacon).toHaveBeenCalledTimes(1);
+    const s = await p.state();
+    expect(s).toMatchObject({ queued: 1, delivered: 0 });
+    expect(s.retried).toBe(2); // both hosts
+    expect(s.next_attempt_at).toBeGreaterThan(Date.now() - 1);
+  });
+});
