@@ -1,0 +1,92 @@
+/**
+ * What the page and the browser tell about themselves, read at call time
+ * (single-page apps change the URL) and always guarded: under Node, or on a
+ * page that has locked an API down, each value is simply missing.
+ */
+import { guard } from '../utils/env';
+import type { Props } from './sanitize';
+
+/** Browser name as Mixpanel reports it, and the pattern whose first group is its version. Order matters: Edge and Opera also say "Chrome". */
+const BROWSERS: [string, RegExp][] = [
+  ['Microsoft Edge', /Edg(?:e|A|iOS)?\/(\d+(?:\.\d+)?)/],
+  ['Opera', /(?:OPR|Opera)\/(\d+(?:\.\d+)?)/],
+  ['Samsung Internet', /SamsungBrowser\/(\d+(?:\.\d+)?)/],
+  ['Chrome iOS', /CriOS\/(\d+(?:\.\d+)?)/],
+  ['Firefox iOS', /FxiOS\/(\d+(?:\.\d+)?)/],
+  ['Chrome', /Chrome\/(\d+(?:\.\d+)?)/],
+  ['Firefox', /Firefox\/(\d+(?:\.\d+)?)/],
+  ['Android Mobile', /Android.*Version\/(\d+(?:\.\d+)?)/],
+  ['Mobile Safari', /Version\/(\d+(?:\.\d+)?).*Mobile.*Safari/],
+  ['Safari', /Version\/(\d+(?:\.\d+)?).*Safari/],
+];
+
+/** Operating system as Mixpanel reports it. iOS and Android before Mac and Linux, whose names their user agents also contain. */
+const SYSTEMS: [string, RegExp][] = [
+  ['Windows', /Windows/],
+  ['iOS', /iPhone|iPad|iPod/],
+  ['Android', /Android/],
+  ['Chrome OS', /CrOS/],
+  ['Mac OS X', /Mac/],
+  ['Linux', /Linux/],
+];
+
+/** `$browser`, `$browser_version` (a number, as Mixpanel sends it) and `$os` for a user agent; unknown ones are left out. */
+export function parseUserAgent(ua: string): Props {
+  const out: Props = {};
+  for (const [name, re] of BROWSERS) {
+    const m = re.exec(ua);
+    if (m) {
+      out.$browser = name;
+      out.$browser_version = parseFloat(m[1]!);
+      break;
+    }
+  }
+  for (const [name, re] of SYSTEMS) {
+    if (re.test(ua)) {
+      out.$os = name;
+      break;
+    }
+  }
+  return out;
+}
+
+/** The host of a URL, or `''` when it has none. */
+const hostOf = (url: string): string => (/^[a-z][\w+.-]*:\/\/([^/?#:]+)/i.exec(url) || [])[1] || '';
+
+/** Browser name, version and OS of this page, for events and `people.set`. */
+export const browserProperties = (): Props => guard(() => parseUserAgent(navigator.userAgent), {});
+
+/** The automatic properties of an event that come from the page. */
+export function pageProperties(): Props {
+  const referrer = guard(() => document.referrer || '', '');
+  return {
+    $current_url: guard(() => location.href, ''),
+    $referrer: referrer,
+    $referring_domain: hostOf(referrer) || '$direct',
+    ...browserProperties(),
+    ...guard((): Props => ({ $screen_width: screen.width, $screen_height: screen.height }), {}),
+  };
+}
+
+/** Properties of `track_pageview()`, named as mixpanel-browser names them. */
+export const pageviewProperties = (): Props =>
+  guard(
+    (): Props => ({
+      current_page_title: document.title,
+      current_domain: location.hostname,
+      current_url_path: location.pathname,
+      current_url_protocol: location.protocol,
+      current_url_search: location.search,
+    }),
+    {},
+  );
+
+/** Whether the browser asks not to be tracked (the three places browsers have put it, as mixpanel-browser reads them). */
+export function doNotTrack(): boolean {
+  return guard(() => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const n = navigator as any, w = window as any;
+    const flag: unknown = n.doNotTrack || n.msDoNotTrack || w.doNotTrack;
+    return flag === '1' || flag === 'yes' || flag === true;
+  }, false);
+}

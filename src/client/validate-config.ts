@@ -1,0 +1,57 @@
+/**
+ * Checks options given to `init()`/`set_config()` against the type of their
+ * default. A refused option keeps its current value and is explained in
+ * `problems`; options Outlast does not know are kept as given (mixpanel-browser
+ * has many more, and sites pass them) but nothing reads them.
+ */
+import { DEFAULT_CONFIG, type Config } from '../config';
+import { isRecord, own } from './core';
+
+const isUrl = (h: unknown): boolean => typeof h === 'string' && /^https?:\/\/[^\s/?#]+/i.test(h);
+
+/** Options that take one of a few strings. */
+const CHOICES: Record<string, unknown[]> = { persistence: ['localStorage', 'cookie'], api_payload_format: ['json', 'base64'] };
+
+/** The accepted options of `input`; each refusal is pushed to `problems`. */
+export function validateConfig(input: unknown, current: Config, problems: string[]): Partial<Config> {
+  const out: Record<string, unknown> = {};
+  if (!isRecord(input)) {
+    if (input != null) problems.push(`config must be an object; got ${describe(input)}`);
+    return out;
+  }
+  for (const key of Object.keys(input)) {
+    if (key === '__proto__') continue;
+    let v = input[key];
+    const d = own(DEFAULT_CONFIG, key);
+    const choices = CHOICES[key];
+    // mixpanel-browser accepts any case here
+    if (key === 'persistence' && /^localstorage$/i.test(String(v))) v = 'localStorage';
+    const hosts = ([] as unknown[]).concat(v);
+    const expected =
+      key === 'api_host'
+        ? hosts.length && hosts.every(isUrl) ? '' : 'an http(s) URL or a list of them'
+        : choices
+          ? choices.indexOf(v) >= 0 ? '' : choices.join(' or ')
+          : typeof d === 'number'
+            ? typeof v === 'number' && v > 0 && v < Infinity ? '' : 'a number above 0'
+            : Array.isArray(d)
+              ? Array.isArray(v) && v.every((x) => typeof x === 'string') ? '' : 'a list of strings'
+              : d === null
+                ? v === null || typeof v === 'function' ? '' : 'a function or null'
+                : d === undefined || (isRecord(d) ? isRecord(v) : typeof v === typeof d) ? '' : typeof d;
+    if (expected) problems.push(`${key}: ${describe(v)} refused, expected ${expected}; kept ${describe(own(current, key))}`);
+    else out[key] = isRecord(d) ? { ...d, ...(v as object) } : v;
+  }
+  return out as Partial<Config>;
+}
+
+/** A short, never-throwing rendering of any value for messages. */
+export function describe(v: unknown): string {
+  try {
+    const s =
+      typeof v === 'function' ? 'a function' : typeof v === 'string' || (v && typeof v === 'object') ? JSON.stringify(v) : String(v);
+    return s.length > 60 ? s.slice(0, 57) + '...' : s;
+  } catch {
+    return 'a ' + typeof v;
+  }
+}

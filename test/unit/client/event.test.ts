@@ -1,0 +1,198 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LIB_NAME, LIB_VERSION, MAX_EVENT_BYTES } from '../../../src/constants';
+import { parseUserAgent } from '../../../src/client/environment';
+import { removeBrowser, setup, tick } from './fake-browser';
+
+afterEach(() => {
+  removeBrowser();
+  vi.useRealTimers();
+});
+
+describe('track() body', () => {
+  it('carries Mixpanel’s automatic properties', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_700_000_000_123);
+    const { lib, pipes } = setup({ url: 'https://shop.example.com/cart?x=1', referrer: 'https://www.google.com/search?q=a' });
+    lib.init('tok');
+    lib.track('Added', { sku: 'A1' });
+    expect(pipes.sent).toHaveLength(1);
+    const { ep, body } = pipes.sent[0]!;
+    expect(ep).toBe('track');
+    expect(Object.keys(body).sort()).toEqual(['event', 'properties']);
+    expect(body.event).toBe('Added');
+    const p = body.properties;
+    const device = p.$device_id as string;
+    expect(device).toMatch(/^[0-9a-f-]{36}$/);
+    expect(p).toMatchObject({
+      token: 'tok',
+      distinct_id: '$device:' + device,
+      sku: 'A1',
+      time: 1_700_000_000.123,
+      $current_url: 'https://shop.example.com/cart?x=1',
+      $referrer: 'https://www.google.com/search?q=a',
+      $referring_domain: 'www.google.com',
+      $browser: 'Chrome',
+      $browser_version: 120,
+      $os: 'Mac OS X',
+      $screen_width: 1440,
+      $screen_height: 900,
+      mp_lib: LIB_NAME,
+      $lib_version: LIB_VERSION,
+    });
+    expect(p.$insert_id).toMatch(/^[A-Za-z0-9-]{1,36}$/);
+    expect(p.$user_id).toBeUndefined();
+  });
+
+  it('says $direct when there is no referrer, and gives each event its own $insert_id', () => {
+    const { lib, pipes } = setup({ referrer: '' });
+    lib.init('tok');
+    lib.track('a');
+    lib.track('b');
+    const [a, b] = pipes.events();
+    expect(a!.properties.$referring_domain).toBe('$direct');
+    expect(a!.properties.$insert_id).not.toBe(b!.properties.$insert_id);
+  });
+
+  it('keeps a caller’s $insert_id and time, turning a time in ms into seconds', () => {
+    const { lib, pipes } = setup();
+    lib.init('tok');
+    lib.track('s', { $insert_id: 'stub-1', time: 1_690_000_000 });
+    lib.track('ms', { time: 1_690_000_000_456 });
+    const [s, ms] = pipes.events();
+    expect(s!.properties.$insert_id).toBe('stub-1');
+    expect(s!.properties.time).toBe(1_690_000_000);
+    expect(ms!.properties.time).toBeCloseTo(1_690_000_000.456, 3);
+  });
+
+  it('replaces an $insert_id Mixpanel would reject, and says so', () => {
+    const { lib, pipes, reports, on_error } = setup();
+    lib.init('tok', { on_error });
+    lib.track('x', { $insert_id: 'has spaces and is far too long for mixpanel to take' });
+    expect(pipes.events()[0]!.properties.$insert_id).toMatch(/^[A-Za-z0-9-]{1,36}$/);
+    expect(reports.map((r) => r.message).join()).toMatch(/\$insert_id/);
+  });
+
+  it('orders automatic < super < call properties, and token is always the instance’s', () => {
+    const { lib, pipes } = setup();
+    lib.init('tok');
+    lib.register({ plan: 'free', $browser: 'Custom', shared: 'super' });
+    lib.track('x', { shared: 'call', token: 'other', $os: 'Plan 9' });
+    const p = pipes.events()[0]!.properties;
+    expect(p).toMatchObject({ plan: 'free', $browser: 'Custom', shared: 'call', token: 'tok', $os: 'Plan 9' });
+  });
+
+  it('drops property_blacklist names but never the token', () => {
+    const { lib, pipes } = setup();
+    lib.init('tok', { property_blacklist: ['$current_url', 'secret', 'token'] });
+    lib.track('x', { secret: 1, kept: 2 });
+    const p = pipes.events()[0]!.properties;
+    expect(p).not.toHaveProperty('$current_url');
+    expect(p).not.toHaveProperty('secret');
+    expect(p).toMatchObject({ kept: 2, token: 'tok' });
+  });
+
+  it('track_pageview sends $mp_web_page_view with the page fields', () => {
+    const { lib, pipes } = setup({ url: 'https://shop.example.com/cart?x=1', title: 'Cart' });
+    lib.init('tok');
+    lib.track_pageview({ section: 'checkout' });
+    const e = pipes.events('$mp_web_page_view')[0]!;
+    expect(e.properties).toMatchObject({
+      current_page_title: 'Cart',
+      current_domain: 'shop.example.com',
+      current_url_path: '/cart',
+      current_url_protocol: 'https:',
+      current_url_search: '?x=1',
+      section: 'checkout',
+    });
+  });
+
+  it('init with track_pageview: true tracks a page view', () => {
+    const { lib, pipes } = setup();
+    lib.init('tok', { track_pageview: true });
+    expect(pipes.events('$mp_web_page_view')).toHaveLength(1);
+  });
+
+  it('time_event adds $duration in seconds to the next track of that name only', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_000_000);
+    const { lib, pipes } = setup();
+    lib.init('tok');
+    lib.time_event('Upload');
+    vi.setSystemTime(1_002_345);
+    lib.track('Other');
+    lib.track('Upload');
+    lib.track('Upload');
+    const [other, first, second] = pipes.events();
+    expect(other!.properties).not.toHaveProperty('$duration');
+    expect(first!.properties.$duration).toBe(2.345);
+    expect(second!.properties).not.toHaveProperty('$duration');
+  });
+
+  it('rejects a missing, empty or non-string event name with a clear report', () => {
+    const { lib, pipes, reports, on_error } = setup();
+    lib.init('tok', { on_error });
+    const track = lib.track as (...a: unknown[]) => void;
+    for (const bad of [undefined, '', '   ', 42, { name: 'x' }]) track(bad);
+    expect(pipes.sent).toHaveLength(0);
+    expect(reports).toHaveLength(5);
+    expect(reports[0]).toMatchObject({ code: 'invalid_call' });
+    expect(reports[0]!.message).toBe('track() needs an event name (a non-empty string); got undefined');
+    expect(reports[3]!.message).toBe('track() needs an event name (a non-empty string); got 42');
+  });
+
+  it('rejects an event whose JSON is still over the size limit after cutting', () => {
+    const { lib, pipes, reports, on_error } = setup();
+    lib.init('tok', { on_error });
+    // 255 items of 255 characters: each value is within limits, the whole is not
+    lib.track('huge', { list: Array(300).fill('x'.repeat(300)) });
+    expect(pipes.sent).toHaveLength(0);
+    expect(reports.find((r) => r.code === 'invalid_call')!.message).toContain(`${MAX_EVENT_BYTES}-byte limit`);
+  });
+
+  it('calls the track callback with 1 once the outbox holds the event, with 0 when refused', async () => {
+    const { lib, pipes } = setup();
+    lib.init('tok');
+    let release!: () => void;
+    const durable = new Promise<void>((r) => (release = r));
+    pipes.setSettle(() => durable);
+    const statuses: number[] = [];
+    lib.track('ok', {}, (s) => statuses.push(s));
+    lib.track('', {}, (s) => statuses.push(s));
+    lib.track('opts', {}, { transport: 'beacon' }, (s) => statuses.push(s));
+    await tick();
+    expect(statuses).toEqual([0]);
+    release();
+    await tick();
+    expect(statuses).toEqual([0, 1, 1]);
+  });
+
+  it('a throwing callback does not reach the page', async () => {
+    const { lib } = setup();
+    lib.init('tok');
+    expect(() =>
+      lib.track('x', {}, () => {
+        throw new Error('page bug');
+      }),
+    ).not.toThrow();
+    await tick();
+  });
+});
+
+describe('user agents', () => {
+  it.each([
+    ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91', 'Microsoft Edge', 120, 'Windows'],
+    ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Safari/537.36 OPR/105.0.0.0', 'Opera', 105, 'Windows'],
+    ['Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0', 'Firefox', 121, 'Linux'],
+    ['Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15', 'Safari', 17.2, 'Mac OS X'],
+    ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1', 'Mobile Safari', 17.2, 'iOS'],
+    ['Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36', 'Chrome', 120, 'Android'],
+    ['Mozilla/5.0 (Linux; U; Android 4.0.3; en-us) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30', 'Android Mobile', 4, 'Android'],
+    ['Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36', 'Chrome', 120, 'Chrome OS'],
+  ])('%s', (ua, browser, version, os) => {
+    expect(parseUserAgent(ua)).toEqual({ $browser: browser, $browser_version: version, $os: os });
+  });
+
+  it('leaves out what it does not recognise', () => {
+    expect(parseUserAgent('curl/8.0')).toEqual({});
+  });
+});

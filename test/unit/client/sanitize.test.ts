@@ -1,0 +1,180 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_DEPTH, MAX_PROPERTIES, MAX_STRING_LENGTH } from '../../../src/constants';
+import { cleanProperties } from '../../../src/client/sanitize';
+import { removeBrowser, setup } from './fake-browser';
+
+afterEach(removeBrowser);
+
+const clean = (input: unknown) => {
+  const notes: string[] = [];
+  const out = cleanProperties(input, notes);
+  // whatever comes out must survive JSON unchanged
+  expect(JSON.parse(JSON.stringify(out))).toEqual(out);
+  return { out, notes };
+};
+
+describe('cleanProperties', () => {
+  it('Date becomes Mixpanel’s date format; an invalid one null', () => {
+    const { out, notes } = clean({ at: new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678)), bad: new Date('nope') });
+    expect(out).toEqual({ at: '2024-01-02T03:04:05', bad: null });
+    expect(notes).toHaveLength(1);
+  });
+
+  it('BigInt becomes a string; NaN and ±Infinity null', () => {
+    const { out, notes } = clean({ big: BigInt('1180591620717411303424'), nan: NaN, inf: Infinity, ninf: -Infinity, ok: 1.5 });
+    expect(out).toEqual({ big: '1180591620717411303424', nan: null, inf: null, ninf: null, ok: 1.5 });
+    expect(notes).toHaveLength(4);
+  });
+
+  it('drops functions and symbols (noted) and undefined (silently), in arrays too', () => {
+    const { out, notes } = clean({ f: () => 1, s: Symbol('x'), u: undefined, list: [1, () => 2, undefined, 3], keep: 'k' });
+    expect(out).toEqual({ list: [1, 3], keep: 'k' });
+    expect(notes.join()).toMatch(/f is a function/);
+    expect(notes.join()).toMatch(/s is a symbol/);
+    expect(notes).toHaveLength(3);
+  });
+
+  it('cuts circular references, keeps shared ones', () => {
+    const shared = { v: 1 };
+    const a: Record<string, unknown> = { name: 'a', shared, again: shared };
+    a.self = a;
+    const { out, notes } = clean({ a });
+    expect(out).toEqual({ a: { name: 'a', shared: { v: 1 }, again: { v: 1 } } });
+    expect(notes).toEqual(['a.self is a circular reference, dropped']);
+  });
+
+  it(`drops containers nested deeper than ${MAX_DEPTH} levels`, () => {
+    let deep: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < 10; i++) deep = { d: deep };
+    const { out, notes } = clean({ deep });
+    let depth = 0;
+    for (let o = out.deep as Record<string, unknown> | undefined; o && typeof o === 'object'; o = o.d as Record<string, unknown>) depth++;
+    expect(depth).toBe(MAX_DEPTH - 1);
+    expect(notes[0]).toMatch(/nested deeper/);
+  });
+
+  it('cuts long strings to 255 characters', () => {
+    const { out, notes } = clean({ s: 'x'.repeat(1000), list: ['y'.repeat(300)] });
+    expect((out.s as string).length).toBe(MAX_STRING_LENGTH);
+    expect((out.list as string[])[0]!.length).toBe(MAX_STRING_LENGTH);
+    expect(notes).toHaveLength(2);
+  });
+
+  it('keeps the first 255 of 10,000 keys, and of 10,000 items', () => {
+    const many: Record<string, number> = {};
+    for (let i = 0; i < 10_000; i++) many['k' + i] = i;
+    const { out, notes } = clean({ ...many, list: Array.from({ length: 10_000 }, (_, i) => i) });
+    expect(Object.keys(out)).toHaveLength(MAX_PROPERTIES);
+    expect(out.k0).toBe(0);
+    expect(notes).toHaveLength(1);
+    const { out: withList } = clean({ list: Array.from({ length: 10_000 }, (_, i) => i) });
+    expect(withList.list).toHaveLength(MAX_PROPERTIES);
+  });
+
+  it('__proto__ keys never pollute Object.prototype', () => {
+    const evil = JSON.parse('{"__proto__": {"polluted": "yes"}, "nested": {"__proto__": {"polluted": "yes"}}, "constructor": {"prototype": {"polluted": "yes"}}}');
+    const { out, notes } = clean(evil);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(out.nested)).toBe(Object.prototype);
+    expect(Object.keys(out.nested as object)).toEqual([]);
+    expect(out.constructor).toEqual({ prototype: { polluted: 'yes' } });
+    expect(notes.filter((n) => n.includes('__proto__'))).toHaveLength(2);
+  });
+
+  it('drops a property whose getter throws, and a proxy that throws on every trap', () => {
+    const obj = {
+      ok: 1,
+      get boom(): number {
+        throw new Error('getter');
+      },
+    };
+    const trap = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error('trap');
+        },
+        getPrototypeOf() {
+          throw new Error('trap');
+        },
+        get() {
+          throw new Error('trap');
+        },
+      },
+    );
+    const { out, notes } = clean({ obj, trap });
+    expect(out).toEqual({ obj: { ok: 1 } });
+    expect(notes).toHaveLength(2);
+  });
+
+  it('typed arrays become arrays of numbers (capped); Map and Set become object and array', () => {
+    const { out } = clean({
+      bytes: new Uint8Array([1, 2, 3]),
+      floats: new Float32Array([0.5]),
+      bigs: new BigInt64Array([BigInt(5)]),
+      huge: new Uint8Array(1_000_000),
+      map: new Map<unknown, unknown>([['a', 1], [2, 'b']]),
+      set: new Set(['x', 'y']),
+    });
+    expect(out).toMatchObject({ bytes: [1, 2, 3], floats: [0.5], bigs: ['5'], map: { a: 1, '2': 'b' }, set: ['x', 'y'] });
+    expect(out.huge).toHaveLength(MAX_PROPERTIES);
+  });
+
+  it('drops DOM nodes and windows, and uses toJSON where an object has one', () => {
+    const node = { nodeType: 1, nodeName: 'DIV', parentNode: null };
+    const win: Record<string, unknown> = {};
+    win.window = win;
+    const moment = { toJSON: () => '2024-01-01T00:00:00.000Z' };
+    const { out } = clean({ node, win, moment });
+    expect(out).toEqual({ moment: '2024-01-01T00:00:00.000Z' });
+  });
+
+  it('anything but an object as properties is ignored, with a note', () => {
+    expect(clean('text')).toEqual({ out: {}, notes: ['properties must be an object; ignored'] });
+    expect(clean([1, 2]).out).toEqual({});
+    expect(clean(null)).toEqual({ out: {}, notes: [] });
+  });
+});
+
+describe('track() with bad input', () => {
+  it('sends a JSON-safe event and reports the changes once', () => {
+    const { lib, pipes, reports, on_error } = setup();
+    lib.init('tok', { on_error });
+    const circular: Record<string, unknown> = {};
+    circular.me = circular;
+    lib.track('x', { when: new Date(0), n: NaN, f: () => 1, circular });
+    const p = pipes.events()[0]!.properties;
+    expect(p).toMatchObject({ when: '1970-01-01T00:00:00', n: null, circular: {} });
+    expect(p).not.toHaveProperty('f');
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ code: 'invalid_property' });
+    expect(reports[0]!.message).toMatch(/^track\("x"\): /);
+  });
+
+  it('10,000 properties on one event: the automatic ones survive, the total is capped', () => {
+    const { lib, pipes } = setup();
+    lib.init('tok');
+    const many: Record<string, number> = {};
+    for (let i = 0; i < 10_000; i++) many['k' + i] = i;
+    lib.track('x', many);
+    const p = pipes.events()[0]!.properties;
+    expect(Object.keys(p)).toHaveLength(MAX_PROPERTIES);
+    expect(p).toMatchObject({ token: 'tok', mp_lib: 'outlast' });
+    expect(p.distinct_id).toMatch(/^\$device:/);
+  });
+
+  it('a debug: true report reaches the console', () => {
+    const { lib } = setup();
+    const warn = console.warn;
+    const lines: unknown[][] = [];
+    console.warn = (...a: unknown[]) => void lines.push(a);
+    try {
+      lib.init('tok', { debug: true });
+      lib.track('');
+    } finally {
+      console.warn = warn;
+    }
+    expect(String(lines[0]![0])).toMatch(/invalid_call: track\(\) needs an event name/);
+  });
+});
