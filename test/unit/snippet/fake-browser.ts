@@ -1,0 +1,128 @@
+// A small fake of the browser globals the snippet touches, for running it inside node:vm.
+import vm from 'node:vm';
+import { randomFillSync } from 'node:crypto';
+
+export interface FakeScript {
+  src: string;
+  async: boolean;
+  nonce: string;
+  integrity?: string;
+  crossOrigin?: string;
+  onload?: () => void;
+  onerror?: () => void;
+}
+
+export interface FakeBrowserOptions {
+  readyState?: 'loading' | 'interactive' | 'complete';
+  /** Globals the page set before the snippet, e.g. MIXPANEL_LIB_URLS. */
+  globals?: Record<string, unknown>;
+  /** Nonce of the snippet's own script element; undefined means no currentScript. */
+  nonce?: string;
+  /** Remove `crypto` to exercise the Math.random fallback. */
+  noCrypto?: boolean;
+  storage?: Map<string, string>;
+  /** localStorage.setItem throws (quota, private mode). */
+  storageThrows?: boolean;
+}
+
+export function fakeBrowser(options: FakeBrowserOptions = {}) {
+  const listeners: Record<string, Array<(e: unknown) => void>> = {};
+  const docListeners: Record<string, Array<(e: unknown) => void>> = {};
+  const scripts: FakeScript[] = [];
+  const timers: Array<{ at: number; fn: () => void }> = [];
+  const storage = options.storage ?? new Map<string, string>();
+  let clock = 0;
+
+  const document = {
+    readyState: options.readyState ?? 'loading',
+    hidden: false,
+    visibilityState: 'visible',
+    currentScript: options.nonce === undefined ? null : { nonce: options.nonce },
+    addEventListener: (type: string, fn: (e: unknown) => void) => (docListeners[type] ??= []).push(fn),
+    createElement: (tag: string) => {
+      if (tag !== 'script') throw new Error('unexpected element ' + tag);
+      // `async` is a boolean property in the DOM: whatever is assigned is coerced
+      let isAsync = false;
+      return {
+        src: '',
+        nonce: '',
+        get async() {
+          return isAsync;
+        },
+        set async(v: unknown) {
+          isAsync = !!v;
+        },
+      } as FakeScript;
+    },
+    head: { appendChild: (el: FakeScript) => scripts.push(el) },
+  };
+  const localStorage = {
+    getItem: (k: string) => (storage.has(k) ? storage.get(k)! : null),
+    setItem: (k: string, v: string) => {
+      if (options.storageThrows) throw new Error('QuotaExceededError');
+      storage.set(k, String(v));
+    },
+    removeItem: (k: string) => void storage.delete(k),
+    key: (i: number) => [...storage.keys()][i] ?? null,
+    get length() {
+      return storage.size;
+    },
+  };
+  const globals: Record<string, unknown> = {
+    ...options.globals,
+    document,
+    localStorage,
+    setTimeout: (fn: () => void, ms: number) => timers.push({ at: clock + (Number(ms) || 0), fn }),
+    addEventListener: (type: string, fn: (e: unknown) => void) => (listeners[type] ??= []).push(fn),
+  };
+  if (!options.noCrypto) globals.crypto = { getRandomValues: <T extends Uint8Array>(a: T) => (randomFillSync(a), a) };
+  const window = vm.createContext(globals) as Record<string, any>;
+  window.window = window;
+
+  return {
+    window,
+    document,
+    scripts,
+    storage,
+    /** Run source code as a classic script of this page. */
+    run(code: string) {
+      vm.runInContext(code, window);
+    },
+    /** Fire a window event (load, pagehide). */
+    fire(type: string) {
+      if (type === 'load') document.readyState = 'complete';
+      for (const fn of listeners[type] ?? []) fn({ type });
+    },
+    /** The tab goes to the background (or the user switches away). */
+    hide() {
+      document.hidden = true;
+      document.visibilityState = 'hidden';
+      for (const fn of docListeners.visibilitychange ?? []) fn({ type: 'visibilitychange' });
+    },
+    show() {
+      document.hidden = false;
+      document.visibilityState = 'visible';
+      for (const fn of docListeners.visibilitychange ?? []) fn({ type: 'visibilitychange' });
+    },
+    /** Advance the fake clock, running due timers in order. */
+    advance(ms: number) {
+      const until = clock + ms;
+      for (;;) {
+        timers.sort((a, b) => a.at - b.at);
+        const next = timers[0];
+        if (!next || next.at > until) break;
+        timers.shift();
+        clock = next.at;
+        next.fn();
+      }
+      clock = until;
+    },
+    /** Make the library "run" as the CDN build does: window.mixpanel becomes an object marked __loaded. */
+    libraryRuns() {
+      window.mixpanel = { __loaded: true };
+    },
+  };
+}
+
+/** Plain JSON copy of a value from the vm realm, so assertions compare data, not prototypes. */
+export const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v));

@@ -1,0 +1,302 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { STUB_STORAGE_KEY, RETENTION_MS } from '../../../src/constants';
+import { installLibrary } from '../../../src/cdn/install';
+import type { ErrorReport } from '../../../src/utils/report';
+import { buildSnippet } from './build-snippet';
+import { fakeBrowser, plain } from './fake-browser';
+import { deferred, fakeLibrary, flush } from './fake-library';
+
+let code = '';
+beforeAll(async () => {
+  code = await buildSnippet();
+}, 60_000);
+
+const KEY = (id: string) => `${STUB_STORAGE_KEY}:${id}`;
+
+/** A page with the real snippet, the stub ready for calls, and storage shared with other "pages". */
+function pageWithStub(storage = new Map<string, string>()) {
+  const browser = fakeBrowser({ storage });
+  browser.run(code);
+  return { browser, mp: browser.window.mixpanel, storage };
+}
+
+function install(browser: ReturnType<typeof fakeBrowser>, fake: ReturnType<typeof fakeLibrary>, settleFallbackMs = 5) {
+  return installLibrary(browser.window, fake.create, { storage: browser.window.localStorage, settleFallbackMs });
+}
+
+/** Method names the fake library received, per instance. */
+const calls = (fake: ReturnType<typeof fakeLibrary>, instance = 'mixpanel') => fake.log.filter(([i]) => i === instance).map(([, m]) => m);
+
+describe('replaying this page\'s stub', () => {
+  it('inits, then replays alias, other calls and functions, then tracking calls', () => {
+    const { browser, mp } = pageWithStub();
+    const seen: unknown[] = [];
+    mp.init('tok');
+    mp.track('first');
+    mp.register({ plan: 'pro' });
+    mp.alias('new-id');
+    mp.push(function (this: unknown, instance: unknown) {
+      seen.push(this, instance);
+    });
+    mp.identify('u1');
+    mp.people.set({ a: 1 });
+    mp.opt_out_tracking();
+    mp.track_pageview({ page: 'x' });
+    const fake = fakeLibrary();
+    install(browser, fake);
+    expect(calls(fake)).toEqual(['init', 'alias', 'register', 'identify', 'people.set', 'track', 'opt_out_tracking', 'track_pageview']);
+    expect(seen).toEqual([fake.lib, fake.lib]);
+    const track = fake.log.find(([, m]) => m === 'track')!;
+    expect(track[2][0]).toBe('first');
+    expect((track[2][1] as Record<string, unknown>).$insert_id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('replays calls made on the default stub before any init after that init', () => {
+    const { browser, mp } = pageWithStub();
+    mp.track('early');
+    mp.identify('u1');
+    mp.init('tok');
+    const fake = fakeLibrary();
+    install(browser, fake);
+    expect(calls(fake)).toEqual(['init', 'identify', 'track']);
+  });
+
+  it('sends a named instance\'s calls to that instance', () => {
+    const { browser, mp } = pageWithStub();
+    mp.init('tok');
+    mp.init('tok2', {}, 'other');
+    mp.other.track('to other');
+    mp.other.people.increment('n', 1);
+    mp.track('to default');
+    const fake = fakeLibrary();
+    const lib = install(browser, fake)!;
+    expect(calls(fake, 'other')).toEqual(['init', 'people.increment', 'track']);
+    expect(calls(fake, 'mixpanel')).toEqual(['init', 'track']);
+    expect(lib.other).toBeDefined();
+    expect((browser.window.mixpanel as Record<string, unknown>).other).toBe(lib.other);
+  });
+
+  it('becomes window.mixpanel, marked __loaded, so the snippet stops loading and saving', () => {
+    const { browser, mp } = pageWithStub();
+    mp.init('tok');
+    const fake = fakeLibrary();
+    const lib = install(browser, fake);
+    expect(browser.window.mixpanel).toBe(lib);
+    expect(lib!.__loaded).toBe(true);
+    browser.fire('pagehide');
+    expect([...browser.storage.keys()]).toEqual([]);
+  });
+
+  it('does nothing when the library is already loaded (loaded twice)', () => {
+    const browser = fakeBrowser();
+    const first = { __loaded: true };
+    browser.window.mixpanel = first;
+    const fake = fakeLibrary();
+    expect(install(browser, fake)).toBe(first);
+    expect(fake.created).toBe(0);
+    expect(browser.window.mixpanel).toBe(first);
+  });
+
+  it('works without any stub (plain script tag)', () => {
+    const browser = fakeBrowser();
+    const fake = fakeLibrary();
+    expect(install(browser, fake)).toBe(fake.lib);
+    expect(browser.window.mixpanel).toBe(fake.lib);
+  });
+
+  it('keeps going when a replayed call throws or names an unknown method', () => {
+    const { browser, mp } = pageWithStub();
+    const reports: ErrorReport[] = [];
+    mp.init('tok', { on_error: (r: ErrorReport) => reports.push(r) });
+    mp.push(() => {
+      throw new Error('page bug');
+    });
+    mp.push(['no_such_method', 1]);
+    mp.track('still sent');
+    const fake = fakeLibrary();
+    install(browser, fake);
+    expect(calls(fake)).toEqual(['init', 'track']);
+    expect(reports.map((r) => r.code)).toEqual(['invalid_call', 'invalid_call']);
+  });
+
+  it('removes this page\'s saved calls only once they are durable', async () => {
+    const { browser, mp, storage } = pageWithStub();
+    mp.init('tok');
+    mp.track('a');
+    browser.hide(); // saved while the library was still on its way
+    const ownKey = mp._k as string;
+    expect(storage.has(ownKey)).toBe(true);
+    const gate = deferred();
+    const fake = fakeLibrary({ settle: () => gate.promise });
+    install(browser, fake);
+    expect(calls(fake)).toEqual(['init', 'track']); // replayed once, from the live stub, not again from storage
+    await flush();
+    expect(storage.has(ownKey)).toBe(true);
+    gate.resolve();
+    await flush();
+    expect(storage.has(ownKey)).toBe(false);
+  });
+
+  it('falls back to a short wait when instances have no _settle', async () => {
+    const { browser, mp, storage } = pageWithStub();
+    mp.init('tok');
+    mp.track('a');
+    browser.fire('pagehide');
+    install(browser, fakeLibrary({ noSettle: true }), 20);
+    await flush();
+    expect(storage.has(mp._k)).toBe(true);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(storage.has(mp._k)).toBe(false);
+  });
+});
+
+describe('replaying calls saved by earlier pages', () => {
+  /** A blob as the snippet writes it: q[k] is the queue of the instance that inits[k] names. */
+  const saved = (t: number, inits: Array<[string, unknown, string]>, queues: Record<string, unknown>) =>
+    JSON.stringify({ t, i: inits, q: inits.map(([, , name]) => queues[name]) });
+
+  it('replays a saved blob into the instance with the same token, before this page\'s calls, and removes it after settle', async () => {
+    const storage = new Map<string, string>();
+    const earlier = { time: 1_700_000_000.123, $insert_id: 'a'.repeat(32) };
+    storage.set(KEY('p1'), saved(Date.now() - 1000, [['tok', {}, 'mixpanel']], { mixpanel: [['track', 'from earlier page', earlier], ['identify', 'u0'], null] }));
+    const { browser, mp } = pageWithStub(storage);
+    mp.init('tok');
+    mp.track('this page');
+    const gate = deferred();
+    const fake = fakeLibrary({ settle: () => gate.promise });
+    install(browser, fake);
+    expect(fake.log.map(([, m, args]) => [m, args[0]])).toEqual([
+      ['init', 'tok'],
+      ['identify', 'u0'],
+      ['track', 'from earlier page'],
+      ['track', 'this page'],
+    ]);
+    expect(plain(fake.log[2]![2][1])).toEqual(earlier); // original time and $insert_id
+    await flush();
+    expect(storage.has(KEY('p1'))).toBe(true);
+    gate.resolve();
+    await flush();
+    expect(storage.has(KEY('p1'))).toBe(false);
+  });
+
+  it('replays what a page that never got the library saved on pagehide, on the next page', async () => {
+    const storage = new Map<string, string>();
+    const first = pageWithStub(storage);
+    first.mp.init('tok');
+    first.mp.init('tok2', {}, 'side');
+    first.mp.identify('u1');
+    first.mp.track('lost without the blob', { n: 1 });
+    first.mp.side.people.set('k', 'v');
+    first.browser.fire('pagehide'); // the user leaves before the library arrived
+    const insertId = first.mp[1][2].$insert_id;
+
+    const second = pageWithStub(storage);
+    second.mp.init('tok');
+    second.mp.init('tok2', {}, 'side');
+    second.mp.track('second page');
+    const fake = fakeLibrary();
+    install(second.browser, fake);
+    expect(fake.log.map(([i, m, a]) => `${i}:${m}:${a[0]}`)).toEqual([
+      'mixpanel:init:tok',
+      'side:init:tok2',
+      'mixpanel:identify:u1',
+      'mixpanel:track:lost without the blob',
+      'side:people.set:k',
+      'mixpanel:track:second page',
+    ]);
+    expect((fake.log[3]![2][1] as Record<string, unknown>).$insert_id).toBe(insertId);
+    await flush();
+    expect([...storage.keys()]).toEqual([]);
+  });
+
+  it('routes saved named-instance calls by token, whatever the instance is called here', () => {
+    const storage = new Map<string, string>();
+    storage.set(KEY('p1'), saved(Date.now(), [['tok', {}, 'mixpanel'], ['tok2', {}, 'side']], { mixpanel: [['track', 'd']], side: [['track', 's']] }));
+    const { browser, mp } = pageWithStub(storage);
+    mp.init('tok2'); // here tok2 is the default instance
+    const fake = fakeLibrary();
+    install(browser, fake);
+    expect(fake.log.map(([i, m, a]) => `${i}:${m}:${a[0]}`)).toEqual(['mixpanel:init:tok2', 'mixpanel:track:s']);
+  });
+
+  it('keeps blobs for a token this page does not init, and rewrites mixed blobs without what was replayed', async () => {
+    const storage = new Map<string, string>();
+    storage.set(KEY('absent'), saved(Date.now(), [['other-token', {}, 'mixpanel']], { mixpanel: [['track', 'x']] }));
+    storage.set(KEY('mixed'), saved(Date.now(), [['tok', {}, 'mixpanel'], ['other-token', {}, 'two']], { mixpanel: [['track', 'mine']], two: [['track', 'theirs']] }));
+    const before = storage.get(KEY('absent'));
+    const { browser, mp } = pageWithStub(storage);
+    mp.init('tok');
+    const fake = fakeLibrary();
+    install(browser, fake);
+    expect(fake.log.map(([, m, a]) => `${m}:${a[0]}`)).toEqual(['init:tok', 'track:mine']);
+    await flush();
+    expect(storage.get(KEY('absent'))).toBe(before);
+    const mixed = JSON.parse(storage.get(KEY('mixed'))!);
+    expect(mixed.i).toEqual([['other-token', {}, 'two']]);
+    expect(mixed.q).toEqual([[['track', 'theirs']]]);
+  });
+
+  it('replays a kept blob when its token is initialised later on this page, once', async () => {
+    const storage = new Map<string, string>();
+    storage.set(KEY('p1'), saved(Date.now(), [['late', {}, 'mixpanel']], { mixpanel: [['track', 'old']] }));
+    const browser = fakeBrowser({ storage });
+    const fake = fakeLibrary();
+    const lib = install(browser, fake)!;
+    expect(calls(fake)).toEqual([]);
+    lib.init('late', {}, 'named');
+    lib.init('late', {}, 'again');
+    expect(fake.log.map(([i, m, a]) => `${i}:${m}:${a[0]}`)).toEqual(['named:init:late', 'named:track:old', 'again:init:late']);
+    await flush();
+    expect(storage.has(KEY('p1'))).toBe(false);
+  });
+
+  it('removes corrupt blobs and reports them once', async () => {
+    const storage = new Map<string, string>();
+    storage.set(KEY('bad-json'), '{"i":[');
+    storage.set(KEY('bad-shape'), '{"i":[],"q":{}}');
+    storage.set(KEY('null'), 'null');
+    storage.set('unrelated', 'left alone');
+    const { browser, mp } = pageWithStub(storage);
+    const reports: ErrorReport[] = [];
+    mp.init('tok', { on_error: (r: ErrorReport) => reports.push(r) });
+    install(browser, fakeLibrary());
+    expect([...storage.keys()]).toEqual(['unrelated']);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ code: 'dropped', reason: 'corrupt', count: 3 });
+  });
+
+  it('drops blobs past the retention window and reports them', () => {
+    const storage = new Map<string, string>();
+    storage.set(KEY('old'), saved(Date.now() - RETENTION_MS - 1000, [['tok', {}, 'mixpanel']], { mixpanel: [['track', 'stale'], ['track', 'stale2']] }));
+    const { browser, mp } = pageWithStub(storage);
+    const reports: ErrorReport[] = [];
+    mp.init('tok', { on_error: (r: ErrorReport) => reports.push(r) });
+    const fake = fakeLibrary();
+    install(browser, fake);
+    expect(calls(fake)).toEqual(['init']);
+    expect(storage.has(KEY('old'))).toBe(false);
+    expect(reports[0]).toMatchObject({ code: 'dropped', reason: 'retention', count: 2 });
+  });
+
+  it('keeps a blob whose calls could not be made durable', async () => {
+    const storage = new Map<string, string>();
+    storage.set(KEY('p1'), saved(Date.now(), [['tok', {}, 'mixpanel']], { mixpanel: [['track', 'x']] }));
+    const { browser, mp } = pageWithStub(storage);
+    mp.init('tok');
+    install(browser, fakeLibrary({ settle: () => Promise.reject(new Error('outbox down')) }));
+    await flush();
+    expect(storage.has(KEY('p1'))).toBe(true);
+  });
+
+  it('replays older blobs first', () => {
+    const storage = new Map<string, string>();
+    storage.set(KEY('newer'), saved(2_000, [['tok', {}, 'mixpanel']], { mixpanel: [['identify', 'newer']] }));
+    storage.set(KEY('older'), saved(1_000, [['tok', {}, 'mixpanel']], { mixpanel: [['identify', 'older']] }));
+    const browser = fakeBrowser({ storage });
+    browser.run(code);
+    browser.window.mixpanel.init('tok');
+    const fake = fakeLibrary();
+    installLibrary(browser.window, fake.create, { storage: browser.window.localStorage, settleFallbackMs: 5, now: () => 3_000 });
+    expect(fake.log.filter(([, m]) => m === 'identify').map(([, , a]) => a[0])).toEqual(['older', 'newer']);
+  });
+});
