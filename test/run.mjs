@@ -23,7 +23,9 @@ step('unit and browser tests', 'npx', ['vitest', 'run', '--reporter=default', '-
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   passed += r.numPassedTests;
-  failed += r.numFailedTests + (r.numFailedTestSuites ?? 0);
+  failed += r.numFailedTests;
+  // A file that failed to load ran no test: count it once so it cannot pass unnoticed.
+  failed += r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
 } else {
   failed++;
 }
