@@ -2,22 +2,9 @@ import { apiHosts, type Config } from '../config';
 import type { Outbox, OutboxRecord } from '../outbox/types';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
-import { backoffDelay, parseRetryAfter } from './backoff';
 import { createHostRotation, type HostRotation } from './hosts';
-import { encodeBody, endpointUrl } from './payload';
-import { classify, honoursRetryAfter, type Verdict } from './retry-policy';
-import { deliverSplitting } from './split';
-import { fetchTransport, type Transport } from './transport';
-
-/**
- * Largest body sent with `keepalive`, summed over the keepalive requests in
- * flight: Chromium refuses keepalive bodies past 64 KiB pending per page, and
- * the rest of that budget is left to the unload beacon.
- */
-export const KEEPALIVE_BODY_LIMIT = 60 * 1024;
-
-/** Passes `flush()` waits for at most (each pass is up to `max_in_flight` batches). */
-const MAX_FLUSH_PASSES = 100;
+import { backoffDelay, classify, deliverSplitting, retryAfterMs, type Verdict } from './retry-policy';
+import { encodeBody, endpointUrl, fetchTransport, type Transport } from './wire';
 
 export interface SenderOptions {
   outbox: Outbox;
@@ -54,67 +41,53 @@ export interface Sender {
   /** Abort the requests in flight; their records stay in the outbox. */
   abort(): void;
   state(): SenderState;
-  /** Records in `keepalive` requests in flight and their body bytes: they survive navigation, so unload skips them. */
-  keepalive(): { ids: ReadonlySet<string>; bytes: number };
 }
 
 /**
  * Build a sender. It keeps one timer at a time: the flush interval while
  * idle, or the backoff/`Retry-After` wait once every host has failed. After
- * an acknowledged batch it goes on at once while records wait.
+ * an acknowledged batch it goes on at once while records wait. A request
+ * that has not answered within `batch_request_timeout_ms` is aborted and
+ * counts as a host failure.
  */
-export function createSender(options: SenderOptions): Sender {
-  const { outbox, config, reporter } = options;
-  const transport = options.transport || fetchTransport;
-  const online = options.online || (() => !isOffline());
-  const random = options.random || Math.random;
-  const log = (...args: unknown[]) => reporter.debug(...args);
-
+export function createSender({ outbox, config, reporter, transport = fetchTransport, online = () => !isOffline(), random = Math.random }: SenderOptions): Sender {
   let running = false;
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let timerAt: number | null = null;
   let pumping: Promise<void> | null = null;
   let again = false;
-  let slots = 0;
   let fresh = 0; // enqueued since a batch was last taken
+  let delivered = 0;
+  let retried = 0;
+  let dropped = 0;
   const inFlight = new Set<string>();
-  const keepIds = new Set<string>();
-  let keepBytes = 0;
   const requests = new Set<Promise<void>>();
   const controllers = new Set<AbortController>();
-  const counts = { delivered: 0, retried: 0, dropped: 0 };
-  let rotation: HostRotation | null = null;
-  let rotationKey = '';
+  let rotation: HostRotation;
+  let rotationKey: string;
 
   /** The rotation for the configured hosts, rebuilt when `set_config` changes them. */
   function hosts(): HostRotation {
     const list = apiHosts(config());
-    const key = list.join(' ');
-    if (!rotation || key !== rotationKey) {
-      rotationKey = key;
-      rotation = createHostRotation(list, {
-        failbackMs: () => config().failback_interval_ms,
-        backoff: (round) => backoffDelay(round, config().retry_backoff_base_ms, config().retry_backoff_max_ms, random),
-      });
+    if (list.join(' ') != rotationKey) {
+      rotationKey = list.join(' ');
+      rotation = createHostRotation(
+        list,
+        () => config().failback_interval_ms,
+        (round) => backoffDelay(round, config().retry_backoff_base_ms, config().retry_backoff_max_ms, random),
+      );
     }
     return rotation;
   }
 
-  function clearTimer(): void {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
-    timerAt = null;
-  }
-
-  function schedule(ms: number): void {
-    clearTimer();
-    const delay = Math.max(0, ms || 0);
-    timerAt = Date.now() + delay;
-    timer = setTimeout(() => {
-      timer = null;
-      timerAt = null;
-      void pump();
-    }, delay);
+  function schedule(ms: number | null): void {
+    clearTimeout(timer);
+    timerAt = ms == null ? null : Date.now() + ms;
+    if (ms != null)
+      timer = setTimeout(() => {
+        timerAt = null;
+        void pump();
+      }, ms);
   }
 
   /** Run `fill` until no trigger came in meanwhile; one pass at a time. */
@@ -123,168 +96,125 @@ export function createSender(options: SenderOptions): Sender {
       again = true;
       return pumping;
     }
-    pumping = (async () => {
+    return (pumping = (async () => {
       try {
         do {
           again = false;
           await fill();
         } while (again && running);
       } catch (e) {
-        log('sender: outbox read failed, will retry', e);
-      } finally {
-        pumping = null;
+        reporter.debug('outbox read failed', e);
       }
-      if (running && timer === null) schedule(config().batch_flush_interval_ms);
-    })();
-    return pumping;
+      pumping = null;
+      if (running && timerAt == null) schedule(config().batch_flush_interval_ms);
+    })());
   }
 
   /** Start requests until the slots are full, the outbox is empty, or every host must wait. */
   async function fill(): Promise<void> {
-    while (running && online() && slots < Math.max(1, config().max_in_flight)) {
-      const { at } = hosts().next();
-      const now = Date.now();
-      if (at > now) {
-        schedule(at - now);
-        return;
-      }
+    while (running && online() && requests.size < Math.max(1, config().max_in_flight)) {
+      const wait = hosts().next().at - Date.now();
+      if (wait > 0) return schedule(wait);
       const found = await outbox.oldest(Math.max(1, config().batch_size), new Set(inFlight));
-      const first = found.find((r) => !inFlight.has(r.id));
-      if (!running || !first) return; // nothing new (an outbox that ignored `skip` must not spin us)
+      const first = found.find((r) => !inFlight.has(r.id)); // an outbox that ignored `skip` must not make us spin
+      if (!running || !first) return;
       fresh = 0;
-      clearTimer(); // sending now; the next timer is set once this pass ends
-      launch(found.filter((r) => r.ep === first.ep && !inFlight.has(r.id)));
+      schedule(null); // sending now; the next timer is set once this pass ends
+      const batch = found.filter((r) => r.ep == first.ep && !inFlight.has(r.id));
+      batch.forEach((r) => inFlight.add(r.id));
+      const done: Promise<void> = deliverSplitting(batch, attempt, giveUp)
+        .then(
+          () => true,
+          (e) => reporter.debug('batch failed, records stay queued', e),
+        )
+        .then((ok) => {
+          batch.forEach((r) => inFlight.delete(r.id));
+          requests.delete(done);
+          // after a store error, wait for the flush interval: an outbox that cannot delete must not make us resend in a loop
+          if (running && ok) void pump();
+        });
+      requests.add(done);
     }
   }
 
-  function launch(batch: OutboxRecord[]): void {
-    slots++;
-    for (const r of batch) inFlight.add(r.id);
-    let broke = false;
-    const done: Promise<void> = deliverSplitting(batch, attempt, giveUp)
-      .then(
-        () => undefined,
-        (e) => {
-          broke = true;
-          log('sender: batch failed, records stay queued', e);
-        },
-      )
-      .then(() => {
-        slots--;
-        for (const r of batch) inFlight.delete(r.id);
-        requests.delete(done);
-        // After a store error, wait for the flush interval: an outbox that cannot delete must not make us resend in a loop.
-        if (running && !broke) void pump();
-      });
-    requests.add(done);
-  }
-
   /** One request for `records` (one endpoint); the verdict drives splitting, failover and backoff. */
-  async function attempt(records: readonly OutboxRecord[]): Promise<Verdict> {
+  async function attempt(records: OutboxRecord[]): Promise<Verdict> {
     const rot = hosts();
     const { host, at } = rot.next();
     if (!running || !online() || at > Date.now()) return 'retry'; // stop here; the records go back to the queue
     const cfg = config();
-    const first = records[0]!;
-    const body = encodeBody(records, cfg.api_payload_format);
-    const url = endpointUrl(host, cfg.api_routes[first.ep] || first.ep + '/');
-    const keep = keepBytes + body.length <= KEEPALIVE_BODY_LIMIT;
-    if (keep) {
-      keepBytes += body.length;
-      for (const r of records) keepIds.add(r.id);
-    }
-    const ctl = typeof AbortController === 'function' ? new AbortController() : null;
-    if (ctl) controllers.add(ctl);
-    let res;
-    try {
-      res = await transport(url, body, cfg.batch_request_timeout_ms, keep, ctl ? ctl.signal : undefined);
-    } finally {
-      if (ctl) controllers.delete(ctl);
-      if (keep) {
-        keepBytes -= body.length;
-        for (const r of records) keepIds.delete(r.id);
-      }
-    }
-    if (ctl && ctl.signal.aborted) return 'retry';
+    const ctl = new AbortController();
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      ctl.abort();
+    }, cfg.batch_request_timeout_ms);
+    controllers.add(ctl);
+    const res = await transport(endpointUrl(host, cfg.api_routes, records[0]!.ep), encodeBody(records, cfg.api_payload_format), ctl.signal);
+    clearTimeout(deadline);
+    controllers.delete(ctl);
+    if (ctl.signal.aborted && !timedOut) return 'retry'; // abort(): not the host's fault
     const verdict = classify(res.status, res.body);
     const n = records.length;
-    if (verdict === 'ok') {
-      rot.succeed(host);
-      await outbox.remove(records.map((r) => r.id));
-      counts.delivered += n;
-      log(`delivered ${n} ${first.ep} record(s) to ${host}`);
-      return 'ok';
-    }
-    if (verdict !== 'retry') {
-      rot.succeed(host); // it answered: the host is up, the batch is the problem
-      log(`host ${host} refused ${n} record(s) (${res.status}), splitting`);
+    if (verdict != 'retry') {
+      rot.succeed(host); // it answered: the host is up, whatever it thinks of the batch
+      if (verdict == 'ok') {
+        await outbox.remove(records.map((r) => r.id));
+        delivered += n;
+      }
+      reporter.debug(`${host}: ${verdict} for ${n} record(s) (${res.status})`);
       return verdict;
     }
-    if (res.status === 0 && !online()) {
-      log('offline: waiting for the online event');
-      return 'retry';
-    }
-    counts.retried++;
-    const why = res.status ? String(res.status) : res.error || 'network';
-    const hold = honoursRetryAfter(res.status) ? parseRetryAfter(res.retryAfter, Date.now()) : null;
-    if (hold !== null) log(`Retry-After ${Math.round(hold / 1000)} s on host ${host}`);
+    if (!res.status && !online()) return 'retry'; // offline: the online event flushes
+    retried++;
+    const hold = retryAfterMs(res.status, res.retryAfter, Date.now());
     const wait = rot.fail(host, hold);
-    if (wait > 0) {
-      log(`host ${host} failed (${why}); all hosts failed, retry in ${wait} ms`);
-      reporter.report({
-        code: 'delivery',
-        message: `every ingest host failed; retrying in ${wait} ms`,
-        detail: { host, status: res.status, retry_in_ms: wait },
-      });
-    } else {
-      log(`host ${host} failed (${why}), failing over to ${rot.next().host}`);
-    }
+    reporter.debug(
+      `${host} failed (${res.status || (timedOut ? 'timeout' : 'network')}${hold == null ? '' : `, Retry-After ${hold / 1000} s`})` +
+        (wait ? `; all hosts failed, retry in ${wait} ms` : ''),
+    );
+    if (wait) reporter.report({ code: 'delivery', message: `every ingest host failed; retrying in ${wait} ms`, detail: { host, status: res.status } });
     return 'retry';
   }
 
   /** A lone record the host still refuses: drop it (the outbox reports it). */
-  async function giveUp(records: readonly OutboxRecord[], verdict: 'split' | 'reject'): Promise<void> {
-    const reason = verdict === 'split' ? 'too_large' : 'rejected';
-    log(`dropping ${records.length} record(s): ${reason}`);
-    await outbox.drop(records.slice(), reason);
-    counts.dropped += records.length;
+  async function giveUp(records: OutboxRecord[], verdict: 'split' | 'reject'): Promise<void> {
+    await outbox.drop(records, verdict == 'split' ? 'too_large' : 'rejected');
+    dropped += records.length;
   }
 
   return {
     start() {
-      if (running) return;
-      running = true;
-      void pump();
+      if (!running) {
+        running = true;
+        void pump();
+      }
     },
     stop() {
       running = false;
-      clearTimer();
+      schedule(null);
     },
     async flush() {
-      // Until quiet: each answered request may start the next pass. Bounded so a page that never stops enqueuing still gets an answer.
-      for (let i = 0; i < MAX_FLUSH_PASSES && running; i++) {
+      // until quiet: each answered request may start the next pass; bounded so that a page that never stops enqueuing still gets an answer
+      for (let i = 0; i < 100 && running; i++) {
         await pump();
         if (!requests.size) break;
-        await Promise.all(Array.from(requests));
+        await Promise.all(requests);
       }
     },
     notify() {
-      fresh++;
-      if (running && fresh >= Math.max(1, config().batch_size)) void pump();
+      if (running && ++fresh >= Math.max(1, config().batch_size)) void pump();
     },
     abort() {
       controllers.forEach((c) => c.abort());
     },
-    state() {
-      return {
-        in_flight: inFlight.size,
-        delivered: counts.delivered,
-        retried: counts.retried,
-        dropped: counts.dropped,
-        host: hosts().next().host,
-        next_attempt_at: !running ? null : pumping || slots ? Date.now() : timerAt,
-      };
-    },
-    keepalive: () => ({ ids: keepIds, bytes: keepBytes }),
+    state: () => ({
+      in_flight: inFlight.size,
+      delivered,
+      retried,
+      dropped,
+      host: hosts().next().host,
+      next_attempt_at: !running ? null : pumping || requests.size ? Date.now() : timerAt,
+    }),
   };
 }

@@ -3,7 +3,7 @@ import { BEACON_BUDGET_BYTES } from '../constants';
 import type { Outbox, OutboxRecord } from '../outbox/types';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
-import { encodeBody, endpointUrl, FORM_TYPE } from './payload';
+import { encodeBody, endpointUrl, FORM_TYPE } from './wire';
 
 /** One beacon: records of one endpoint and their encoded body. */
 export interface BeaconChunk {
@@ -16,47 +16,27 @@ export interface BeaconChunk {
  * Cut `records` into bodies per endpoint, at most `maxPerChunk` records
  * each, whose sizes add up to at most `budget` bytes. Records are taken
  * oldest first; one that no longer fits is skipped (it stays in the outbox).
+ * A chunk is sized from each record's own encoding (exact for JSON, an
+ * estimate for base64), then checked encoded.
  */
-export function planBeacons(
-  records: readonly OutboxRecord[],
-  budget: number,
-  format: Config['api_payload_format'],
-  maxPerChunk: number,
-): BeaconChunk[] {
-  const groups = new Map<Endpoint, OutboxRecord[]>();
-  for (const r of records) {
-    const g = groups.get(r.ep);
-    if (g) g.push(r);
-    else groups.set(r.ep, [r]);
-  }
+export function planBeacons(records: OutboxRecord[], budget: number, format: Config['api_payload_format'], maxPerChunk: number): BeaconChunk[] {
   const chunks: BeaconChunk[] = [];
-  let room = budget;
-  // 'data=%5B' + pieces joined by '%2C' + '%5D': exact for JSON, an estimate for base64 (checked below).
-  const piece = (r: OutboxRecord) => encodeBody([r], 'json').length - 11;
-  groups.forEach((recs, ep) => {
-    let i = 0;
-    while (i < recs.length && room > 11) {
-      let size = 11;
+  for (const ep of ['track', 'engage', 'groups'] as const) {
+    const recs = records.filter((r) => r.ep == ep);
+    for (let i = 0; i < recs.length; ) {
+      // 'data=%5B' + pieces, each with its '%2C' (or the closing '%5D')
       let j = i;
-      while (j < recs.length && j - i < maxPerChunk) {
-        const add = piece(recs[j]!) + (j > i ? 3 : 0);
-        if (size + add > room) break;
-        size += add;
-        j++;
-      }
+      for (let size = 8; j < recs.length && j - i < maxPerChunk && (size += encodeBody([recs[j]!], 'json').length - 8) <= budget; ) j++;
       let chunk = recs.slice(i, Math.max(j, i + 1));
       let body = encodeBody(chunk, format);
-      while (body.length > room && chunk.length > 1) {
-        chunk = chunk.slice(0, chunk.length >> 1);
-        body = encodeBody(chunk, format);
-      }
-      if (body.length <= room) {
+      while (body.length > budget && chunk.length > 1) body = encodeBody((chunk = chunk.slice(0, -1)), format);
+      if (body.length <= budget) {
         chunks.push({ ep, records: chunk, body });
-        room -= body.length;
+        budget -= body.length;
       }
       i += chunk.length;
     }
-  });
+  }
   return chunks;
 }
 
@@ -66,85 +46,54 @@ export interface UnloadOptions {
   reporter: Reporter;
   /** The host requests go to now. */
   host: () => string;
-  /** Records already in a keepalive request, and its bytes (they count against the same browser budget). */
-  keepalive: () => { ids: ReadonlySet<string>; bytes: number };
   /** False while paused or opted out. */
   enabled: () => boolean;
 }
 
 /**
- * On `pagehide` or `visibilitychange` to hidden, send what this page
- * enqueued and no host has acknowledged, by `sendBeacon` (else `fetch`
- * keepalive), within the browser's 64 KiB budget, once per hide. The
- * records stay in the outbox: a later acknowledged send repeats them and the
- * server dedupes by `$insert_id`. Returns the function that removes the
- * listeners.
+ * On `pagehide` or `visibilitychange` to hidden, once per hide, beacon what
+ * this page enqueued and no host has acknowledged. Returns the function that
+ * removes the listeners.
  */
-export function installUnload(options: UnloadOptions): () => void {
-  if (typeof window === 'undefined' || typeof document === 'undefined') return () => undefined;
+export function installUnload(o: UnloadOptions): () => void {
   let sent = false;
   const hide = () => {
-    if (sent) return;
-    sent = true;
-    try {
-      beaconUnacknowledged(options);
-    } catch (e) {
-      options.reporter.debug('unload beacon failed', e);
+    if (!sent) {
+      sent = true;
+      try {
+        beaconUnacknowledged(o);
+      } catch (e) {
+        o.reporter.debug('beacon failed', e);
+      }
     }
   };
-  const onVisibility = () => {
-    if (document.visibilityState === 'hidden') hide();
-    else sent = false;
+  const onVisibility = () => (document.visibilityState == 'hidden' ? hide() : (sent = false));
+  const onShow = () => (sent = false);
+  const listen = (f: 'addEventListener' | 'removeEventListener') => {
+    window[f]('pagehide', hide);
+    window[f]('pageshow', onShow);
+    document[f]('visibilitychange', onVisibility);
   };
-  const onShow = () => {
-    sent = false;
-  };
-  window.addEventListener('pagehide', hide);
-  window.addEventListener('pageshow', onShow);
-  document.addEventListener('visibilitychange', onVisibility);
-  return () => {
-    window.removeEventListener('pagehide', hide);
-    window.removeEventListener('pageshow', onShow);
-    document.removeEventListener('visibilitychange', onVisibility);
-  };
+  listen('addEventListener');
+  return () => listen('removeEventListener');
 }
 
-/** Beacon the unacknowledged records now; returns how many were handed to the browser. */
-export function beaconUnacknowledged(options: UnloadOptions): number {
-  const cfg = options.config();
-  if (!cfg.unload_beacon || !options.enabled() || isOffline()) return 0;
-  const inFlight = options.keepalive();
-  const records = options.outbox.unacknowledged().filter((r) => !inFlight.ids.has(r.id));
-  if (!records.length) return 0;
-  const plan = planBeacons(records, BEACON_BUDGET_BYTES - inFlight.bytes, cfg.api_payload_format, Math.max(1, cfg.batch_size));
-  const host = options.host();
+/**
+ * Send the unacknowledged records now by `sendBeacon` (form bodies are
+ * CORS-safelisted: no preflight), within the browser's 64 KiB budget; stop at
+ * the first beacon the browser refuses. The records stay in the outbox: a
+ * later acknowledged send repeats them and the server dedupes by
+ * `$insert_id`. Returns how many were handed to the browser.
+ */
+export function beaconUnacknowledged(o: UnloadOptions): number {
+  const cfg = o.config();
+  if (!cfg.unload_beacon || !o.enabled() || isOffline()) return 0;
+  const records = o.outbox.unacknowledged();
   let count = 0;
-  for (const c of plan) {
-    if (!post(endpointUrl(host, cfg.api_routes[c.ep] || c.ep + '/'), c.body)) break; // budget refused: the rest waits in the outbox
+  for (const c of planBeacons(records, BEACON_BUDGET_BYTES, cfg.api_payload_format, Math.max(1, cfg.batch_size))) {
+    if (!navigator.sendBeacon(endpointUrl(o.host(), cfg.api_routes, c.ep), new Blob([c.body], { type: FORM_TYPE }))) break;
     count += c.records.length;
   }
-  options.reporter.debug(`pagehide: beaconed ${count} of ${records.length} unacknowledged record(s) to ${host}`);
+  o.reporter.debug(`pagehide: beaconed ${count} of ${records.length} record(s)`);
   return count;
-}
-
-/** `sendBeacon` with a form body (CORS-safelisted: no preflight), else a keepalive `fetch`. */
-function post(url: string, body: string): boolean {
-  try {
-    if (typeof navigator !== 'undefined' && typeof navigator.sendBeacon === 'function') {
-      return navigator.sendBeacon(url, new Blob([body], { type: FORM_TYPE }));
-    }
-    if (typeof fetch === 'function') {
-      fetch(url, {
-        method: 'POST',
-        headers: { 'Content-Type': FORM_TYPE },
-        body,
-        keepalive: true,
-        credentials: 'omit',
-      }).catch(() => undefined);
-      return true;
-    }
-  } catch {
-    /* refused synchronously (over budget) */
-  }
-  return false;
 }

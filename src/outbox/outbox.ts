@@ -1,11 +1,10 @@
-import type { Config, Endpoint } from '../config';
-import { RECORD_VERSION } from '../constants';
+import type { Config } from '../config';
 import type { Reporter } from '../utils/report';
 import { chooseStore } from './choose-store';
-import { recordKey } from './keys';
-import { createMemoryStore } from './memory-store';
-import { isStoreFull } from './record';
-import type { Outbox, OutboxRecord, OutboxStats, OutboxStore } from './types';
+import { newRecord } from './record';
+import { safeLocalStorage } from '../utils/env';
+import { createLocalStorageStore, createMemoryStore } from './sorted-store';
+import type { Outbox, OutboxRecord, OutboxStore } from './types';
 
 /**
  * What `unacknowledged()` keeps: a beacon carries at most 64 KiB per page,
@@ -15,14 +14,7 @@ import type { Outbox, OutboxRecord, OutboxStats, OutboxStore } from './types';
 const UNACKED_MAX_RECORDS = 1_000;
 const UNACKED_MAX_BYTES = 256 * 1024;
 
-/** Past this share of a cap, the count is re-read from the store after each write (other tabs write too). */
-const REFRESH_AT = 0.9;
-
-/**
- * How many times one `oldest()` reads again to fill a batch after dropping
- * expired or corrupt records; bounds one call after a long outage, the next
- * call carries on.
- */
+/** Reads one `oldest()` makes to fill a batch past expired or corrupt records: bounds one call after a long outage; the next call carries on. */
 const MAX_READS = 20;
 
 export interface OutboxOptions {
@@ -35,9 +27,6 @@ export interface OutboxOptions {
   openStore?: () => Promise<OutboxStore>;
 }
 
-const schedule: (fn: () => void) => void =
-  typeof queueMicrotask === 'function' ? (fn) => queueMicrotask(fn) : (fn) => void Promise.resolve().then(fn);
-
 /**
  * The outbox: `enqueue()` builds a record and buffers it synchronously; at
  * the end of the tick the whole buffer goes to the store in one `putMany`
@@ -47,312 +36,199 @@ const schedule: (fn: () => void) => void =
  * acknowledged them) or until they are dropped and reported: past the caps,
  * past retention, corrupt, or given up on by the sender.
  *
- * Caps are checked synchronously against an estimate: the store's count as
- * last read, plus what this tab wrote or buffered since, minus what it
- * removed. The count is read again at open, on every `oldest()` and, near a
- * cap, after every write, since other tabs share the store.
+ * Caps are checked against an estimate of what is stored: the store's count
+ * as last read plus what this tab wrote since, minus what it removed. Since
+ * other tabs share the store, the count is read again at open, on every
+ * `oldest()` and, near a cap, after every write. Only `enqueue()` guards
+ * itself; the other methods reject on a store error, for the caller to handle.
  */
 export function createOutbox(o: OutboxOptions): Outbox {
-  const now = o.now ?? Date.now;
-  const { reporter } = o;
-  const openStore =
-    o.openStore ??
-    (() => chooseStore({ token: o.token, openTimeoutMs: o.config().storage_open_timeout_ms, reporter }));
-
+  const { config, reporter } = o;
+  const now = o.now || Date.now;
   let store: OutboxStore | null = null;
   let buffer: OutboxRecord[] = [];
+  let bufferBytes = 0;
   let scheduled = false;
-  const writes = new Set<Promise<void>>();
+  let written: Promise<unknown> = Promise.resolve();
   const listeners: Array<(r: OutboxRecord) => void> = [];
   const unacked = new Map<string, OutboxRecord>();
   let unackedBytes = 0;
-  let dropped = 0;
+  let count = 0; // the estimate of what is stored, writes in flight included
+  let bytes = 0;
   let capDrops = 0;
-  // the estimate: stored (as far as this tab knows) + not yet written
-  let storedCount = 0;
-  let storedBytes = 0;
-  let unwrittenCount = 0;
-  let unwrittenBytes = 0;
-  let refreshing = false;
+  let dropped = 0;
 
-  function reportDropped(count: number, reason: string, message: string): void {
-    if (count <= 0) return;
-    dropped += count;
-    reporter.report({ code: 'dropped', message, reason, count });
-  }
-
-  function remember(r: OutboxRecord): void {
-    unacked.set(r.id, r);
-    unackedBytes += r.size;
-    while (unacked.size > UNACKED_MAX_RECORDS || unackedBytes > UNACKED_MAX_BYTES) {
-      const first = unacked.keys().next().value;
-      if (first === undefined) break;
-      forget(first);
+  const lost = (n: number, reason: string): void => {
+    if (n > 0) {
+      dropped += n;
+      reporter.report({ code: 'dropped', message: `${n} event(s) dropped: ${reason}`, reason, count: n });
     }
-  }
+  };
+  const forget = (id: string): void => {
+    unackedBytes -= (unacked.get(id) || { size: 0 }).size;
+    unacked.delete(id);
+  };
+  /** Whether a record of `size` fits next to `n` records of `b` bytes. */
+  const fits = (n: number, b: number, size: number): boolean => n < config().outbox_max_events && b + size <= config().outbox_max_bytes;
+  const refresh = (s: OutboxStore) =>
+    s.stats().then(
+      (st) => void ((count = st.count), (bytes = st.bytes)),
+      () => undefined,
+    );
 
-  function forget(id: string): void {
-    const r = unacked.get(id);
-    if (r) {
-      unacked.delete(id);
-      unackedBytes -= r.size;
-    }
-  }
+  const ready = (o.openStore || (() => chooseStore({ token: o.token, openTimeoutMs: config().storage_open_timeout_ms, reporter })))()
+    .catch(() => createMemoryStore())
+    .then(async (s) => {
+      await refresh(s);
+      store = s;
+      flush();
+      return s;
+    });
 
-  /** Takes `count` records out of the estimate of what is stored. */
-  function uncount(count: number): void {
-    if (count <= 0) return;
-    const left = Math.max(0, storedCount - count);
-    storedBytes = storedCount > 0 ? Math.round((storedBytes * left) / storedCount) : 0;
-    storedCount = left;
-  }
+  /**
+   * A page left before its store opened (a quick click through the site:
+   * opening IndexedDB takes a few hundred ms on a busy machine) would take
+   * the buffer with it. On `pagehide` the buffer goes to localStorage at
+   * once, where the next page's outbox reads it (`chooseStore` always reads
+   * localStorage). Once the store is open, writes are already under way.
+   */
+  const rescue = (): void => {
+    const ls = !store && buffer.length ? safeLocalStorage() : null;
+    if (!ls) return;
+    const ids = new Set(buffer.map((r) => r.id));
+    createLocalStorageStore(o.token, ls)
+      .putMany(buffer)
+      .then(() => void (buffer = buffer.filter((r) => !ids.has(r.id) || ((bufferBytes -= r.size), false))), () => undefined);
+  };
+  if (typeof addEventListener == 'function') addEventListener('pagehide', rescue);
 
-  /** Whether one more record of `size` stays within both caps. */
-  function fits(size: number, cfg: Config, count = storedCount + unwrittenCount, bytes = storedBytes + unwrittenBytes): boolean {
-    return count + 1 <= cfg.outbox_max_events && bytes + size <= cfg.outbox_max_bytes;
-  }
-
-  async function refresh(s: OutboxStore): Promise<void> {
-    if (refreshing) return;
-    refreshing = true;
-    try {
-      const st = await s.stats();
-      storedCount = st.count;
-      storedBytes = st.bytes;
-    } catch {
-      /* keep the estimate */
-    } finally {
-      refreshing = false;
-    }
-  }
-
-  /** The store once chosen, after the first count and a trim of what was enqueued meanwhile. */
-  const ready: Promise<OutboxStore> = (async () => {
-    let s: OutboxStore;
-    try {
-      s = await openStore();
-    } catch (e) {
-      reporter.debug('no store could be opened', e);
-      s = createMemoryStore();
-    }
-    await refresh(s);
-    // records enqueued before the count was known: keep them while they fit
-    const cfg = o.config();
-    let count = storedCount;
-    let bytes = storedBytes;
-    const kept: OutboxRecord[] = [];
-    for (const r of buffer) {
-      if (fits(r.size, cfg, count, bytes)) {
-        kept.push(r);
-        count++;
-        bytes += r.size;
-      } else {
-        forget(r.id);
-        unwrittenCount--;
-        unwrittenBytes -= r.size;
-        capDrops++;
-      }
-    }
-    buffer = kept;
-    store = s;
-    reporter.debug('outbox store:', s.kind);
-    flush();
-    return s;
-  })();
-
+  /** Writes the buffer, keeping what fits the caps (records enqueued before the first count are checked here). */
   function flush(): void {
     scheduled = false;
-    if (capDrops) {
-      const n = capDrops;
-      capDrops = 0;
-      reportDropped(n, 'cap', `the outbox is full: ${n} new event(s) dropped`);
-    }
     const s = store;
-    if (!s || !buffer.length) return; // before the store is chosen, `ready` flushes
-    const batch = buffer;
-    buffer = [];
-    const n = batch.length;
+    if (!s) return; // `ready` flushes
+    let n = 0;
     let b = 0;
-    for (const r of batch) b += r.size;
-    const write = s.putMany(batch).then(
-      () => {
-        unwrittenCount -= n;
-        unwrittenBytes -= b;
-        storedCount += n;
-        storedBytes += b;
-        const cfg = o.config();
-        if (storedCount >= cfg.outbox_max_events * REFRESH_AT || storedBytes >= cfg.outbox_max_bytes * REFRESH_AT) {
-          void refresh(s);
-        }
-      },
-      (e: unknown) => {
-        unwrittenCount -= n;
-        unwrittenBytes -= b;
-        for (const r of batch) forget(r.id);
-        const full = isStoreFull(e);
-        reportDropped(
-          n,
-          full ? 'cap' : 'storage',
-          full ? `every store is full: ${n} event(s) dropped` : `no store could write ${n} event(s)`,
-        );
-      },
-    );
-    writes.add(write);
-    void write.then(() => writes.delete(write));
+    const batch = buffer.filter((r) => (fits(count + n, bytes + b, r.size) ? (n++, (b += r.size)) : (capDrops++, forget(r.id), 0)));
+    buffer = [];
+    bufferBytes = 0;
+    lost(capDrops, 'cap');
+    capDrops = 0;
+    if (!n) return;
+    count += n;
+    bytes += b;
+    written = Promise.all([
+      written,
+      s.putMany(batch).then(
+        () => {
+          if (count >= config().outbox_max_events * 0.9 || bytes >= config().outbox_max_bytes * 0.9) void refresh(s); // other tabs write too
+        },
+        (e: unknown) => {
+          count -= n;
+          bytes -= b;
+          batch.forEach((r) => forget(r.id));
+          lost(n, /full/.test(String(e)) ? 'cap' : 'storage');
+        },
+      ),
+    ]);
   }
 
-  /** Removes `ids` from the buffer, the unacknowledged map and the store(s). */
+  /** Removes `ids` from the buffer, the unacknowledged list and the store(s). */
   async function discard(ids: string[]): Promise<void> {
-    if (!ids.length) return;
     const set = new Set(ids);
-    for (const id of ids) forget(id);
-    if (buffer.length) {
-      const kept = buffer.filter((r) => !set.has(r.id));
-      for (const r of buffer) {
-        if (set.has(r.id)) {
-          unwrittenCount--;
-          unwrittenBytes -= r.size;
-          set.delete(r.id);
-        }
-      }
-      buffer = kept;
-    }
-    if (!set.size) return;
-    const s = await ready;
-    await s.deleteMany([...set]);
-    uncount(set.size);
+    let k = ids.length;
+    ids.forEach(forget);
+    buffer = buffer.filter((r) => !set.has(r.id) || (k--, (bufferBytes -= r.size), false));
+    await (await ready).deleteMany(ids);
+    const left = Math.max(0, count - k);
+    bytes = count && Math.round((bytes * left) / count);
+    count = left;
   }
 
   return {
-    enqueue(ep: Endpoint, body: Record<string, unknown>): void {
+    enqueue(ep, body) {
       try {
-        const cfg = o.config();
-        const at = now();
-        const size = JSON.stringify(body).length;
-        if (!fits(size, cfg)) {
-          capDrops++;
-        } else {
-          const record: OutboxRecord = { v: RECORD_VERSION, id: recordKey(at), at, ep, body, size };
-          buffer.push(record);
-          unwrittenCount++;
-          unwrittenBytes += size;
-          remember(record);
-          for (const l of listeners) {
-            try {
-              l(record);
-            } catch (e) {
-              reporter.debug('enqueue listener threw', e);
-            }
-          }
-        }
+        const r = newRecord(ep, body, now());
         if (!scheduled) {
           scheduled = true;
-          schedule(flush);
+          void Promise.resolve().then(flush);
         }
+        if (!fits(count + buffer.length, bytes + bufferBytes, r.size)) return void capDrops++;
+        buffer.push(r);
+        bufferBytes += r.size;
+        unacked.set(r.id, r);
+        unackedBytes += r.size;
+        for (const [id] of unacked) {
+          if (unacked.size <= UNACKED_MAX_RECORDS && unackedBytes <= UNACKED_MAX_BYTES) break;
+          forget(id);
+        }
+        for (const l of listeners) l(r);
       } catch (e) {
-        reporter.debug('enqueue failed', e); // e.g. a body JSON cannot represent
+        reporter.debug('enqueue failed', e); // a body JSON cannot represent, a throwing listener
       }
     },
 
     async settle() {
-      try {
-        await ready;
-        flush();
-        await Promise.all([...writes]);
-      } catch (e) {
-        reporter.debug('settle failed', e);
-      }
+      await ready;
+      flush();
+      await written;
     },
 
     async oldest(limit, skip) {
+      const s = await ready;
+      void refresh(s);
+      const cutoff = now() - config().retention_ms;
+      const passed = new Set(skip);
       const out: OutboxRecord[] = [];
-      try {
-        const s = await ready;
-        void refresh(s);
-        const cfg = o.config();
-        const cutoff = now() - cfg.retention_ms;
-        const passed = new Set(skip);
-        let expiredCount = 0;
-        let corruptCount = 0;
-        for (let read = 0; read < MAX_READS && out.length < limit; read++) {
-          const want = limit - out.length;
-          const { records, corrupt } = await s.oldest(want, passed);
-          const expired: string[] = [];
-          for (const r of records) {
-            passed.add(r.id);
-            if (r.at < cutoff) expired.push(r.id);
-            else out.push(r);
-          }
-          for (const id of corrupt) passed.add(id);
-          if (expired.length || corrupt.length) {
-            expiredCount += expired.length;
-            corruptCount += corrupt.length;
-            await discard(expired.concat(corrupt));
-          }
-          if (records.length < want) break; // nothing more stored
+      let expired = 0;
+      let corrupt = 0;
+      for (let i = 0; i < MAX_READS && out.length < limit; i++) {
+        const want = limit - out.length;
+        const read = await s.oldest(want, passed);
+        const gone = read.corrupt;
+        corrupt += gone.length;
+        for (const r of read.records) {
+          if (r.at < cutoff) gone.push(r.id), expired++;
+          else out.push(r);
         }
-        reportDropped(expiredCount, 'retention', `${expiredCount} event(s) older than retention_ms dropped`);
-        reportDropped(corruptCount, 'corrupt', `${corruptCount} unreadable record(s) dropped`);
-      } catch (e) {
-        reporter.debug('reading the outbox failed', e);
+        read.records.forEach((r) => passed.add(r.id));
+        gone.forEach((id) => passed.add(id));
+        if (gone.length) await discard(gone);
+        if (read.records.length < want) break; // nothing more stored
       }
+      lost(expired, 'retention');
+      lost(corrupt, 'corrupt');
       return out;
     },
 
-    async remove(ids) {
-      try {
-        await discard(ids);
-      } catch (e) {
-        reporter.debug('remove failed', e);
-      }
-    },
+    remove: discard,
 
     async drop(records, reason) {
-      try {
-        await discard(records.map((r) => r.id));
-        reportDropped(records.length, reason, `${records.length} event(s) dropped (${reason})`);
-      } catch (e) {
-        reporter.debug('drop failed', e);
-      }
+      await discard(records.map((r) => r.id));
+      lost(records.length, reason);
     },
 
-    async stats(): Promise<OutboxStats> {
-      try {
-        const s = await ready;
-        const st = await s.stats();
-        storedCount = st.count;
-        storedBytes = st.bytes;
-        return { queued: st.count + unwrittenCount, bytes: st.bytes + unwrittenBytes, store: s.kind, dropped };
-      } catch {
-        return { queued: storedCount + unwrittenCount, bytes: storedBytes + unwrittenBytes, store: store ? store.kind : 'memory', dropped };
-      }
+    async stats() {
+      const s = await ready;
+      const st = await s.stats();
+      return { queued: st.count + buffer.length, bytes: st.bytes + bufferBytes, store: s.kind, dropped };
     },
 
-    unacknowledged() {
-      return [...unacked.values()];
-    },
+    unacknowledged: () => [...unacked.values()],
 
     onEnqueue(listener) {
-      if (typeof listener === 'function') listeners.push(listener);
+      listeners.push(listener);
     },
 
     async clear() {
-      try {
-        for (const r of buffer) {
-          unwrittenCount--;
-          unwrittenBytes -= r.size;
-        }
-        buffer = [];
-        unacked.clear();
-        unackedBytes = 0;
-        const s = await ready;
-        await Promise.all([...writes]);
-        await s.clear();
-        storedCount = 0;
-        storedBytes = 0;
-      } catch (e) {
-        reporter.debug('clear failed', e);
-      }
+      buffer = [];
+      bufferBytes = 0;
+      unacked.clear();
+      unackedBytes = 0;
+      const s = await ready;
+      await written;
+      await s.clear();
+      count = bytes = 0;
     },
   };
 }

@@ -1,7 +1,38 @@
+import type { Endpoint } from '../config';
 import { RECORD_VERSION } from '../constants';
 import type { OutboxRecord } from './types';
 
-const ENDPOINTS: Record<string, true> = { track: true, engage: true, groups: true };
+/**
+ * Record keys: enqueue time (9 base36 digits, enough until the year 5138),
+ * a per-tab sequence (6 digits, 2.2 billion keys before it wraps) and a
+ * random tab id (8 digits), each at a fixed width so that plain string order
+ * (IndexedDB's and `sort()`'s) is enqueue order: across tabs by time, within
+ * a tab exactly. The tab id keeps apart tabs writing the same database.
+ */
+export function createKeySource(tab = randomTabId()): (at: number) => string {
+  let last = 0;
+  let seq = 0;
+  // the time part never goes backwards: a clock set back must not sort new records first
+  return (at) => (last = Math.max(last, Math.floor(at) || 0)).toString(36).padStart(9, '0') + (seq = (seq + 1) % 36 ** 6).toString(36).padStart(6, '0') + tab;
+}
+
+/** Eight random base36 digits (getRandomValues where it exists, else Math.random). */
+function randomTabId(): string {
+  const b = new Uint8Array(8);
+  try {
+    crypto.getRandomValues(b);
+  } catch {
+    b.forEach((_, i) => (b[i] = Math.random() * 256));
+  }
+  return b.reduce((s, n) => s + (n % 36).toString(36), '');
+}
+
+let key: ((at: number) => string) | undefined;
+
+/** A new record: keyed by this tab's key source, sized by its JSON (which also throws on a body JSON cannot represent). */
+export function newRecord(ep: Endpoint, body: Record<string, unknown>, at: number): OutboxRecord {
+  return { v: RECORD_VERSION, id: (key || (key = createKeySource()))(at), at, ep, body, size: JSON.stringify(body).length };
+}
 
 /**
  * Whether a stored value is a record this version can send. A value whose
@@ -9,29 +40,6 @@ const ENDPOINTS: Record<string, true> = { track: true, engage: true, groups: tru
  * it, so it would be sent again forever.
  */
 export function isRecord(value: unknown, key: string): value is OutboxRecord {
-  if (!value || typeof value !== 'object') return false;
-  const r = value as Partial<OutboxRecord>;
-  return (
-    r.v === RECORD_VERSION &&
-    r.id === key &&
-    typeof r.at === 'number' &&
-    typeof r.size === 'number' &&
-    typeof r.ep === 'string' &&
-    ENDPOINTS[r.ep] === true &&
-    !!r.body &&
-    typeof r.body === 'object'
-  );
+  const r = value as OutboxRecord | null;
+  return !!r && r.v === RECORD_VERSION && r.id === key && typeof r.at == 'number' && typeof r.size == 'number' && /^(track|engage|groups)$/.test(r.ep) && !!r.body && typeof r.body === 'object';
 }
-
-/** What a store answers to `oldest()` when it has nothing (or cannot read). */
-export const emptyRead = (): { records: OutboxRecord[]; corrupt: string[] } => ({ records: [], corrupt: [] });
-
-/** Thrown by a store that has reached its own limits; the next store takes over. */
-export function storeFull(kind: string): Error {
-  const e = new Error(`${kind} outbox is full`);
-  e.name = 'OutboxFullError';
-  return e;
-}
-
-/** Whether `e` is the error of `storeFull()`. */
-export const isStoreFull = (e: unknown): boolean => !!e && (e as Error).name === 'OutboxFullError';

@@ -1,5 +1,5 @@
 import { DEFAULT_CONFIG, type Config, type Endpoint } from '../../../src/config';
-import type { TransportResult } from '../../../src/delivery/transport';
+import type { Answer } from '../../../src/delivery/wire';
 import type { Outbox, OutboxRecord, OutboxStats } from '../../../src/outbox/types';
 import type { ErrorReport, Reporter } from '../../../src/utils/report';
 
@@ -120,18 +120,16 @@ export interface Call {
   route: string;
   body: string;
   bodies: Array<Record<string, unknown>>;
-  keepalive: boolean;
-  timeoutMs: number;
   at: number;
 }
 
 export interface FakeTransport {
-  (url: string, body: string, timeoutMs: number, keepalive: boolean, signal?: AbortSignal): Promise<TransportResult>;
+  (url: string, body: string, signal: AbortSignal): Promise<Answer>;
   calls: Call[];
 }
 
-export const ok = (): TransportResult => ({ status: 200, retryAfter: null, body: '{"status":1,"error":null}' });
-export const answer = (status: number, retryAfter: string | null = null, body = ''): TransportResult => ({
+export const ok = (): Answer => ({ status: 200, retryAfter: null, body: '{"status":1,"error":null}' });
+export const answer = (status: number, retryAfter: string | null = null, body = ''): Answer => ({
   status,
   retryAfter,
   body,
@@ -144,10 +142,10 @@ export function decodeBody(body: string): Array<Record<string, unknown>> {
 
 /** A transport that logs each call and answers with `handler` (sync or async). */
 export function fakeTransport(
-  handler: (call: Call, signal?: AbortSignal) => TransportResult | Promise<TransportResult> = ok,
+  handler: (call: Call, signal: AbortSignal) => Answer | Promise<Answer> = ok,
 ): FakeTransport {
   const calls: Call[] = [];
-  const t = (async (url: string, body: string, timeoutMs: number, keepalive: boolean, signal?: AbortSignal) => {
+  const t = (async (url: string, body: string, signal: AbortSignal) => {
     const u = new URL(url);
     const call: Call = {
       url,
@@ -155,8 +153,6 @@ export function fakeTransport(
       route: u.pathname,
       body,
       bodies: decodeBody(body),
-      keepalive,
-      timeoutMs,
       at: Date.now(),
     };
     calls.push(call);

@@ -3,7 +3,7 @@ import { createHostRotation } from '../../../src/delivery/hosts';
 
 function rotation(hosts = ['A', 'B', 'C'], backoff = 1_000) {
   let t = 10_000;
-  const rot = createHostRotation(hosts, { failbackMs: 60_000, backoff: () => backoff, now: () => t });
+  const rot = createHostRotation(hosts, () => 60_000, (round) => backoff * round, () => t);
   return { rot, advance: (ms: number) => (t += ms), now: () => t };
 }
 
@@ -14,14 +14,17 @@ describe('host rotation', () => {
   });
 
   it('fails over at once, and backs off only when every host has failed', () => {
-    const { rot, now } = rotation();
+    const { rot, now, advance } = rotation();
     expect(rot.fail('A')).toBe(0);
     expect(rot.next()).toEqual({ host: 'B', at: now() });
     expect(rot.fail('B')).toBe(0);
     expect(rot.next()).toEqual({ host: 'C', at: now() });
     expect(rot.fail('C')).toBe(1_000);
     expect(rot.next()).toEqual({ host: 'A', at: now() + 1_000 });
-    expect(rot.rounds()).toBe(1);
+    advance(1_000);
+    rot.fail('A');
+    rot.fail('B');
+    expect(rot.fail('C')).toBe(2_000); // the second round in a row waits longer
   });
 
   it('stays on a working alternate, then probes the primary after the fail-back interval', () => {
@@ -69,9 +72,9 @@ describe('host rotation', () => {
 
   it('resets the rounds when a host answers', () => {
     const { rot, now } = rotation(['A']);
-    rot.fail('A');
+    expect(rot.fail('A')).toBe(1_000);
     rot.succeed('A');
-    expect(rot.rounds()).toBe(0);
     expect(rot.next()).toEqual({ host: 'A', at: now() });
+    expect(rot.fail('A')).toBe(1_000); // a first round again, not a second
   });
 });

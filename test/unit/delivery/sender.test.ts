@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../../src/config';
 import { createSender, type Sender } from '../../../src/delivery/sender';
-import type { TransportResult } from '../../../src/delivery/transport';
+import type { Answer } from '../../../src/delivery/wire';
 import {
   answer,
   fakeOutbox,
@@ -27,7 +27,7 @@ interface Rig {
   setOnline(v: boolean): void;
 }
 
-function rig(handler: (call: Call) => TransportResult | Promise<TransportResult>, over: Partial<Config> = {}): Rig {
+function rig(handler: (call: Call, signal: AbortSignal) => Answer | Promise<Answer>, over: Partial<Config> = {}): Rig {
   const reporter = testReporter();
   const outbox = fakeOutbox(reporter);
   const transport = fakeTransport(handler);
@@ -67,13 +67,11 @@ describe('sender: batching and acknowledgement', () => {
     expect(url.searchParams.get('verbose')).toBe('1');
     expect(url.searchParams.get('ip')).toBe('1');
     expect(url.searchParams.get('_')).toBe(String(Date.now()));
-    expect(transport.calls[0]!.keepalive).toBe(true);
-    expect(transport.calls[0]!.timeoutMs).toBe(500);
     expect(outbox.records.size).toBe(0);
   });
 
   it('removes records only once a host has acknowledged them', async () => {
-    let release!: (r: TransportResult) => void;
+    let release!: (r: Answer) => void;
     const { outbox, sender } = rig(() => new Promise((r) => (release = r)));
     outbox.add(5);
     sender.start();
@@ -150,6 +148,26 @@ describe('sender: failures', () => {
     expect(sender.state()).toMatchObject({ delivered: 4, retried: 1, host: 'https://b.test' });
   });
 
+  it('aborts a request that has not answered within batch_request_timeout_ms and fails over', async () => {
+    const signals: AbortSignal[] = [];
+    const hang = (signal: AbortSignal) =>
+      new Promise<Answer>((resolve) => signal.addEventListener('abort', () => resolve(answer(0)))); // as fetch: settles only on abort
+    const { outbox, transport, sender, reporter } = rig((c, signal) => (c.host === 'https://a.test' ? (signals.push(signal), hang(signal)) : ok()));
+    const t0 = Date.now();
+    outbox.add(2);
+    sender.start();
+    await vi.advanceTimersByTimeAsync(499);
+    expect(transport.calls).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(signals[0]!.aborted).toBe(true);
+    expect(transport.calls.map((c) => c.host)).toEqual(['https://a.test', 'https://b.test']);
+    expect(transport.calls[1]!.at - t0).toBe(500);
+    expect(outbox.records.size).toBe(0);
+    expect(sender.state()).toMatchObject({ delivered: 2, retried: 1 });
+    expect(reporter.lines.some((l) => l.includes('https://a.test failed (timeout)'))).toBe(true);
+  });
+
   it('backs off only once every host has failed', async () => {
     let down = true;
     const { outbox, transport, sender, reporter } = rig(() => (down ? answer(503) : ok()));
@@ -183,7 +201,7 @@ describe('sender: failures', () => {
     expect(transport.calls).toHaveLength(2);
     expect(transport.calls[1]!.at - transport.calls[0]!.at).toBe(3_000);
     expect(outbox.records.size).toBe(0);
-    expect(reporter.lines.some((l) => l.includes('Retry-After 3 s on host https://a.test'))).toBe(true);
+    expect(reporter.lines.some((l) => l.includes('https://a.test failed (429, Retry-After 3 s)'))).toBe(true);
   });
 
   it('fails back to the primary after the fail-back interval', async () => {
@@ -308,7 +326,7 @@ describe('sender: control', () => {
   it('stop() starts no new request; abort() cancels those in flight and keeps their records', async () => {
     const r = rig(
       (_c) =>
-        new Promise<TransportResult>(() => {
+        new Promise<Answer>(() => {
           /* hangs */
         }),
     );
@@ -333,10 +351,10 @@ describe('sender: control', () => {
       config: () => cfg,
       reporter,
       online: () => true,
-      transport: (_u, _b, _t, _k, signal) =>
+      transport: (_u, _b, signal) =>
         new Promise((resolve) => {
-          signals.push(signal!);
-          signal!.addEventListener('abort', () => resolve(answer(0)));
+          signals.push(signal);
+          signal.addEventListener('abort', () => resolve(answer(0)));
         }),
     });
     senders.push(sender);

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RECORD_VERSION } from '../../../src/constants';
 import { chooseStore } from '../../../src/outbox/choose-store';
 import { createIdbStore } from '../../../src/outbox/idb-store';
-import { createKeySource } from '../../../src/outbox/keys';
-import { createLocalStorageStore } from '../../../src/outbox/local-storage-store';
+import { createKeySource } from '../../../src/outbox/record';
+import { createLocalStorageStore } from '../../../src/outbox/sorted-store';
 import type { OutboxRecord, OutboxStore } from '../../../src/outbox/types';
 import { freshToken, MemoryStorage, recordingReporter } from './helpers';
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../../src/config';
 import { RECORD_VERSION } from '../../../src/constants';
 import { chooseStore } from '../../../src/outbox/choose-store';
-import { createIdbStore, IDB_STORE_NAME, idbName } from '../../../src/outbox/idb-store';
+import { createIdbStore, idbName } from '../../../src/outbox/idb-store';
 import { createOutbox } from '../../../src/outbox/outbox';
 import type { OutboxStore } from '../../../src/outbox/types';
 import { freshToken, MemoryStorage, recordingReporter, testConfig } from './helpers';
@@ -70,6 +70,21 @@ describe('outbox', () => {
     expect(read.map((r) => r.ep)).toEqual(['track', 'engage']);
     expect((await outbox.stats()).store).toBe('localstorage');
     expect(reporter.reports.filter((r) => r.code === 'storage')).toHaveLength(1);
+  });
+
+  it('a page hidden before its store opened leaves its buffer in localStorage, and the next page sends it', async () => {
+    const ls = new MemoryStorage();
+    vi.stubGlobal('localStorage', ls);
+    const hide: Array<() => void> = [];
+    vi.stubGlobal('addEventListener', (type: string, fn: () => void) => type === 'pagehide' && hide.push(fn));
+    const token = freshToken();
+    const config = testConfig();
+    const leaving = createOutbox({ token, config: () => config, reporter: recordingReporter(), openStore: () => new Promise(() => {}) });
+    for (const event of ['a', 'b', 'c']) leaving.enqueue('track', { event });
+    hide.forEach((fn) => fn());
+
+    const next = createOutbox({ token, config: () => config, reporter: recordingReporter() });
+    expect((await next.oldest(10)).map((r) => r.body.event)).toEqual(['a', 'b', 'c']);
   });
 
   it('returns the oldest in enqueue order, honouring limit and skip', async () => {
@@ -163,7 +178,7 @@ describe('outbox', () => {
     const { outbox, reporter, token } = setup();
     outbox.enqueue('track', { event: 'good1' });
     await outbox.settle();
-    const raw = createStore(idbName(token), IDB_STORE_NAME);
+    const raw = createStore(idbName(token), 'outbox');
     await set('0000000000000001garbage1', 'not an object', raw);
     await set('0000000000000002garbage2', { v: 999, id: '0000000000000002garbage2' }, raw);
     await set('0000000000000003garbage3', { v: RECORD_VERSION, id: '0000000000000003garbage3', at: 1 }, raw);

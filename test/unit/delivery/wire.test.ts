@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_CONFIG } from '../../../src/config';
+import { encodeBody, endpointUrl, fetchTransport } from '../../../src/delivery/wire';
+import type { OutboxRecord } from '../../../src/outbox/types';
+
+const rec = (body: Record<string, unknown>): OutboxRecord => ({ v: 1, id: '1', at: 0, ep: 'track', body, size: 0 });
+const bodies = [rec({ event: 'café ☕ 😀', properties: { $insert_id: 'x', n: 1 } }), rec({ event: 'b & c=d+e' })];
+const signal = () => new AbortController().signal;
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe('payload', () => {
+  it('sends data= with the URL-encoded JSON array of record bodies', () => {
+    const body = encodeBody(bodies, 'json');
+    expect(body.startsWith('data=')).toBe(true);
+    expect(new URLSearchParams(body).get('data')).toBe(JSON.stringify(bodies.map((r) => r.body)));
+  });
+
+  it('sends UTF-8 base64 that any server decodes back to the same JSON', () => {
+    const data = new URLSearchParams(encodeBody(bodies, 'base64')).get('data')!;
+    expect(Buffer.from(data, 'base64').toString('utf8')).toBe(JSON.stringify(bodies.map((r) => r.body)));
+    const long = [rec({ s: 'ü'.repeat(100_000) })];
+    const data2 = new URLSearchParams(encodeBody(long, 'base64')).get('data')!;
+    expect(Buffer.from(data2, 'base64').toString('utf8')).toBe(JSON.stringify([long[0]!.body]));
+  });
+
+  it('survives a lone surrogate', () => {
+    expect(() => encodeBody([rec({ event: 'a\ud800b' })], 'json')).not.toThrow();
+  });
+
+  it('builds the verbose URL from the configured route', () => {
+    const routes = DEFAULT_CONFIG.api_routes;
+    expect(endpointUrl('https://h.test', routes, 'track', 42)).toBe('https://h.test/track/?verbose=1&ip=1&_=42');
+    expect(endpointUrl('https://h.test/proxy', { ...routes, engage: '/engage/' }, 'engage', 7)).toBe('https://h.test/proxy/engage/?verbose=1&ip=1&_=7');
+    expect(endpointUrl('https://h.test', { ...routes, groups: '' }, 'groups', 7)).toBe('https://h.test/groups/?verbose=1&ip=1&_=7');
+  });
+});
+
+describe('fetchTransport', () => {
+  it('POSTs a form body without cookies, and reads status, Retry-After and body', async () => {
+    const fetch = vi.fn(async () => new Response('{"status":1}', { status: 200, headers: { 'Retry-After': '5' } }));
+    vi.stubGlobal('fetch', fetch);
+    const s = signal();
+    const res = await fetchTransport('https://h.test/track/', 'data=x', s);
+    expect(res).toEqual({ status: 200, retryAfter: '5', body: '{"status":1}' });
+    const init = (fetch.mock.calls[0] as unknown as [string, RequestInit])[1];
+    expect(init).toMatchObject({ method: 'POST', body: 'data=x', credentials: 'omit', signal: s });
+    expect(init.headers).toEqual({ 'Content-Type': 'application/x-www-form-urlencoded' });
+  });
+
+  it('answers status 0 on a network error or an abort instead of throwing', async () => {
+    vi.stubGlobal('fetch', async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    expect(await fetchTransport('https://h.test/', 'data=x', signal())).toMatchObject({ status: 0 });
+  });
+
+  it('keeps the status of a 2xx whose body cannot be read', async () => {
+    const res = new Response(null, { status: 204 });
+    vi.spyOn(res, 'text').mockRejectedValue(new TypeError('opaque'));
+    vi.stubGlobal('fetch', async () => res);
+    expect(await fetchTransport('https://h.test/', 'data=x', signal())).toMatchObject({ status: 204, body: '' });
+  });
+});
