@@ -62,9 +62,10 @@ const libraryRan = (): boolean => (w.mixpanel || {}).__loaded;
 
 /**
  * Attach recording methods to `queue`. A track call is stamped now, not when
- * the library arrives: the copy of its properties gets `time` and `$insert_id`
- * (the caller's own values win), so a late or replayed event keeps its moment
- * and the server can drop duplicates. The caller's object is never touched.
+ * the library arrives: the copy of its properties gets `time`, `$insert_id`
+ * and `$current_url` (the caller's own values win), so a late event, or one
+ * replayed on a later page, keeps its moment and page, and the server can
+ * drop duplicates. The caller's object is never touched.
  */
 function makeStub(queue: Stub): Stub {
   const people: Stub = (queue.people = [] as unknown as Stub);
@@ -76,7 +77,7 @@ function makeStub(queue: Stub): Stub {
       const propsAt = 2 - index;
       if (propsAt > 0) {
         try {
-          call[propsAt] = Object.assign({ time: Date.now() / 1000, $insert_id: randomHex() }, call[propsAt]);
+          call[propsAt] = Object.assign({ time: Date.now() / 1000, $insert_id: randomHex(), $current_url: d.URL }, call[propsAt]);
         } catch {
           // a throwing getter on the caller's object: record the call as it was given
         }

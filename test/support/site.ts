@@ -23,11 +23,22 @@ export interface Site {
   origin: string;
   /** Absolute URL of a path on this site. */
   url(path: string): string;
-  /** Serves `content` at `path` (HTML unless told otherwise) and returns its absolute URL. */
-  page(path: string, content: string, contentType?: string): string;
+  /**
+   * Serves `content` at `path` (HTML unless told otherwise) and returns its absolute URL.
+   * `options` adds response headers (e.g. a `Content-Security-Policy`) or a delay before answering.
+   */
+  page(path: string, content: string, contentType?: string, options?: PageOptions): string;
   /** Paths requested so far, in order (query strings included). */
   requests: string[];
   close(): Promise<void>;
+}
+
+/** Extras of one registered page. */
+export interface PageOptions {
+  /** Response headers added to the page's answer. */
+  headers?: Record<string, string>;
+  /** Answer this many milliseconds late (a slow image or stylesheet, so `load` has some weight). */
+  delayMs?: number;
 }
 
 export interface SiteOptions {
@@ -44,7 +55,7 @@ export interface SiteOptions {
 export async function startSite(opts: SiteOptions = {}): Promise<Site> {
   const host = opts.host ?? '127.0.0.1';
   const distDir = resolve(opts.distDir ?? DIST_DIR);
-  const pages = new Map<string, { content: string; type: string }>();
+  const pages = new Map<string, { content: string; type: string; options: PageOptions }>();
   const requests: string[] = [];
   const sockets = new Set<Socket>();
 
@@ -53,7 +64,11 @@ export async function startSite(opts: SiteOptions = {}): Promise<Site> {
     requests.push(url.pathname + url.search);
     res.setHeader('Cache-Control', 'no-store');
     const registered = pages.get(url.pathname);
-    if (registered) return send(res, 200, registered.content, registered.type);
+    if (registered) {
+      const { headers, delayMs } = registered.options;
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      return send(res, 200, registered.content, registered.type, headers);
+    }
     if (url.pathname.startsWith('/dist/')) {
       const file = resolve(distDir, `.${decodeURIComponent(url.pathname.slice('/dist'.length))}`);
       if (file.startsWith(distDir + sep)) {
@@ -83,8 +98,8 @@ export async function startSite(opts: SiteOptions = {}): Promise<Site> {
   return {
     origin,
     url: (path) => new URL(path, origin).href,
-    page(path, content, contentType = 'text/html; charset=utf-8') {
-      pages.set(path, { content, type: contentType });
+    page(path, content, contentType = 'text/html; charset=utf-8', options = {}) {
+      pages.set(path, { content, type: contentType, options });
       return new URL(path, origin).href;
     },
     requests,
@@ -96,9 +111,9 @@ export async function startSite(opts: SiteOptions = {}): Promise<Site> {
 }
 
 /** Writes an answer unless the client is gone. */
-function send(res: ServerResponse, status: number, body: string | Buffer, type: string): void {
+function send(res: ServerResponse, status: number, body: string | Buffer, type: string, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(body)) });
+  res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(body)) });
   res.end(body);
 }
 

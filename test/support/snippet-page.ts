@@ -1,0 +1,88 @@
+// Pages that install Outlast the way a customer site does: the paste-in snippet from dist/,
+// pointed at script URLs the test controls, with the fast delays browser tests use.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import type { Collector } from '../../examples/collector/collector.mjs';
+import { DIST_DIR } from './site';
+
+/** The built snippet, read at call time so a rebuild between runs is picked up. */
+export function snippetSource(): string {
+  return readFileSync(join(DIST_DIR, 'snippet.min.js'), 'utf8').trim();
+}
+
+/** The SRI hash the build writes next to the CDN file. */
+export function libIntegrity(): string {
+  return readFileSync(join(DIST_DIR, 'mixpanel.min.js.sri'), 'utf8').trim();
+}
+
+/**
+ * Chromium flags that make the snippet's built-in CDN URLs fail at once (no DNS answer), so a
+ * test controls every URL that could serve the library and never reaches the network.
+ */
+export const NO_BUILTIN_CDN_ARGS = ['--host-resolver-rules=MAP cdn.outlast.dev ~NOTFOUND, MAP cdn2.outlast.dev ~NOTFOUND'];
+
+/** `init` options with the short delays tests use, sending to the collector's ingest hosts. */
+export function fastConfig(collector: Collector, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    api_host: [collector.urls.primary, collector.urls.alternate],
+    batch_flush_interval_ms: 100,
+    batch_request_timeout_ms: 1000,
+    retry_backoff_base_ms: 100,
+    retry_backoff_max_ms: 1000,
+    ...extra,
+  };
+}
+
+export interface SnippetOptions {
+  /** `window.MIXPANEL_LIB_URLS`. */
+  urls?: string[];
+  /** `window.MIXPANEL_LIB_TIMEOUT_MS` (the snippet's default is 3 s). */
+  timeoutMs?: number;
+  /** `window.MIXPANEL_LIB_INTEGRITY`. */
+  integrity?: string;
+  /** `nonce` attribute of both script tags. */
+  nonce?: string;
+}
+
+/** The two script tags a site pastes: the settings, then the snippet itself. */
+export function snippetTags(opts: SnippetOptions = {}): string {
+  const nonce = opts.nonce ? ` nonce="${opts.nonce}"` : '';
+  const settings = [
+    opts.urls ? `window.MIXPANEL_LIB_URLS=${JSON.stringify(opts.urls)};` : '',
+    opts.timeoutMs ? `window.MIXPANEL_LIB_TIMEOUT_MS=${opts.timeoutMs};` : '',
+    opts.integrity ? `window.MIXPANEL_LIB_INTEGRITY=${JSON.stringify(opts.integrity)};` : '',
+  ].join('');
+  return `<script${nonce}>${settings}</script><script${nonce}>${snippetSource()}</script>`;
+}
+
+/**
+ * Console errors and uncaught page errors, collected from the moment the page is opened,
+ * each with the URL it is about. The browser's own favicon request is left out.
+ */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    const url = m.location().url;
+    if (m.type() === 'error' && !url.endsWith('/favicon.ico')) errors.push(`${m.text()} (${url})`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  return errors;
+}
+
+/** Resolves once the library (not the stub) is `window.mixpanel`. */
+export async function libraryRan(page: Page, timeoutMs = 10_000): Promise<void> {
+  await page.waitForFunction(() => !!(window as unknown as { mixpanel?: { __loaded?: boolean } }).mixpanel?.__loaded, undefined, { timeout: timeoutMs, polling: 20 });
+}
+
+/** `loadEventStart` of the page's navigation, in ms since its time origin. */
+export function loadEventStart(page: Page): Promise<number> {
+  return page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventStart);
+}
+
+/** Median of a non-empty list of numbers. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
