@@ -30,6 +30,10 @@ export interface Election {
   nudge(): void;
   /** Called when another tab nudges this one. */
   onNudge(cb: () => void): void;
+  /** Tell the other tabs these records were acknowledged, so they stop beaconing them on unload. */
+  announce(ids: string[]): void;
+  /** Called with the ids another tab's sender had acknowledged. */
+  onAck(cb: (ids: string[]) => void): void;
   /** Give up the lock or lease and close the channel. */
   close(): void;
 }
@@ -56,6 +60,7 @@ export function electSender(
   const id = uuid();
   const cleanups: Array<() => void> = [];
   let nudged = () => {};
+  let acked = (_ids: string[]) => {};
   let leader = false;
   let closed = false;
 
@@ -67,7 +72,8 @@ export function electSender(
   // nudges
   const channel = guard(() => ('channel' in env ? env.channel! : (name: string) => new BroadcastChannel(name) as ChannelLike)('outlast-' + token), null);
   if (channel) {
-    channel.onmessage = (e) => e.data == 'nudge' && nudged();
+    // a string is a nudge; an array lists acknowledged ids
+    channel.onmessage = (e) => (e.data == 'nudge' ? nudged() : Array.isArray(e.data) && acked(e.data));
     cleanups.push(() => channel.close());
   } else if (storage) {
     const onStorage = (e: StorageEvent) => e.key == nudgeKey && nudged();
@@ -114,6 +120,13 @@ export function electSender(
     },
     onNudge(cb) {
       nudged = cb;
+    },
+    announce(ids) {
+      // only over a channel: storage events would cost a write per batch for a saving in duplicates only
+      if (!closed && channel) guard(() => channel.postMessage(ids), undefined);
+    },
+    onAck(cb) {
+      acked = cb;
     },
     close() {
       if (!closed) {

@@ -36,13 +36,16 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     };
   }
   const outbox = createOutbox({ token, config, reporter });
-  const sender = createSender({ outbox, config, reporter });
+  // what this tab's sender gets acknowledged, the other tabs stop carrying for their unload beacon
+  const remove = (ids: string[]) => outbox.remove(ids).then(() => election.announce(ids));
+  const sender = createSender({ outbox: { ...outbox, remove }, config, reporter });
   let paused = false;
   let nudging = false;
   const run = (leader = election.isLeader()) => (leader && !paused ? sender.start() : sender.stop());
   const election = electSender(token, run, config);
   const flushSender = () => void sender.flush().catch(done);
   election.onNudge(flushSender);
+  election.onAck(outbox.forget);
 
   outbox.onEnqueue(() => {
     if (election.isLeader()) sender.notify();

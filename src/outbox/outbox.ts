@@ -215,6 +215,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
     },
 
     unacknowledged: () => [...unacked.values()],
+    forget: (ids) => ids.forEach(forget),
 
     onEnqueue(listener) {
       listeners.push(listener);

@@ -70,6 +70,8 @@ export interface Outbox extends RecordSink {
   stats(): Promise<OutboxStats>;
   /** Records this page enqueued that no host has acknowledged yet, oldest first: what `pagehide` beacons. */
   unacknowledged(): OutboxRecord[];
+  /** Another tab's sender had these acknowledged: stop carrying them for this page's unload beacon. */
+  forget(ids: string[]): void;
   /** Called (synchronously, after buffering) on every enqueue: the sender's cue to flush or nudge. */
   onEnqueue(listener: (record: OutboxRecord) => void): void;
   /** Empty the queue (opt-out). */

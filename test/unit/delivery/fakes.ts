@@ -105,6 +105,9 @@ export function fakeOutbox(reporter: Reporter = testReporter()): FakeOutbox {
       return { queued: records.size, bytes, store: 'memory', dropped: droppedCount };
     },
     unacknowledged: () => mine.filter((r) => !acked.has(r.id)),
+    forget(ids) {
+      ids.forEach((id) => acked.add(id));
+    },
     onEnqueue(l) {
       listeners.push(l);
     },

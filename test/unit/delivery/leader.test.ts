@@ -117,6 +117,25 @@ describe('one sender per origin and token', () => {
     expect(outbox.records.size).toBe(0);
   });
 
+  it('tells the other tabs which records were acknowledged, and nudges are not mistaken for acks', async () => {
+    const channel = channelHub();
+    const env = { locks: fakeLocks(), channel, storage: null };
+    const a = electSender('tok', () => undefined, () => testConfig(), env);
+    const b = electSender('tok', () => undefined, () => testConfig(), env);
+    const other = electSender('other-token', () => undefined, () => testConfig(), env);
+    elections.push(a, b, other);
+    const heard: string[][] = [];
+    const nudges: number[] = [];
+    b.onAck((ids) => heard.push(ids));
+    b.onNudge(() => nudges.push(1));
+    other.onAck((ids) => heard.push(['wrong token', ...ids]));
+    a.announce(['k1', 'k2']);
+    a.nudge();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(heard).toEqual([['k1', 'k2']]);
+    expect(nudges).toEqual([1]);
+  });
+
   it('without Web Locks, a localStorage lease elects one tab and is taken over once it expires', async () => {
     const storage = memoryStorage();
     const cfg = testConfig({ sender_lease_ms: 1_000 });

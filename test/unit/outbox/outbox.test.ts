@@ -109,6 +109,16 @@ describe('outbox', () => {
     expect((await outbox.stats()).queued).toBe(3);
   });
 
+  it('forget() stops carrying records another tab had acknowledged, without touching the store', async () => {
+    const { outbox } = setup();
+    for (let i = 0; i < 3; i++) outbox.enqueue('track', { event: `e${i}` });
+    await outbox.settle();
+    const [first] = outbox.unacknowledged();
+    outbox.forget([first!.id]);
+    expect(outbox.unacknowledged().map((r) => r.body.event)).toEqual(['e1', 'e2']);
+    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['e0', 'e1', 'e2']);
+  });
+
   it('remove() of a record still in the buffer means it is never written', async () => {
     const { outbox } = setup();
     await outbox.settle();
