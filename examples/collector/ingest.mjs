@@ -17,6 +17,17 @@ import { PayloadError, decodeItems, validateItems } from './payload.mjs';
 const ENDPOINT_PATH = /^(?:.*\/)?(track|engage|groups)\/?$/;
 
 /**
+ * Whether a request came from `sendBeacon`: a string body is sent as `text/plain`, and any
+ * cross-origin beacon (a form Blob included) is a `no-cors` request, which a page's
+ * `fetch` to an ingest host never is.
+ * @param {IncomingMessage} req
+ * @param {string} contentType
+ */
+function isBeacon(req, contentType) {
+  return /text\/plain/i.test(contentType) || req.headers['sec-fetch-mode'] === 'no-cors';
+}
+
+/**
  * Sends Mixpanel's answer: `{"status":1,"error":null}` with `?verbose=1`, else `1` / `0`.
  * @param {ServerResponse} res
  * @param {number} httpStatus
@@ -49,8 +60,8 @@ export function createIngestHandler({ name, fault, store, maxBodyBytes, hung }) 
     const endpoint = /** @type {Endpoint | null} */ (match ? match[1] : null);
     /** @type {Omit<RequestLogEntry, 'seq' | 'status'>} */
     const entry = {
-      time: Date.now(), host: name, method: req.method ?? 'GET', path: url.pathname, endpoint, count: 0,
-      transport: /text\/plain/i.test(contentType) ? 'beacon' : 'fetch', error: null, bytes: 0,
+      time: Date.now(), host: name, method: req.method ?? 'GET', path: url.pathname, query: url.search, contentType,
+      endpoint, count: 0, transport: isBeacon(req, contentType) ? 'beacon' : 'fetch', error: null, bytes: 0,
     };
     /** @param {RequestLogEntry['status']} status @param {string | null} [error] */
     const log = (status, error = null) => store.logRequest({ ...entry, status, error });

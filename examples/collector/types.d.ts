@@ -105,12 +105,19 @@ export interface RequestLogEntry {
   host: string;
   method: string;
   path: string;
+  /** The query string with its `?` (empty when there is none), e.g. `?verbose=1&ip=1&_=1700000000000`. */
+  query: string;
+  /** The request's `Content-Type` header as sent (empty when missing). */
+  contentType: string;
   endpoint: Endpoint | null;
   /** Items decoded from the request (0 when it could not be decoded or was not an endpoint). */
   count: number;
   /** HTTP status sent, or `hang` / `reset` / `aborted`. */
   status: number | 'hang' | 'reset' | 'aborted';
-  /** `beacon` when the body came as `text/plain` (what `sendBeacon` sends for a string). */
+  /**
+   * `beacon` when the body came as `text/plain` (what `sendBeacon` sends for a string) or the
+   * request is `Sec-Fetch-Mode: no-cors` (a cross-origin `sendBeacon` of a form Blob).
+   */
   transport: 'beacon' | 'fetch';
   error: string | null;
   bytes: number;

@@ -62,7 +62,14 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     }
   });
   window.addEventListener('online', flushSender);
-  const uninstallUnload = installUnload({ outbox, config, reporter, host: () => sender.state().host, enabled: () => !paused });
+  // Once the page is leaving, the unload beacon carries what is unacknowledged: a sender pass
+  // already under way must not send the same records again. A page restored from the
+  // back/forward cache sends again.
+  const onHide = () => sender.stop();
+  const onShow = () => run();
+  window.addEventListener('pagehide', onHide);
+  window.addEventListener('pageshow', onShow);
+  const uninstallUnload = installUnload({ outbox, config, reporter, host: () => sender.state().host, enabled: () => !paused, keepalive: sender.keepalive });
   const pause = () => {
     paused = true;
     sender.stop();
@@ -104,6 +111,8 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
       election.close();
       uninstallUnload();
       window.removeEventListener('online', flushSender);
+      window.removeEventListener('pagehide', onHide);
+      window.removeEventListener('pageshow', onShow);
     },
   };
 }

@@ -6,6 +6,13 @@ import { createHostRotation, type HostRotation } from './hosts';
 import { backoffDelay, classify, deliverSplitting, retryAfterMs, type Verdict } from './retry-policy';
 import { encodeBody, endpointUrl, fetchTransport, type Transport } from './wire';
 
+/**
+ * Most body bytes in `keepalive` requests at once. Chromium refuses keepalive
+ * bodies past 64 KiB pending per page (sendBeacon included): the rest is left
+ * to the unload beacon.
+ */
+export const KEEPALIVE_BODY_LIMIT = 48 * 1024;
+
 export interface SenderOptions {
   outbox: Outbox;
   config: () => Config;
@@ -41,6 +48,8 @@ export interface Sender {
   /** Abort the requests in flight; their records stay in the outbox. */
   abort(): void;
   state(): SenderState;
+  /** Records in `keepalive` requests in flight, and their body bytes: they survive a navigation, so the unload beacon leaves them out. */
+  keepalive(): { ids: ReadonlySet<string>; bytes: number };
 }
 
 /**
@@ -63,6 +72,7 @@ export function createSender({ outbox, config, reporter, transport = fetchTransp
   const inFlight = new Set<string>();
   const requests = new Set<Promise<void>>();
   const controllers = new Set<AbortController>();
+  const kept = { ids: new Set<string>(), bytes: 0 };
   let rotation: HostRotation;
   let rotationKey: string;
 
@@ -150,7 +160,16 @@ export function createSender({ outbox, config, reporter, transport = fetchTransp
       ctl.abort();
     }, cfg.batch_request_timeout_ms);
     controllers.add(ctl);
-    const res = await transport(endpointUrl(host, cfg.api_routes, records[0]!.ep), encodeBody(records, cfg.api_payload_format), ctl.signal);
+    const body = encodeBody(records, cfg.api_payload_format);
+    const keep = kept.bytes + body.length <= KEEPALIVE_BODY_LIMIT;
+    const mark = (on: boolean) => keep && ((kept.bytes += on ? body.length : -body.length), records.forEach((r) => (on ? kept.ids.add(r.id) : kept.ids.delete(r.id))));
+    mark(true);
+    let res;
+    try {
+      res = await transport(endpointUrl(host, cfg.api_routes, records[0]!.ep), body, ctl.signal, keep);
+    } finally {
+      mark(false);
+    }
     clearTimeout(deadline);
     controllers.delete(ctl);
     if (ctl.signal.aborted && !timedOut) return 'retry'; // abort(): not the host's fault
@@ -208,6 +227,7 @@ export function createSender({ outbox, config, reporter, transport = fetchTransp
     abort() {
       controllers.forEach((c) => c.abort());
     },
+    keepalive: () => kept,
     state: () => ({
       in_flight: inFlight.size,
       delivered,

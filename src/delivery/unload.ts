@@ -48,6 +48,8 @@ export interface UnloadOptions {
   host: () => string;
   /** False while paused or opted out. */
   enabled: () => boolean;
+  /** Records already in a keepalive request (it outlives the page), and its bytes (they count against the same browser budget). */
+  keepalive?: () => { ids: ReadonlySet<string>; bytes: number };
 }
 
 /**
@@ -88,9 +90,10 @@ export function installUnload(o: UnloadOptions): () => void {
 export function beaconUnacknowledged(o: UnloadOptions): number {
   const cfg = o.config();
   if (!cfg.unload_beacon || !o.enabled() || isOffline()) return 0;
-  const records = o.outbox.unacknowledged();
+  const kept = o.keepalive ? o.keepalive() : { ids: new Set<string>(), bytes: 0 };
+  const records = o.outbox.unacknowledged().filter((r) => !kept.ids.has(r.id));
   let count = 0;
-  for (const c of planBeacons(records, BEACON_BUDGET_BYTES, cfg.api_payload_format, Math.max(1, cfg.batch_size))) {
+  for (const c of planBeacons(records, BEACON_BUDGET_BYTES - kept.bytes, cfg.api_payload_format, Math.max(1, cfg.batch_size))) {
     if (!navigator.sendBeacon(endpointUrl(o.host(), cfg.api_routes, c.ep), new Blob([c.body], { type: FORM_TYPE }))) break;
     count += c.records.length;
   }

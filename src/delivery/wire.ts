@@ -38,15 +38,17 @@ export interface Answer {
 }
 
 /** Sends one batch; never throws. */
-export type Transport = (url: string, body: string, signal: AbortSignal) => Promise<Answer>;
+export type Transport = (url: string, body: string, signal: AbortSignal, keepalive?: boolean) => Promise<Answer>;
 
 /**
- * POST with `fetch`, without cookies and past any cache. A 2xx whose body
- * cannot be read keeps its status (the host took the request).
+ * POST with `fetch`, without cookies and past any cache; `keepalive` when the
+ * caller says the body fits the browser's keepalive budget, so that the
+ * request outlives a navigation. A 2xx whose body cannot be read keeps its
+ * status (the host took the request).
  */
-export const fetchTransport: Transport = async (url, body, signal) => {
+export const fetchTransport: Transport = async (url, body, signal, keepalive) => {
   try {
-    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': FORM_TYPE }, body, credentials: 'omit', cache: 'no-store', signal });
+    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': FORM_TYPE }, body, credentials: 'omit', cache: 'no-store', keepalive, signal });
     return { status: res.status, retryAfter: res.headers.get('Retry-After'), body: await res.text().catch(() => '') };
   } catch {
     return { status: 0 };

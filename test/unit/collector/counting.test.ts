@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector, type Collector } from '../../../examples/collector/collector.mjs';
+import { request } from 'node:http';
 import { event, formBody, post } from './http';
 
 let collector: Collector;
@@ -76,6 +77,18 @@ describe('counting by $insert_id', () => {
     expect(collector.requests(log[1].seq)).toHaveLength(1);
   });
 
+  it('logs the query string and content type, and counts a no-cors form post as a beacon', async () => {
+    await post(`${collector.urls.primary}/track/?verbose=1&ip=1&_=123`, formBody([event('q')]));
+    // what Chromium sends for `sendBeacon(url, new Blob([body], { type: form }))` to another origin
+    await rawPost(`${collector.urls.primary}/track/`, formBody([event('b')]), {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'Sec-Fetch-Mode': 'no-cors', // Node's fetch would overwrite it
+    });
+    const [first, second] = collector.requests();
+    expect(first).toMatchObject({ query: '?verbose=1&ip=1&_=123', contentType: 'application/x-www-form-urlencoded', transport: 'fetch' });
+    expect(second).toMatchObject({ query: '', transport: 'beacon', status: 200 });
+  });
+
   it('appends accepted events to the JSON-lines file, and reset() forgets memory only', async () => {
     await send('primary', ['file-1', 'file-2']);
     await collector.reset();
@@ -90,3 +103,15 @@ describe('counting by $insert_id', () => {
     expect(lines.at(-1)).toMatchObject({ host: 'primary', endpoint: 'track', data: { event: 'Signed up' } });
   });
 });
+
+/** A POST with exactly these headers; resolves with the status. */
+function rawPost(url: string, body: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}

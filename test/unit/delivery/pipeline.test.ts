@@ -91,11 +91,24 @@ describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', 
     await p.settle();
     await p.flush();
     expect(sent.length).toBeGreaterThan(0); // tried and failed
+    const before = await p.state();
+    expect(before.retried).toBe(2); // both hosts
+    expect(before.next_attempt_at).toBeGreaterThan(Date.now() - 1);
     win.dispatchEvent(new Event('pagehide'));
     expect(nav.sendBeacon).toHaveBeenCalledTimes(1);
-    const s = await p.state();
-    expect(s).toMatchObject({ queued: 1, delivered: 0 });
-    expect(s.retried).toBe(2); // both hosts
-    expect(s.next_attempt_at).toBeGreaterThan(Date.now() - 1);
+    expect(await p.state()).toMatchObject({ queued: 1, delivered: 0 });
+  });
+
+  it('once the page is hidden for good the beacon alone carries its records; a page shown again sends them', async () => {
+    const { p, nav, win, sent } = page();
+    p.enqueue('track', { event: 'e' });
+    win.dispatchEvent(new Event('pagehide')); // while the sender's first pass still waits for the store
+    await p.settle();
+    await p.flush();
+    expect(nav.sendBeacon).toHaveBeenCalledTimes(1);
+    expect(sent).toHaveLength(0);
+    win.dispatchEvent(new Event('pageshow')); // back from the back/forward cache
+    await vi.waitFor(() => expect(sent.flat()).toHaveLength(1));
+    expect((await p.state()).queued).toBe(0);
   });
 });

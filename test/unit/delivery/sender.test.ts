@@ -129,6 +129,36 @@ describe('sender: batching and acknowledgement', () => {
   });
 });
 
+describe('sender: keepalive', () => {
+  it('sends with keepalive while the bodies in flight fit the budget, and lists those records for the unload beacon', async () => {
+    const outbox = fakeOutbox();
+    const keeps: boolean[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const transport = async (_url: string, _body: string, _signal: AbortSignal, keep?: boolean): Promise<Answer> => {
+      keeps.push(!!keep);
+      await gate;
+      return ok();
+    };
+    const cfg = testConfig({ batch_size: 10, max_in_flight: 2 });
+    const sender = createSender({ outbox, config: () => cfg, reporter: testReporter(), transport, random: () => 1 });
+    senders.push(sender);
+    // two batches of about 40 KB each: only the first fits the keepalive budget
+    const batches = [outbox.add(10, 'track', () => ({ event: 'e', properties: { pad: 'x'.repeat(4_000) } }))];
+    batches.push(outbox.add(10, 'track', () => ({ event: 'e', properties: { pad: 'y'.repeat(4_000) } })));
+    sender.start();
+    await settleMicrotasks(50);
+    expect(keeps).toEqual([true, false]);
+    expect([...sender.keepalive().ids]).toEqual(batches[0]!.map((r) => r.id));
+    expect(sender.keepalive().bytes).toBeGreaterThan(40_000);
+    release();
+    await sender.flush();
+    expect(sender.keepalive().bytes).toBe(0);
+    expect(sender.keepalive().ids.size).toBe(0);
+    expect(outbox.records.size).toBe(0);
+  });
+});
+
 describe('sender: failures', () => {
   it.each([
     ['a network error', answer(0)],

@@ -82,6 +82,17 @@ describe('unload beacon', () => {
     expect(outbox.records.size).toBe(5); // still queued until acknowledged
   });
 
+  it('leaves out records already in a keepalive request, whose bytes come off the budget', async () => {
+    const sent = stubBeacon();
+    const outbox = fakeOutbox();
+    const recs = outbox.add(6);
+    const inFlight = { ids: new Set(recs.slice(0, 4).map((r) => r.id)), bytes: BEACON_BUDGET_BYTES - 500 };
+    expect(beaconUnacknowledged(options(outbox, { keepalive: () => inFlight }))).toBe(2);
+    expect(decodeBody(await sent[0]!.blob.text())).toEqual(recs.slice(4).map((r) => r.body));
+    inFlight.bytes = BEACON_BUDGET_BYTES - 20; // too little left for even one record
+    expect(beaconUnacknowledged(options(outbox, { keepalive: () => inFlight }))).toBe(0);
+  });
+
   it('stops when the browser refuses a beacon, and sends nothing while paused or offline', () => {
     let accepted = 0;
     const sent = stubBeacon(() => accepted++ < 1);

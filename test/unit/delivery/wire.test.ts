@@ -46,6 +46,9 @@ describe('fetchTransport', () => {
     const init = (fetch.mock.calls[0] as unknown as [string, RequestInit])[1];
     expect(init).toMatchObject({ method: 'POST', body: 'data=x', credentials: 'omit', signal: s });
     expect(init.headers).toEqual({ 'Content-Type': 'application/x-www-form-urlencoded' });
+    expect(init.keepalive).toBeFalsy();
+    await fetchTransport('https://h.test/track/', 'data=x', s, true);
+    expect((fetch.mock.calls[1] as unknown as [string, RequestInit])[1]).toMatchObject({ keepalive: true });
   });
 
   it('answers status 0 on a network error or an abort instead of throwing', async () => {

@@ -1,0 +1,55 @@
+// IndexedDB unavailable: the outbox falls back to localStorage and, across an outage and a
+// navigation, still delivers every event.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { setup, waitFor, type Harness } from '../support/fixtures';
+import { arrived, waitArrived, waitState, deliveryState, expectedLabels, openTab, reportsOf, sdkPage, trackScript } from '../support/sdk-page';
+
+let h: Harness;
+let pages: Page[] = [];
+let logs: string[] = [];
+
+beforeAll(async () => {
+  h = await setup();
+});
+afterAll(() => h?.close());
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail') console.log(logs.join('\n'));
+  await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
+  pages = [];
+  await h.collector.reset();
+});
+
+/** Ways a browser withholds IndexedDB: a private mode, a locked-down embed, a page that broke it. */
+const NO_INDEXEDDB = {
+  'indexedDB.open throws': `IDBFactory.prototype.open = function () { throw new DOMException('denied', 'SecurityError'); };`,
+  'window.indexedDB is missing': `delete window.indexedDB; Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });`,
+};
+
+describe('storage fallback', () => {
+  for (const [how, initScript] of Object.entries(NO_INDEXEDDB)) {
+    it(`${how}: events tracked during an outage survive a navigation in localStorage and arrive`, async () => {
+      for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, '503');
+      const token = `storage-${how.split('.')[0]!.split(' ')[0]}`;
+      const tab = await openTab(h);
+      pages.push(tab.page);
+      logs = tab.logs;
+      const page = tab.page;
+      await page.addInitScript(initScript);
+
+      await page.goto(sdkPage(h, `/${token}-1.html`, { token, script: trackScript('first', 20), config: { debug: true } }));
+      const state = await waitState(page, (s) => s.queued === 20);
+      expect(state.store).toBe('localstorage');
+      expect((await reportsOf(page)).some((r) => r.code === 'storage')).toBe(true);
+      await waitFor(() => h.collector.requests().some((r) => r.status === 503), 10_000);
+
+      await page.goto(sdkPage(h, `/${token}-2.html`, { token, script: trackScript('second', 5), config: { debug: true } }));
+      for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, 'ok');
+
+      const got = await waitArrived(h.collector, token, 25, 20_000);
+      expect(got.labels).toEqual([...expectedLabels('first', 20), ...expectedLabels('second', 5)].sort());
+      expect(got.duplicates).toBe(0);
+      expect((await deliveryState(page)).store).toBe('localstorage');
+    });
+  }
+});

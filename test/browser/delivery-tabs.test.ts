@@ -1,0 +1,61 @@
+// Three tabs of one site during an outage: one tab sends for all of them (Web Locks), the others
+// only write to the shared outbox, and once ingest recovers every tab's events arrive.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page, Request } from 'playwright-core';
+import { setup, waitFor, type Harness } from '../support/fixtures';
+import { arrived, waitArrived, deliveryState, expectedLabels, openTab, sdkPage, trackIn } from '../support/sdk-page';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await setup();
+});
+afterAll(() => h?.close());
+
+describe('tabs', () => {
+  it('three tabs track during a 503 outage: one sender at a time, and every event arrives', async () => {
+    for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, '503');
+    const token = 'tabs-three';
+    const collectorOrigins = Object.values(h.collector.urls).map((u) => new URL(u).origin);
+    const tabs: Array<{ page: Page; logs: string[]; sent: number }> = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const tab = { ...(await openTab(h)), sent: 0 };
+        tab.page.on('request', (r: Request) => {
+          if (collectorOrigins.includes(new URL(r.url()).origin)) tab.sent++;
+        });
+        await tab.page.goto(sdkPage(h, `/tab${i}.html`, { token, config: { debug: true } }));
+        tabs.push(tab);
+      }
+      const senders = async () => (await Promise.all(tabs.map((t) => deliveryState(t.page)))).map((s) => s.is_sender);
+      await waitFor(async () => (await senders()).some(Boolean), 10_000);
+
+      for (let round = 0; round < 3; round++) {
+        await Promise.all(tabs.map((t, i) => trackIn(t.page, `tab${i}-round${round}`, 5)));
+        expect((await senders()).filter(Boolean)).toHaveLength(1);
+        await tabs[0]!.page.waitForTimeout(300);
+      }
+      await waitFor(() => h.collector.requests().filter((r) => r.status === 503).length >= 2, 10_000);
+      expect((await senders()).filter(Boolean)).toHaveLength(1);
+
+      for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, 'ok');
+      const got = await waitArrived(h.collector, token, 45, 20_000);
+      const want = [0, 1, 2].flatMap((i) => [0, 1, 2].flatMap((round) => expectedLabels(`tab${i}-round${round}`, 5)));
+      expect(got.labels).toEqual(want.sort());
+      expect(got.duplicates).toBe(0);
+
+      // Only the sending tab ever talked to the collector, and it delivered everything.
+      const roles = await senders();
+      const sender = roles.indexOf(true);
+      expect(roles.filter(Boolean)).toHaveLength(1);
+      expect(tabs.map((t, i) => (i === sender ? t.sent > 0 : t.sent))).toEqual(tabs.map((_, i) => (i === sender ? true : 0)));
+      const states = await Promise.all(tabs.map((t) => deliveryState(t.page)));
+      expect(states.map((s) => s.delivered)).toEqual(states.map((_, i) => (i === sender ? 45 : 0)));
+    } catch (e) {
+      tabs.forEach((t, i) => console.log(`tab ${i}:\n${t.logs.join('\n')}`));
+      throw e;
+    } finally {
+      await Promise.all(tabs.map((t) => t.page.close().catch(() => undefined)));
+    }
+  });
+});

@@ -1,0 +1,126 @@
+// The wire format, as Mixpanel's ingestion API reads it: what a page's calls put on the network
+// (seen by the browser and by the collector), in JSON and in base64.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page, Request } from 'playwright-core';
+import { setup, waitFor, type Harness } from '../support/fixtures';
+import { openTab, sdkPage, waitArrived } from '../support/sdk-page';
+
+let h: Harness;
+let page: Page | null = null;
+
+beforeAll(async () => {
+  h = await setup();
+});
+afterAll(() => h?.close());
+afterEach(async () => {
+  await page?.close().catch(() => undefined);
+  page = null;
+  await h.collector.reset();
+});
+
+const SCRIPT = `
+  mixpanel.register({ plan: 'pro', seats: 3 });
+  mixpanel.track('Viewed', { item: 'hat' });
+  mixpanel.identify('user-42');
+  mixpanel.people.set({ name: 'Ann', age: 41 });
+  mixpanel.track('Bought', { price: 9.5 });
+`;
+
+/** Opens a page running SCRIPT and returns the POST bodies it sent to the collector, by path. */
+async function run(token: string, config: Record<string, unknown> = {}): Promise<{ bodies: Array<{ path: string; body: string; type: string | undefined }>; start: number; end: number }> {
+  const tab = await openTab(h);
+  page = tab.page;
+  const origins = Object.values(h.collector.urls).map((u) => new URL(u).origin);
+  const bodies: Array<{ path: string; body: string; type: string | undefined }> = [];
+  page.on('request', (r: Request) => {
+    const url = new URL(r.url());
+    if (origins.includes(url.origin) && r.method() === 'POST') {
+      bodies.push({ path: url.pathname, body: r.postData() ?? '', type: r.headers()['content-type'] });
+    }
+  });
+  const start = Date.now();
+  await page.goto(sdkPage(h, `/${token}.html`, { token, script: SCRIPT, config }));
+  await waitArrived(h.collector, token, 3, 20_000); // Viewed, $identify, Bought
+  await waitFor(() => h.collector.events({ endpoint: 'engage' }).length >= 1, 20_000);
+  // the browser's own record of the requests comes a little later than the collector's
+  await waitFor(() => ['/track/', '/engage/'].every((p) => bodies.some((b) => b.path === p)), 10_000);
+  return { bodies, start: start / 1000, end: Date.now() / 1000 };
+}
+
+const props = (event: string) => {
+  const found = h.collector.events({ endpoint: 'track', event })[0];
+  if (!found) throw new Error(`no ${event} event at the collector`);
+  return found.data.properties as Record<string, unknown>;
+};
+
+describe('wire format', () => {
+  it('POSTs data=<urlencoded JSON array> to /track/?verbose=1&ip=1&_=<ms> with every Mixpanel property', async () => {
+    const token = 'wire-json';
+    const { bodies, start, end } = await run(token);
+
+    // the requests as the collector saw them
+    const posts = h.collector.requests().filter((r) => r.endpoint && r.status === 200 && r.transport === 'fetch');
+    expect(posts.map((r) => r.path).sort()).toEqual(expect.arrayContaining(['/engage/', '/track/']));
+    for (const r of posts) {
+      expect(r.method).toBe('POST');
+      expect(r.query).toMatch(/^\?verbose=1&ip=1&_=\d{13}$/);
+      expect(r.contentType).toBe('application/x-www-form-urlencoded');
+    }
+
+    // the bodies as the browser sent them
+    const track = bodies.find((b) => b.path === '/track/')!;
+    expect(track.type).toBe('application/x-www-form-urlencoded');
+    expect(track.body).toMatch(/^data=[A-Za-z0-9%._~!*'()-]+$/);
+    const items = JSON.parse(decodeURIComponent(track.body.slice('data='.length)));
+    expect(Array.isArray(items)).toBe(true);
+    expect(items[0]).toMatchObject({ event: 'Viewed', properties: { item: 'hat', token } });
+
+    const viewed = props('Viewed');
+    expect(viewed).toMatchObject({
+      token,
+      item: 'hat',
+      plan: 'pro',
+      seats: 3,
+      $current_url: h.site.url(`/${token}.html`),
+      $referrer: expect.any(String),
+      $browser: 'Chrome',
+      $os: 'Linux',
+      $screen_width: expect.any(Number),
+      $screen_height: expect.any(Number),
+      mp_lib: expect.any(String),
+      $lib_version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      $insert_id: expect.any(String),
+      distinct_id: expect.any(String),
+      $device_id: expect.any(String),
+    });
+    expect(viewed.time as number).toBeGreaterThanOrEqual(Math.floor(start));
+    expect(viewed.time as number).toBeLessThanOrEqual(end); // seconds, not milliseconds
+    expect(String(viewed.distinct_id)).toBe(`$device:${viewed.$device_id}`);
+    expect(viewed.$screen_width as number).toBeGreaterThan(0);
+
+    const identify = props('$identify');
+    expect(identify).toMatchObject({ distinct_id: 'user-42', $anon_distinct_id: viewed.distinct_id, $device_id: viewed.$device_id, token });
+
+    const bought = props('Bought');
+    expect(bought).toMatchObject({ distinct_id: 'user-42', price: 9.5, plan: 'pro', $device_id: viewed.$device_id });
+    const ids = [viewed, identify, bought].map((p) => p.$insert_id);
+    expect(new Set(ids).size).toBe(3);
+
+    const engage = h.collector.events({ endpoint: 'engage' })[0]!.data;
+    expect(engage).toMatchObject({ $token: token, $distinct_id: 'user-42', $set: { name: 'Ann', age: 41 } });
+    const engageBody = bodies.find((b) => b.path === '/engage/')!;
+    expect(JSON.parse(decodeURIComponent(engageBody.body.slice('data='.length)))).toEqual([engage]);
+  });
+
+  it("with api_payload_format: 'base64' the body is data=<urlencoded base64 JSON> and still arrives", async () => {
+    const token = 'wire-base64';
+    const { bodies } = await run(token, { api_payload_format: 'base64' });
+    const track = bodies.find((b) => b.path === '/track/')!;
+    const b64 = decodeURIComponent(track.body.slice('data='.length));
+    expect(b64).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    const items = JSON.parse(Buffer.from(b64, 'base64').toString('utf8'));
+    expect(items[0]).toMatchObject({ event: 'Viewed', properties: { token, item: 'hat', plan: 'pro' } });
+    expect(props('Bought')).toMatchObject({ distinct_id: 'user-42', token });
+    expect(h.collector.events({ endpoint: 'engage' })[0]!.data).toMatchObject({ $distinct_id: 'user-42', $set: { name: 'Ann' } });
+  });
+});

@@ -1,0 +1,149 @@
+// Pages that load the CDN build and init it with short delays and the collector's hosts, and the
+// counting that every delivery scenario ends with: how many of a token's events arrived.
+import type { Page } from 'playwright-core';
+import type { Collector } from '../../examples/collector/collector.mjs';
+import { waitFor, type Harness } from './fixtures';
+import { pageHtml, type Site } from './site';
+
+/**
+ * Delays short enough for a test, long enough that a slow shared machine still sees the
+ * behaviour they stand for: a request timeout well above a loopback round trip, a backoff
+ * that stays under a second, a fail-back probe that does not interfere within one scenario.
+ */
+export const FAST_CONFIG = {
+  batch_flush_interval_ms: 100,
+  batch_request_timeout_ms: 1_000,
+  retry_backoff_base_ms: 100,
+  retry_backoff_max_ms: 1_000,
+  failback_interval_ms: 30_000,
+  storage_open_timeout_ms: 1_000,
+  sender_lease_ms: 1_000,
+};
+
+export interface SdkPageOptions {
+  /** Project token; use one per scenario so that outboxes and counts never mix. */
+  token: string;
+  /** Collector host names, primary first (default: every host of the collector). */
+  hosts?: string[];
+  /** More `init` options (JSON values only), over `FAST_CONFIG`. */
+  config?: Record<string, unknown>;
+  /** Page code run after `init`. */
+  script?: string;
+  /** The site to serve from (default: the harness's). */
+  site?: Site;
+}
+
+/**
+ * Registers a page at `path` that loads `/dist/mixpanel.min.js`, inits it and then runs
+ * `script`. Every report the SDK makes to `on_error` is kept in `window.__reports`.
+ * Returns the page's URL.
+ */
+export function sdkPage(h: Harness, path: string, opts: SdkPageOptions): string {
+  const hosts = (opts.hosts ?? Object.keys(h.collector.urls)).map((name) => {
+    const url = h.collector.urls[name];
+    if (!url) throw new Error(`the collector has no host named ${name}`);
+    return url;
+  });
+  const config = { ...FAST_CONFIG, api_host: hosts, ...opts.config };
+  const init = [
+    'window.__reports = [];',
+    `mixpanel.init(${JSON.stringify(opts.token)}, Object.assign(${JSON.stringify(config)}, {`,
+    '  on_error: function (r) { window.__reports.push(r); },',
+    '}));',
+  ].join('\n');
+  return (opts.site ?? h.site).page(
+    path,
+    pageHtml({ head: '<script src="/dist/mixpanel.min.js"></script>', script: `${init}\n${opts.script ?? ''}` }),
+  );
+}
+
+/** Code for a page script: track `count` events named `name`, each with a `label` `name-<i>`. */
+export function trackScript(name: string, count: number, extra: Record<string, unknown> = {}): string {
+  return `for (var i = 0; i < ${count}; i++) mixpanel.track(${JSON.stringify(name)}, Object.assign({ label: ${JSON.stringify(name)} + '-' + i }, ${JSON.stringify(extra)}));`;
+}
+
+/** Tracks `count` events named `name` from the test, as `trackScript` does from the page. */
+export async function trackIn(page: Page, name: string, count: number, extra: Record<string, unknown> = {}): Promise<void> {
+  await page.evaluate(trackScript(name, count, extra));
+}
+
+/** A tab of the harness's browser whose console lines and page errors are kept, for a failing test's output. */
+export async function openTab(h: Harness, url?: string): Promise<{ page: Page; logs: string[] }> {
+  const page = await h.browser.newPage();
+  const logs: string[] = [];
+  page.on('console', (m) => logs.push(`${new Date().toISOString().slice(11, 23)} ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`PAGEERROR ${e.message}`));
+  if (url) await page.goto(url);
+  return { page, logs };
+}
+
+/** The page's `mixpanel.get_delivery_state()`. */
+export function deliveryState(page: Page): Promise<{
+  queued: number;
+  in_flight: number;
+  delivered: number;
+  retried: number;
+  dropped: number;
+  host: string;
+  is_sender: boolean;
+  offline: boolean;
+  store: string;
+}> {
+  return page.evaluate(() => (window as unknown as { mixpanel: { get_delivery_state(): Promise<never> } }).mixpanel.get_delivery_state());
+}
+
+/** What `on_error` received on the page. */
+export function reportsOf(page: Page): Promise<Array<{ code: string; reason?: string; count?: number; message: string }>> {
+  return page.evaluate(() => (window as unknown as { __reports: never[] }).__reports);
+}
+
+/** What the collector accepted for one token's track events. */
+export interface Arrived {
+  /** Distinct `$insert_id`s. */
+  unique: number;
+  /** Every accepted copy. */
+  raw: number;
+  duplicates: number;
+  /** Distinct `label` properties (what the test tracked), sorted. */
+  labels: string[];
+  /** Hosts that accepted them. */
+  hosts: Set<string>;
+}
+
+/** Counts a token's track events at the collector (optionally only those named `name`). */
+export function arrived(collector: Collector, token: string, name?: string): Arrived {
+  const ids = new Set<string>();
+  const labels = new Set<string>();
+  const hosts = new Set<string>();
+  let raw = 0;
+  for (const e of collector.events({ endpoint: 'track', ...(name ? { event: name } : {}) })) {
+    const props = (e.data.properties ?? {}) as Record<string, unknown>;
+    if (props.token !== token) continue;
+    raw++;
+    ids.add(String(props.$insert_id));
+    if (typeof props.label === 'string') labels.add(props.label);
+    hosts.add(e.host);
+  }
+  return { unique: ids.size, raw, duplicates: raw - ids.size, labels: [...labels].sort(), hosts };
+}
+
+/** The labels `trackScript(name, count)` produces, sorted as `arrived` returns them. */
+export function expectedLabels(name: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${name}-${i}`).sort();
+}
+
+/** Waits until `count` distinct events of `token` have arrived; on timeout says how many did. */
+export async function waitArrived(collector: Collector, token: string, count: number, timeoutMs = 30_000): Promise<Arrived> {
+  let last = arrived(collector, token);
+  await waitFor(() => (last = arrived(collector, token)).unique >= count, timeoutMs).catch((e: Error) => {
+    throw new Error(`${e.message}: ${last.unique} of ${count} events arrived`);
+  });
+  return last;
+}
+
+/** Waits until the page's delivery state satisfies `ok`, and returns it. */
+export async function waitState(page: Page, ok: (s: Awaited<ReturnType<typeof deliveryState>>) => boolean, timeoutMs = 20_000) {
+  let last: Awaited<ReturnType<typeof deliveryState>> | undefined;
+  await waitFor(async () => ok((last = await deliveryState(page))), timeoutMs);
+  return last!;
+}
