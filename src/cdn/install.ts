@@ -1,17 +1,10 @@
 import { RETENTION_MS } from '../constants';
-import { createReporter, type ErrorReport, type Reporter } from '../utils/report';
-import { DEFAULT_INSTANCE_NAME, type LibInstance, type LibraryLike } from './library-shape';
-import { createPersistedReplayer } from './persisted-calls';
-import { initFromStub, replayStubCalls, type Stub } from './replay-stub';
-import { settle } from './settle';
-
-/** The globals the CDN entry reads and writes. */
-export interface InstallTarget {
-  mixpanel?: unknown;
-}
+import { createReporter } from '../utils/report';
+import type { LibInstance, LibraryLike } from './library-shape';
+import { nameOf, replayCalls, savedCallsReplayer } from './replay';
 
 export interface InstallOptions {
-  /** localStorage, or null when unavailable (then nothing persisted is replayed or removed). */
+  /** localStorage, or null when unavailable (then nothing saved is replayed or removed). */
   storage: Storage | null;
   /** Wait before deleting saved calls when an instance has no `_settle`. */
   settleFallbackMs: number;
@@ -19,73 +12,74 @@ export interface InstallOptions {
   now?: () => number;
 }
 
-/** Reports through the default instance's `debug` and `on_error` settings. */
-function reporterFor(lib: LibraryLike): Reporter {
-  return createReporter(() => {
-    try {
-      const get = lib.get_config as ((key: string) => unknown) | undefined;
-      if (typeof get !== 'function') return { debug: false, on_error: null };
-      const onError = get.call(lib, 'on_error');
-      return { debug: !!get.call(lib, 'debug'), on_error: typeof onError === 'function' ? (onError as (r: ErrorReport) => void) : null };
-    } catch {
-      return { debug: false, on_error: null };
-    }
-  });
-}
+/** The stub as the snippet (or Mixpanel's own snippet) leaves it: an array of calls with `_i`, `_k` and named stubs. */
+type Stub = unknown[] & Record<string, unknown>;
 
 /**
- * Replace the stub at `target.mixpanel` with the library and hand it every
- * call made so far: inits from `_i`, then calls earlier pages left in
- * localStorage for the same tokens, then this page's recorded calls. The stub's
- * own saved blob is removed once those calls are durable. If `target.mixpanel`
- * already is the library (`__loaded`: the file was loaded twice), it is left
- * alone and returned. Never throws.
+ * Replaces the stub at `target.mixpanel` with the library and hands it every
+ * call made so far: the inits of `_i` (in call order), then calls earlier
+ * pages saved for the same tokens, then this page's recorded calls (those
+ * made on the default stub before any `init` come after it). This page's own
+ * saved blob (`_k`) is removed once those calls are durable. A library that
+ * is already there (`__loaded`: the file ran twice) is left alone. Never throws.
  */
-export function installLibrary(target: InstallTarget, createLibrary: () => LibraryLike, options: InstallOptions): LibraryLike | undefined {
+export function installLibrary(target: { mixpanel?: unknown }, createLibrary: () => LibraryLike, options: InstallOptions): LibraryLike | undefined {
   try {
-    const current = target.mixpanel as { __loaded?: unknown } | undefined;
-    if (current && current.__loaded) return current as LibraryLike;
-    const stub = Array.isArray(current) ? (current as Stub) : null;
+    const stub = target.mixpanel as Stub | undefined;
+    if (stub && stub.__loaded) return stub as unknown as LibraryLike;
     const lib = createLibrary();
     lib.__loaded = true;
-    // Published before replaying, so a replayed function or `loaded` callback that uses window.mixpanel reaches the library.
+    // published first, so a replayed function or `loaded` callback that uses window.mixpanel reaches the library
     target.mixpanel = lib;
-    const reporter = reporterFor(lib);
-    const waitDurable = (instance: LibInstance) => settle(instance, options.settleFallbackMs);
-    const instances = stub ? initFromStub(lib, stub, reporter) : [];
-    const storage = options.storage;
-    const ownKey = stub && typeof stub._k === 'string' ? stub._k : undefined;
-    const persisted = storage
-      ? createPersistedReplayer({ storage, reporter, ownKey, settle: waitDurable, retentionMs: options.retentionMs ?? RETENTION_MS, now: options.now })
-      : null;
+    const get = (k: string): any => lib.get_config && (lib.get_config as (k: string) => unknown)(k);
+    const reporter = createReporter(() => ({ debug: !!get('debug'), on_error: get('on_error') }));
+    const { storage } = options;
+    /** Resolves when what `instance` got so far is in the outbox; rejects (keeping saved copies) when that fails. */
+    const settle = (instance: LibInstance): Promise<unknown> =>
+      typeof instance._settle === 'function'
+        ? Promise.resolve().then(() => instance._settle!())
+        : new Promise((resolve) => setTimeout(resolve, options.settleFallbackMs));
 
-    persisted?.replay((token) => instances.find((x) => x.token === token)?.instance);
-    replayStubCalls(instances, reporter);
-    if (storage && ownKey) {
-      Promise.all(instances.map((x) => waitDurable(x.instance))).then(
-        () => storage.removeItem(ownKey),
-        () => undefined, // not durable: the blob stays for a later page, whose replay $insert_id dedupes
-      );
+    // [token, instance, calls] per instance, the default one first with every call of the default stub
+    const found: [unknown, LibInstance, unknown[]][] = [];
+    const queue = (q: unknown): unknown[] => {
+      if (!Array.isArray(q)) return [];
+      // Mixpanel's own snippet records people calls as ['set', ...] in `q.people`
+      const people = (q as Stub).people;
+      return (Array.isArray(people) ? people.map((c) => Array.isArray(c) && ['people.' + c[0], ...c.slice(1)]) : []).concat(q);
+    };
+    const main: [unknown, LibInstance, unknown[]] = [undefined, lib, queue(stub)];
+    if (Array.isArray(stub) && Array.isArray(stub._i))
+      for (const init of stub._i as unknown[]) {
+        if (!Array.isArray(init)) continue;
+        const name = nameOf(init[2]);
+        // the library's init never throws, and answers with the instance (undefined when refused)
+        const made = lib.init(init[0], init[1], name) as LibInstance | undefined;
+        if (name === 'mixpanel') main[0] = main[0] === undefined ? init[0] : main[0];
+        else if (made && !found.some((f) => f[1] === made)) found.push([init[0], made, queue(stub[name])]);
+      }
+    found.unshift(main);
+    const ownKey = Array.isArray(stub) && stub._k;
+    const replaySaved = storage && savedCallsReplayer(storage, reporter, ownKey, settle, options.retentionMs || RETENTION_MS, options.now || Date.now);
+    if (replaySaved) replaySaved((token) => (found.find((f) => f[0] === token) || [])[1]);
+    for (const [, instance, calls] of found) replayCalls(instance, calls, reporter);
+    if (storage && typeof ownKey === 'string')
+      Promise.all(found.map((f) => settle(f[1])))
+        .then(() => storage.removeItem(ownKey))
+        .catch(() => {}); // not durable: a later page replays it, $insert_id dedupes
+
+    if (replaySaved) {
+      // calls saved for a token this page only inits now are replayed at that init
+      const init = lib.init;
+      lib.init = function (this: unknown, token, config, name) {
+        const made = init.call(this, token, config, name);
+        const instance = nameOf(name) === 'mixpanel' ? lib : lib[name!] || made;
+        if (instance && typeof instance === 'object') replaySaved((t) => (t === token ? (instance as LibInstance) : undefined));
+        return made;
+      };
     }
-    if (persisted) replayOnLaterInit(lib, persisted.replay);
     return lib;
   } catch {
     return undefined;
   }
-}
-
-/** Calls saved for a token this page only inits later (after the library arrived) are replayed at that `init`. */
-function replayOnLaterInit(lib: LibraryLike, replay: (find: (token: string) => LibInstance | undefined) => Promise<void>): void {
-  const init = lib.init;
-  lib.init = function (this: LibraryLike, ...args: [string, Record<string, unknown>?, string?]) {
-    const result = init.apply(this, args);
-    try {
-      const [token, , name] = args;
-      const instance = (name && name !== DEFAULT_INSTANCE_NAME ? lib[name] ?? result : lib) as LibInstance | undefined;
-      if (instance && typeof instance === 'object') void replay((t) => (t === token ? instance : undefined));
-    } catch {
-      // replaying old calls must never break init
-    }
-    return result;
-  };
 }

@@ -13,9 +13,6 @@ export interface LibInstance {
 
 /** The library object that becomes `window.mixpanel`: the default instance plus `init` and `push`. */
 export interface LibraryLike extends LibInstance {
-  init(token: string, config?: Record<string, unknown>, name?: string): unknown;
+  init(token: unknown, config?: unknown, name?: string): unknown;
   __loaded?: boolean;
 }
-
-/** mixpanel-browser's name for the default instance in the stub's `_i` list. */
-export const DEFAULT_INSTANCE_NAME = 'mixpanel';

@@ -41,32 +41,25 @@ export function parseUserAgent(ua: string): Props {
       break;
     }
   }
-  for (const [name, re] of SYSTEMS) {
-    if (re.test(ua)) {
-      out.$os = name;
-      break;
-    }
-  }
+  const os = SYSTEMS.find(([, re]) => re.test(ua));
+  if (os) out.$os = os[0];
   return out;
 }
-
-/** The host of a URL, or `''` when it has none. */
-const hostOf = (url: string): string => (/^[a-z][\w+.-]*:\/\/([^/?#:]+)/i.exec(url) || [])[1] || '';
 
 /** Browser name, version and OS of this page, for events and `people.set`. */
 export const browserProperties = (): Props => guard(() => parseUserAgent(navigator.userAgent), {});
 
 /** The automatic properties of an event that come from the page. */
-export function pageProperties(): Props {
+export const pageProperties = (): Props => {
   const referrer = guard(() => document.referrer || '', '');
   return {
     $current_url: guard(() => location.href, ''),
     $referrer: referrer,
-    $referring_domain: hostOf(referrer) || '$direct',
+    $referring_domain: (/^[a-z][\w+.-]*:\/\/([^/?#:]+)/i.exec(referrer) || [])[1] || '$direct',
     ...browserProperties(),
     ...guard((): Props => ({ $screen_width: screen.width, $screen_height: screen.height }), {}),
   };
-}
+};
 
 /** Properties of `track_pageview()`, named as mixpanel-browser names them. */
 export const pageviewProperties = (): Props =>
@@ -82,11 +75,8 @@ export const pageviewProperties = (): Props =>
   );
 
 /** Whether the browser asks not to be tracked (the three places browsers have put it, as mixpanel-browser reads them). */
-export function doNotTrack(): boolean {
-  return guard(() => {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const n = navigator as any, w = window as any;
-    const flag: unknown = n.doNotTrack || n.msDoNotTrack || w.doNotTrack;
+export const doNotTrack = (): boolean =>
+  guard(() => {
+    const flag: unknown = (navigator as any).doNotTrack || (navigator as any).msDoNotTrack || (window as any).doNotTrack;
     return flag === '1' || flag === 'yes' || flag === true;
   }, false);
-}

@@ -1,41 +1,77 @@
 /**
- * Builds the `/track` body `{ event, properties }` for one `track()` call,
- * with mixpanel-browser's precedence: automatic properties < persisted super
- * properties (identity included) < `{ persistent: false }` super properties <
- * the call's own, except `token`, which is always the instance's.
+ * The request bodies of one instance: `{ event, properties }` for `/track`
+ * and the profile updates for `/engage`. A call that cannot be sent gives
+ * null, reported; properties are made JSON-safe and each change is reported.
  */
 import { LIB_NAME, LIB_VERSION, MAX_EVENT_BYTES, MAX_PROPERTIES, MAX_STRING_LENGTH } from '../constants';
 import { insertId } from '../utils/uuid';
-import { own, reportNotes, type Core } from './core';
-import { pageProperties } from './environment';
-import { cleanProperties, type Props } from './sanitize';
+import { isRecord, own, refuse, reportNotes, type Core } from './core';
+import { browserProperties, pageProperties } from './environment';
+import { cleanProperties, type Json, type Props } from './sanitize';
 import { describe } from './validate-config';
 
-/** What Mixpanel accepts as `$insert_id`: up to 36 letters, digits and dashes. */
-const INSERT_ID = /^[A-Za-z0-9-]{1,36}$/;
+/** `people` method name → Mixpanel's update action. */
+export const PEOPLE_ACTIONS: Record<string, string> = {
+  set: '$set',
+  set_once: '$set_once',
+  unset: '$unset',
+  increment: '$add',
+  append: '$append',
+  union: '$union',
+  remove: '$remove',
+  delete_user: '$delete',
+};
 
-/** A `time` above this is in milliseconds (in seconds it would be the year 5138). */
-const MS_THRESHOLD = 1e11;
+/** The body for `people[op](a, b)` (callback already removed), or null (reported) when the arguments cannot be used. */
+export function buildEngage(core: Core, op: string, a: unknown, b: unknown): Record<string, unknown> | null {
+  const notes: string[] = [];
+  const method = 'people.' + op;
+  let value: Json = '';
+  if (op === 'unset') {
+    value = ([] as unknown[]).concat(a).filter((x): x is string => typeof x === 'string' && x !== '');
+    if (!value.length) return refuse(core.reporter, method, 'needs a property name or a list of them; got ' + describe(a));
+  } else if (op !== 'delete_user') {
+    if (typeof a === 'string' && a) a = { [a]: op === 'increment' && b === undefined ? 1 : b };
+    else if (!isRecord(a)) return refuse(core.reporter, method, 'needs a property name or an object of properties; got ' + describe(a));
+    const data: Props = cleanProperties(a, notes);
+    for (const k in data)
+      if (op === 'increment' && typeof data[k] !== 'number') notes.push(k + ' is not a number, dropped'), delete data[k];
+      else if (op === 'union' && !Array.isArray(data[k])) data[k] = [data[k]!];
+    // mixpanel-browser records the browser on every $set; the page's own values win
+    value = op === 'set' ? { ...browserProperties(), ...data } : data;
+  }
+  reportNotes(core, method, notes);
+  const s = core.store.props;
+  return {
+    $token: core.token,
+    $distinct_id: s.distinct_id,
+    $device_id: s.$device_id,
+    $time: core.now(),
+    [PEOPLE_ACTIONS[op]!]: value,
+    ...(s.$user_id ? { $user_id: s.$user_id } : {}),
+  };
+}
 
+/**
+ * `/track` bodies follow mixpanel-browser's precedence: automatic properties <
+ * persisted super properties (identity included) < `{ persistent: false }`
+ * super properties < the call's own, except `token`, which is always the instance's.
+ */
 /**
  * The body for `track(name, properties)`, or null (reported) when the call
  * cannot be sent. `base` holds properties the method adds under the call's
  * own (`track_pageview()`'s page fields).
  */
 export function buildEvent(core: Core, name: unknown, properties: unknown, base?: Props): Record<string, unknown> | null {
-  const { reporter, store, token } = core;
-  if (typeof name !== 'string' || !name.trim()) {
-    reporter.report({ code: 'invalid_call', message: `track() needs an event name (a non-empty string); got ${describe(name)}`, detail: { method: 'track' } });
-    return null;
-  }
+  const { store, token } = core;
+  if (typeof name !== 'string' || !name.trim()) return refuse(core.reporter, 'track', 'event name must be a non-empty string; got ' + describe(name));
   const notes: string[] = [];
   const event = name.slice(0, MAX_STRING_LENGTH);
   if (event !== name) notes.push(`event name cut to ${MAX_STRING_LENGTH} characters`);
   const now = core.now();
   const p: Props = { token, ...pageProperties(), mp_lib: LIB_NAME, $lib_version: LIB_VERSION, time: now / 1000, $insert_id: insertId() };
   for (const k in store.props) if (k.slice(0, 2) !== '__') p[k] = store.props[k]!;
-  Object.assign(p, core.extra, base, cleanProperties(properties, notes));
-  p.token = token;
+  Object.assign(p, core.extra, base, cleanProperties(properties, notes), { token });
 
   const started = own(store.timers, name);
   if (typeof started === 'number') {
@@ -43,14 +79,11 @@ export function buildEvent(core: Core, name: unknown, properties: unknown, base?
     delete store.timers[name];
     store.save();
   }
-  if (typeof p.time !== 'number') {
-    notes.push(`time ${describe(p.time)} is not a number, replaced`);
-    p.time = now / 1000;
-  } else if (p.time > MS_THRESHOLD) p.time /= 1000;
-  if (typeof p.$insert_id !== 'string' || !INSERT_ID.test(p.$insert_id)) {
-    notes.push(`$insert_id ${describe(p.$insert_id)} is not 1-36 letters, digits or dashes, replaced`);
-    p.$insert_id = insertId();
-  }
+  // a caller's time in ms (above 1e11 s, the year 5138) becomes seconds
+  if (typeof p.time !== 'number') notes.push('time is not a number, replaced'), (p.time = now / 1000);
+  else if (p.time > 1e11) p.time /= 1000;
+  // what Mixpanel accepts as $insert_id: up to 36 letters, digits and dashes
+  if (typeof p.$insert_id !== 'string' || !/^[A-Za-z0-9-]{1,36}$/.test(p.$insert_id)) notes.push('$insert_id is not 1-36 letters, digits or dashes, replaced'), (p.$insert_id = insertId());
   for (const b of core.config.property_blacklist) if (b !== 'token') delete p[b];
   const keys = Object.keys(p);
   if (keys.length > MAX_PROPERTIES) {
@@ -60,19 +93,8 @@ export function buildEvent(core: Core, name: unknown, properties: unknown, base?
   reportNotes(core, `track(${describe(event)})`, notes);
 
   const body = { event, properties: p };
-  const bytes = utf8Length(JSON.stringify(body));
-  if (bytes > MAX_EVENT_BYTES) {
-    reporter.report({
-      code: 'invalid_call',
-      message: `track(${describe(event)}) rejected: ${bytes} bytes, over the ${MAX_EVENT_BYTES}-byte limit`,
-      detail: { method: 'track', event, bytes },
-    });
-    return null;
-  }
-  return body;
-}
-
-/** UTF-8 length of `s`; counting only when it could matter keeps `track()` cheap. */
-function utf8Length(s: string): number {
-  return s.length * 3 <= MAX_EVENT_BYTES || typeof TextEncoder === 'undefined' ? s.length : new TextEncoder().encode(s).length;
+  const json = JSON.stringify(body);
+  // UTF-8 length, counted only when it could matter, to keep track() cheap
+  const bytes = json.length * 3 > MAX_EVENT_BYTES ? new TextEncoder().encode(json).length : json.length;
+  return bytes > MAX_EVENT_BYTES ? refuse(core.reporter, 'track', `${describe(event)} is ${bytes} bytes, over the ${MAX_EVENT_BYTES}-byte limit`) : body;
 }

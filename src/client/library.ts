@@ -9,9 +9,6 @@ import { createInstance, type Instance, type PipelineFactory } from './instance'
 import type { Mixpanel, MixpanelLib } from './types';
 import { describe } from './validate-config';
 
-/** mixpanel-browser's name for the default instance: `init(token, config, 'mixpanel')` means the default. */
-const DEFAULT_NAME = 'mixpanel';
-
 export interface LibraryDeps {
   /** Builds the delivery pipeline of an instance; tests pass a fake. */
   createPipeline?: PipelineFactory;
@@ -24,27 +21,21 @@ export interface LibraryDeps {
 export function createLibrary(deps: LibraryDeps = {}): MixpanelLib {
   const factory = deps.createPipeline || realPipeline;
   const named: Record<string, Instance> = {};
+  const refuse = (why: string, inst = main): undefined => void inst.report({ code: 'invalid_call', message: 'init: ' + why, detail: { method: 'init' } });
 
   const init = (token: string, config?: unknown, name?: string): Mixpanel | undefined => {
     try {
-      const isDefault = name == null || name === '' || name === DEFAULT_NAME;
+      // mixpanel-browser's name for the default instance is 'mixpanel'
+      const isDefault = name == null || name === '' || name === 'mixpanel';
       if (!isDefault && (typeof name !== 'string' || (own(lib, name) !== undefined && !own(named, name))))
-        return main.report({
-          code: 'invalid_call',
-          message: `init(): ${describe(name)} cannot name an instance (the library already has that property)`,
-          detail: { method: 'init' },
-        }), undefined;
-      const inst = isDefault ? main : (own(named, name!) as Instance | undefined) || createInstance(factory, init);
-      if (inst.started()) {
-        inst.report({ code: 'invalid_call', message: `init(): instance "${name || DEFAULT_NAME}" is already initialised; call ignored`, detail: { method: 'init' } });
-        return inst.api;
-      }
-      if (!inst.start(token, config)) return undefined;
+        return refuse(describe(name) + ' cannot name an instance (the library already has that property)');
+      const inst: Instance = isDefault ? main : own(named, name!) || createInstance(factory, init);
+      if (inst.started()) return refuse(`instance "${name || 'mixpanel'}" is already initialised; call ignored`, inst), inst.api;
+      if (!inst.start(token, config)) return;
       if (!isDefault) lib[name!] = (named[name!] = inst).api;
       return inst.api;
     } catch (e) {
-      main.report({ code: 'invalid_call', message: `init() failed: ${describe(String(e))}`, detail: { method: 'init' } });
-      return undefined;
+      return refuse('failed: ' + e);
     }
   };
 

@@ -1,4 +1,6 @@
 /**
+ * What an instance keeps between pages.
+ *
  * Identity, super properties and event timers of one instance, kept as one
  * flat JSON object under `mp_<token>_mixpanel`: the name and shape
  * mixpanel-browser uses, so a site that switches keeps its users' ids.
@@ -14,7 +16,8 @@ import type { Reporter } from '../utils/report';
 import { uuid } from '../utils/uuid';
 import { isRecord } from './core';
 import { cleanProperties, type Props } from './sanitize';
-import { memoryKV, pickKV, cookieKV, type KV } from './storage';
+import { doNotTrack } from './environment';
+import { cookieKV, localKV, memoryKV, pickKV } from './storage';
 
 /** Prefix of an anonymous distinct_id, as mixpanel-browser writes it. */
 export const DEVICE_PREFIX = '$device:';
@@ -35,42 +38,30 @@ export interface Persistence {
 const isId = (v: unknown): v is string => typeof v === 'string' && v !== '';
 
 /** A new anonymous identity. */
-const freshIdentity = (): Props => {
-  const id = uuid();
-  return { distinct_id: DEVICE_PREFIX + id, $device_id: id };
-};
+const freshIdentity = (id = uuid()): Props => ({ distinct_id: DEVICE_PREFIX + id, $device_id: id });
 
 /** Opens the persistence of `token` as configured, reading what a previous page left. */
 export function openPersistence(token: string, config: Config, reporter: Reporter): Persistence {
   const name = STORAGE_PREFIX + (config.persistence_name || token + '_mixpanel');
-  const kv: KV = config.disable_persistence ? memoryKV() : pickKV(config.persistence, config);
-  const bad: string[] = [];
-  let reported = false;
-  const report = (message: string): void => {
-    if (!reported) reporter.report({ code: 'storage', message, detail: { key: name, store: kv.kind } });
-    reported = true;
-  };
+  const kv = config.disable_persistence ? memoryKV() : pickKV(config.persistence, config);
+  let reported = 0;
+  const report = (message: string): unknown => reported++ || reporter.report({ code: 'storage', message, detail: { key: name, store: kv.kind } });
 
   // mixpanel-browser defaults to a cookie: when moving to localStorage, read the cookie left behind
   const cookie = kv.kind === 'localStorage' && cookieKV(config);
   const raw = kv.get(name) || (cookie && cookie.get(name));
-  let stored: Record<string, unknown> = {};
-  if (raw) {
-    try {
-      const parsed: unknown = JSON.parse(raw);
-      if (isRecord(parsed)) stored = parsed;
-      else bad.push('the whole value (not an object)');
-    } catch {
-      bad.push('the whole value (not JSON)');
-    }
+  const bad: string[] = [];
+  let stored: unknown;
+  try {
+    stored = JSON.parse(raw || '{}');
+  } catch {
+    /* reported below */
   }
-  const { __timers, ...rest } = stored;
-  const notes: string[] = [];
-  const props = cleanProperties(rest, notes);
-  if (notes.length) bad.push(...notes);
+  if (!isRecord(stored)) (stored = {}), bad.push('the whole value');
+  const { __timers, ...rest } = stored as Record<string, unknown>;
+  const props = cleanProperties(rest, bad);
   if (!isId(props.distinct_id)) {
     if ('distinct_id' in props) bad.push('distinct_id');
-    delete props.$device_id;
     Object.assign(props, freshIdentity());
   } else if (!isId(props.$device_id)) {
     // an id from an older mixpanel-browser: keep it, and give the device its own id
@@ -82,24 +73,18 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
     delete props.$user_id;
   }
   const timers: Record<string, number> = {};
-  if (isRecord(__timers)) {
-    for (const k of Object.keys(__timers)) {
-      const t = __timers[k];
-      if (typeof t === 'number' && isFinite(t) && k !== '__proto__') timers[k] = t;
-      else bad.push(`__timers.${k}`);
-    }
-  } else if (__timers !== undefined) bad.push('__timers');
+  if (__timers !== undefined && !isRecord(__timers)) bad.push('__timers');
+  else
+    for (const [k, t] of Object.entries(__timers || {}))
+      if (typeof t === 'number' && isFinite(t)) timers[k] = t;
+      else bad.push('__timers.' + k);
   if (bad.length) report(`"${name}" partly unreadable; reset ${bad.join('; ')}`);
 
   const p: Persistence = {
     props,
     timers,
     off: false,
-    save() {
-      if (p.off) return;
-      const value = JSON.stringify({ ...p.props, __timers: p.timers });
-      if (!kv.set(name, value)) report(`could not write "${name}" to ${kv.kind}`);
-    },
+    save: () => p.off || kv.set(name, JSON.stringify({ ...p.props, __timers: p.timers })) || report(`could not write "${name}" to ${kv.kind}`),
     clear() {
       kv.remove(name);
       p.props = freshIdentity();
@@ -107,4 +92,32 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
     },
   };
   return p;
+}
+
+/**
+ * The user's tracking choice, stored as mixpanel-browser stores it:
+ * `__mp_opt_in_out_<token>` = `0` (out) or `1` (in), in localStorage or a
+ * cookie. Kept even with `disable_persistence`, since forgetting an opt-out
+ * would track someone who said no.
+ */
+export interface Consent {
+  /** Whether nothing may be sent: opted out, DNT (unless `ignore_dnt`), or no choice yet with `opt_out_tracking_by_default`. */
+  out(): boolean;
+  /** Whether the user explicitly opted in. */
+  optedIn(): boolean;
+  /** Store the choice. */
+  set(inOut: '0' | '1'): void;
+}
+
+export function openConsent(token: string, config: Config): Consent {
+  const key = '__mp_opt_in_out_' + token;
+  // a choice stored by either kind of persistence counts
+  const local = localKV(),
+    cookie = cookieKV(config);
+  let choice = (local && local.get(key)) || (cookie && cookie.get(key));
+  return {
+    out: () => choice === '0' || (!config.ignore_dnt && doNotTrack()) || (!choice && config.opt_out_tracking_by_default),
+    optedIn: () => choice === '1',
+    set: (v) => pickKV(config.persistence, config).set(key, (choice = v)),
+  };
 }

@@ -1,12 +1,14 @@
 /**
  * Small string key-value stores for what the client keeps between pages
  * (identity, super properties, the opt-out choice): localStorage, a cookie, or
- * memory. Every method is guarded; a write reports whether it took.
+ * memory, all behind the same guarded face. A write reports whether it took.
  */
 import { guard, safeLocalStorage } from '../utils/env';
 
+type Backend = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+
 export interface KV {
-  readonly kind: 'localStorage' | 'cookie' | 'memory';
+  readonly kind: string;
   get(key: string): string | null;
   /** False when the browser refused the write (quota, blocked cookies). */
   set(key: string, value: string): boolean;
@@ -21,20 +23,17 @@ export interface CookieOptions {
   cookie_expiration: number;
 }
 
-const DAY_MS = 864e5;
+/** `backend` with every call guarded; a write that throws returns false. */
+const wrap = (kind: string, b: Backend | null): KV | null =>
+  b && {
+    kind,
+    get: (k) => guard(() => b.getItem(k), null),
+    set: (k, v) => guard(() => (b.setItem(k, v), true), false),
+    remove: (k) => guard(() => b.removeItem(k), undefined),
+  };
 
 /** localStorage, or null when the page may not use it. */
-export function localKV(): KV | null {
-  const ls = safeLocalStorage();
-  return (
-    ls && {
-      kind: 'localStorage',
-      get: (k) => guard(() => ls.getItem(k), null),
-      set: (k, v) => guard(() => (ls.setItem(k, v), true), false),
-      remove: (k) => guard(() => ls.removeItem(k), undefined),
-    }
-  );
-}
+export const localKV = (): KV | null => wrap('localStorage', safeLocalStorage());
 
 /**
  * The domain a cross-subdomain cookie is set on: the last two labels of the
@@ -43,60 +42,45 @@ export function localKV(): KV | null {
  * without a domain.
  */
 export function cookieDomain(host: string): string {
-  if (!/\./.test(host) || /^[\d.]+$|:/.test(host)) return '';
   const m = /[^.]+\.(?:[^.]{2,3}\.[a-z]{2}|[^.]+)$/i.exec(host);
-  return m ? '.' + m[0] : '';
+  return m && !/^[\d.]+$|:/.test(host) ? '.' + m[0] : '';
 }
 
 /** `document.cookie`, or null when there is no document or cookies are blocked. */
 export function cookieKV(o: CookieOptions): KV | null {
-  if (!guard(() => typeof document.cookie === 'string', false)) return null;
-  const read = (k: string): string | null =>
-    guard(() => {
-      for (const part of document.cookie.split(/;\s*/)) {
-        const i = part.indexOf('=');
-        if (part.slice(0, i) === k) return decodeURIComponent(part.slice(i + 1));
-      }
-      return null;
-    }, null);
+  const get = (k: string): string | null => {
+    for (const part of document.cookie.split(/;\s*/)) {
+      const i = part.indexOf('=');
+      if (part.slice(0, i) === k) return decodeURIComponent(part.slice(i + 1));
+    }
+    return null;
+  };
   const write = (k: string, v: string, days: number, domain: string): void => {
-    const expires = new Date(Date.now() + days * DAY_MS).toUTCString();
-    document.cookie =
-      `${k}=${encodeURIComponent(v)}; expires=${expires}; path=/; SameSite=Lax` +
-      (o.secure_cookie ? '; Secure' : '') +
-      (domain ? '; domain=' + domain : '');
+    document.cookie = `${k}=${encodeURIComponent(v)}; expires=${new Date(Date.now() + days * 864e5).toUTCString()}; path=/; SameSite=Lax${o.secure_cookie ? '; Secure' : ''}${domain ? '; domain=' + domain : ''}`;
   };
-  const domain = (): string =>
-    o.cookie_domain || (o.cross_subdomain_cookie ? guard(() => cookieDomain(location.hostname), '') : '');
-  return {
-    kind: 'cookie',
-    get: read,
-    set: (k, v) =>
-      guard(() => {
-        const d = domain();
-        write(k, v, o.cookie_expiration, d);
-        if (read(k) !== v && d) write(k, v, o.cookie_expiration, '');
-        return read(k) === v;
-      }, false),
-    remove: (k) => guard(() => (write(k, '', -1, domain()), write(k, '', -1, '')), undefined),
-  };
+  const domain = (): string => o.cookie_domain || (o.cross_subdomain_cookie ? cookieDomain(location.hostname) : '');
+  return guard(() => typeof document.cookie === 'string', false)
+    ? wrap('cookie', {
+        getItem: get,
+        setItem(k, v) {
+          const d = domain();
+          write(k, v, o.cookie_expiration, d);
+          if (get(k) !== v && d) write(k, v, o.cookie_expiration, '');
+          if (get(k) !== v) throw 0;
+        },
+        removeItem: (k) => (write(k, '', -1, domain()), write(k, '', -1, '')),
+      })
+    : null;
 }
 
 /** A store that lasts as long as the page. */
-export function memoryKV(): KV {
+export const memoryKV = (): KV => {
   const m = new Map<string, string>();
-  return {
-    kind: 'memory',
-    get: (k) => m.get(k) || null,
-    set: (k, v) => (m.set(k, v), true),
-    remove: (k) => void m.delete(k),
-  };
-}
+  return wrap('memory', { getItem: (k) => m.get(k) || null, setItem: (k, v) => void m.set(k, v), removeItem: (k) => void m.delete(k) })!;
+};
 
 /**
  * The store for `persistence: 'cookie' | 'localStorage'`, falling back to the
  * cookie when localStorage is unusable, then to memory.
  */
-export function pickKV(kind: string, o: CookieOptions): KV {
-  return (kind === 'cookie' ? null : localKV()) || cookieKV(o) || memoryKV();
-}
+export const pickKV = (kind: string, o: CookieOptions): KV => (kind === 'cookie' ? null : localKV()) || cookieKV(o) || memoryKV();

@@ -7,16 +7,14 @@
 import { DEFAULT_CONFIG, type Config } from '../config';
 import { isRecord, own } from './core';
 
-const isUrl = (h: unknown): boolean => typeof h === 'string' && /^https?:\/\/[^\s/?#]+/i.test(h);
-
 /** Options that take one of a few strings. */
-const CHOICES: Record<string, unknown[]> = { persistence: ['localStorage', 'cookie'], api_payload_format: ['json', 'base64'] };
+const CHOICES: Record<string, string[]> = { persistence: ['localStorage', 'cookie'], api_payload_format: ['json', 'base64'] };
 
 /** The accepted options of `input`; each refusal is pushed to `problems`. */
 export function validateConfig(input: unknown, current: Config, problems: string[]): Partial<Config> {
   const out: Record<string, unknown> = {};
   if (!isRecord(input)) {
-    if (input != null) problems.push(`config must be an object; got ${describe(input)}`);
+    if (input != null) problems.push('config must be an object; got ' + describe(input));
     return out;
   }
   for (const key of Object.keys(input)) {
@@ -25,13 +23,13 @@ export function validateConfig(input: unknown, current: Config, problems: string
     const d = own(DEFAULT_CONFIG, key);
     const choices = CHOICES[key];
     // mixpanel-browser accepts any case here
-    if (key === 'persistence' && /^localstorage$/i.test(String(v))) v = 'localStorage';
+    if (key === 'persistence' && /^localstorage$/i.test(v as string)) v = 'localStorage';
     const hosts = ([] as unknown[]).concat(v);
     const expected =
       key === 'api_host'
-        ? hosts.length && hosts.every(isUrl) ? '' : 'an http(s) URL or a list of them'
+        ? hosts.length && hosts.every((h) => /^https?:\/\/[^\s/?#]+/i.test(h as string)) ? '' : 'an http(s) URL or a list of them'
         : choices
-          ? choices.indexOf(v) >= 0 ? '' : choices.join(' or ')
+          ? choices.indexOf(v as string) >= 0 ? '' : choices.join(' or ')
           : typeof d === 'number'
             ? typeof v === 'number' && v > 0 && v < Infinity ? '' : 'a number above 0'
             : Array.isArray(d)
@@ -48,9 +46,7 @@ export function validateConfig(input: unknown, current: Config, problems: string
 /** A short, never-throwing rendering of any value for messages. */
 export function describe(v: unknown): string {
   try {
-    const s =
-      typeof v === 'function' ? 'a function' : typeof v === 'string' || (v && typeof v === 'object') ? JSON.stringify(v) : String(v);
-    return s.length > 60 ? s.slice(0, 57) + '...' : s;
+    return (typeof v === 'function' ? 'a function' : JSON.stringify(v) || String(v)).slice(0, 60);
   } catch {
     return 'a ' + typeof v;
   }

@@ -32,29 +32,24 @@ export interface Reporter {
 
 /** A reporter bound to a config that may change after creation (set_config). */
 export function createReporter(get: () => { debug: boolean; on_error: ((r: ErrorReport) => void) | null }): Reporter {
+  /** A console line with `debug: true`; the page may have replaced console, so it is guarded. */
+  const log = (level: 'log' | 'warn', args: unknown[]): void => {
+    try {
+      // eslint-disable-next-line no-console
+      if (get().debug) console[level](...args);
+    } catch {
+      /* console or the config getter failed: stay silent */
+    }
+  };
   return {
     report(r) {
-      const cfg = get();
-      if (cfg.debug) log('warn', `[outlast] ${r.code}: ${r.message}`, r.detail ?? '');
-      if (cfg.on_error) {
-        try {
-          cfg.on_error(r);
-        } catch {
-          // a throwing callback is the page's bug; it must not become ours
-        }
+      log('warn', [`[outlast] ${r.code}: ${r.message}`, r.detail || '']);
+      try {
+        get().on_error!(r);
+      } catch {
+        // no callback, or a throwing one: the page's bug must not become ours
       }
     },
-    debug(...args) {
-      if (get().debug) log('log', '[outlast]', ...args);
-    },
+    debug: (...args) => log('log', ['[outlast]', ...args]),
   };
-}
-
-function log(level: 'log' | 'warn', ...args: unknown[]): void {
-  try {
-    // eslint-disable-next-line no-console
-    if (typeof console !== 'undefined') console[level](...args);
-  } catch {
-    /* console may be replaced by the page */
-  }
 }

@@ -136,8 +136,8 @@ describe('track() body', () => {
     expect(pipes.sent).toHaveLength(0);
     expect(reports).toHaveLength(5);
     expect(reports[0]).toMatchObject({ code: 'invalid_call' });
-    expect(reports[0]!.message).toBe('track() needs an event name (a non-empty string); got undefined');
-    expect(reports[3]!.message).toBe('track() needs an event name (a non-empty string); got 42');
+    expect(reports[0]!.message).toBe('track: event name must be a non-empty string; got undefined');
+    expect(reports[3]!.message).toBe('track: event name must be a non-empty string; got 42');
   });
 
   it('rejects an event whose JSON is still over the size limit after cutting', () => {

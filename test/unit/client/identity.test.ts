@@ -181,7 +181,7 @@ describe('people', () => {
     lib.people.set('ok', 1, (s) => statuses.push(s));
     await new Promise((r) => setTimeout(r, 0));
     expect(pipes.sent).toHaveLength(1);
-    expect(reports[0]!.message).toMatch(/people.set\(\) needs/);
+    expect(reports[0]!.message).toMatch(/^people.set: needs/);
     expect(statuses.sort()).toEqual([0, 1]);
   });
 });

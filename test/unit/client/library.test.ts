@@ -50,14 +50,14 @@ describe('before init', () => {
     for (let i = 0; i < 1005; i++) lib.track('e' + i);
     lib.init('tok', { on_error });
     expect(pipes.events()).toHaveLength(1000);
-    expect(reports[0]!.message).toMatch(/^5 calls made before init\(\) were dropped/);
+    expect(reports[0]!.message).toMatch(/^init: 5 calls made before init\(\) were dropped/);
   });
 
   it('init without a usable token is reported and the queue waits for a real init', () => {
     const { lib, pipes, reports, on_error } = setup();
     lib.track('waiting');
     (lib.init as (...a: unknown[]) => unknown)(undefined, { on_error });
-    expect(reports[0]!.message).toMatch(/init\(\) needs your project token/);
+    expect(reports[0]!.message).toMatch(/^init: needs your project token/);
     expect(pipes.sent).toHaveLength(0);
     lib.init('tok');
     expect(pipes.events('waiting')).toHaveLength(1);
@@ -134,7 +134,7 @@ describe('push', () => {
     expect(seen).toBe(lib);
     expect(pipes.events('pushed')[0]!.properties.a).toBe(1);
     expect(pipes.sent.find((s) => s.ep === 'engage')!.body.$set.name).toBe('Ada');
-    expect(reports.map((r) => r.message)).toEqual(['push(): no method "no.such.method"', 'push(): no method "constructor"']);
+    expect(reports.map((r) => r.message)).toEqual(['push: no method "no.such.method"', 'push: no method "constructor"']);
   });
 
   it('reaches a named instance by "<name>.method"', () => {
@@ -174,7 +174,7 @@ describe('delivery controls', () => {
     });
     lib.init('tok', { on_error });
     await expect(lib.get_delivery_state()).resolves.toMatchObject({ queued: 0 });
-    expect(reports.map((r) => r.message)).toContain('"Error: store gone"');
+    expect(reports.map((r) => r.message)).toContain('Error: store gone');
 
     const throwing = createLibrary({
       createPipeline: () => {

@@ -175,6 +175,6 @@ describe('track() with bad input', () => {
     } finally {
       console.warn = warn;
     }
-    expect(String(lines[0]![0])).toMatch(/invalid_call: track\(\) needs an event name/);
+    expect(String(lines[0]![0])).toMatch(/invalid_call: track: event name must be a non-empty string/);
   });
 });

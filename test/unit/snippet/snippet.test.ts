@@ -224,11 +224,11 @@ describe('loader', () => {
     expect(page({ readyState: 'complete' }).scripts[0]!.nonce).toBe('');
   });
 
-  it('sets integrity and crossOrigin on the first URL only when MIXPANEL_LIB_INTEGRITY is set', () => {
+  it('sets integrity and crossOrigin on every URL when MIXPANEL_LIB_INTEGRITY is set', () => {
     const b = page({ readyState: 'complete', globals: { MIXPANEL_LIB_INTEGRITY: 'sha384-abc' } });
     b.scripts[0]!.onerror!();
     expect(b.scripts[0]).toMatchObject({ integrity: 'sha384-abc', crossOrigin: 'anonymous' });
-    expect(b.scripts[1]!.integrity).toBeUndefined();
+    expect(b.scripts[1]).toMatchObject({ integrity: 'sha384-abc', crossOrigin: 'anonymous' });
     expect(page({ readyState: 'complete' }).scripts[0]!.integrity).toBeUndefined();
   });
 });

@@ -1,0 +1,124 @@
+import { STUB_STORAGE_KEY } from '../constants';
+import type { Reporter } from '../utils/report';
+import type { LibInstance } from './library-shape';
+
+/**
+ * Replays recorded items (`[method, ...args]`, `people.set`-style names, or
+ * functions pushed with `push(fn)`) on `instance` in mixpanel-browser's order:
+ * `alias` first, then everything else, then the tracking group (any method
+ * with `track` in its name, opt-outs included, but no `people.*`), each group
+ * in call order, so early events carry the identity set around them. Items
+ * that are neither (a function saved as null) are skipped; an unknown method
+ * or one that throws is reported and skipped, never stopping the others.
+ */
+export function replayCalls(instance: LibInstance, items: readonly unknown[], reporter: Reporter): void {
+  // alias 0, tracking 2 (not people.*), the rest and functions 1
+  const rank = (x: unknown): number => (typeof x === 'function' ? 1 : (x as string[])[0] === 'alias' ? 0 : /^(?!people\.).*track/.test((x as string[])[0]!) ? 2 : 1);
+  items
+    .filter((x) => typeof x === 'function' || (Array.isArray(x) && typeof x[0] === 'string'))
+    // Array#sort is stable: each group keeps its call order
+    .sort((a, b) => rank(a) - rank(b))
+    .forEach((item) => {
+      const call = item as [string, ...unknown[]];
+      try {
+        if (typeof item === 'function') return void item.call(instance, instance);
+        const path = call[0].split('.');
+        const last = path.pop()!;
+        let owner: any = instance;
+        for (const k of path) owner = owner && owner[k];
+        const fn = owner && owner[last];
+        if (typeof fn !== 'function') throw 0;
+        fn.apply(owner, call.slice(1));
+      } catch (e) {
+        reporter.report({ code: 'invalid_call', message: `replay: ${typeof item === 'function' ? 'function' : call[0]} ${e === 0 ? 'is no method' : 'threw'}`, detail: { error: String(e) } });
+      }
+    });
+}
+
+/** What the snippet writes on hide: when, its `_i` list, and in `q[k]` the queue of the instance `i[k]` inits. */
+interface SavedBlob {
+  t?: number;
+  i: unknown[][];
+  q: unknown[][];
+}
+
+/** mixpanel-browser's name for the default instance; `_i` entries without a name mean it. */
+export const nameOf = (n: unknown): string => (n == null || n === '' ? 'mixpanel' : String(n));
+
+/** The blob under `key`, or null when it is not JSON of the snippet's shape. */
+function read(storage: Storage, key: string): SavedBlob | null {
+  try {
+    const b = JSON.parse(storage.getItem(key)!) as SavedBlob;
+    return Array.isArray(b.i) && Array.isArray(b.q) ? b : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Replays calls that earlier pages' stubs left in localStorage and deletes
+ * each page's calls only once they are durable in the outbox.
+ *
+ * The returned `replay(find)` hands each saved init whose token `find` knows
+ * its saved calls (oldest blob first) synchronously; once they settle, the
+ * blob is rewritten without them, or removed when nothing is left, so inits
+ * for tokens absent here wait for a later page. Corrupt blobs and blobs past
+ * `retentionMs` are removed and reported. Call it again after a later `init`:
+ * no saved init is replayed twice on one page. Never throws.
+ */
+export function savedCallsReplayer(
+  storage: Storage,
+  reporter: Reporter,
+  ownKey: unknown,
+  settle: (instance: LibInstance) => Promise<unknown>,
+  retentionMs: number,
+  now: () => number,
+): (find: (token: unknown) => LibInstance | undefined) => void {
+  const claimed: Record<string, 1> = {};
+  const drop = (key: string, reason: string, count: number): void => {
+    storage.removeItem(key);
+    reporter.report({ code: 'dropped', reason, count, message: `removed ${reason} calls saved by an earlier page` });
+  };
+  return (find) => {
+    try {
+      const blobs: [string, SavedBlob][] = [];
+      // keys first: removing shifts the indices
+      const keys: string[] = [];
+      for (let n = 0; n < storage.length; n++) keys.push(storage.key(n)!);
+      let corrupt = 0;
+      for (const key of keys) {
+        if (key.indexOf(STUB_STORAGE_KEY + ':') || key === ownKey) continue;
+        const b = read(storage, key);
+        if (!b) corrupt++, storage.removeItem(key);
+        else if (now() - (b.t as number) > retentionMs) drop(key, 'retention', ([] as unknown[]).concat(...b.q).filter(Array.isArray).length);
+        else blobs.push([key, b]);
+      }
+      if (corrupt) reporter.report({ code: 'dropped', reason: 'corrupt', count: corrupt, message: 'removed corrupt calls saved by earlier pages' });
+      blobs.sort((x, y) => (x[1].t || 0) - (y[1].t || 0));
+      for (const [key, b] of blobs) {
+        const done: string[] = [];
+        const pending: Promise<unknown>[] = [];
+        b.i.forEach((init, k) => {
+          const name = nameOf(Object(init)[2]);
+          const instance = typeof Object(init)[0] === 'string' && !claimed[key + name] ? find(init[0]) : undefined;
+          if (!instance) return;
+          claimed[key + name] = 1;
+          replayCalls(instance, Array.isArray(b.q[k]) ? b.q[k]! : [], reporter);
+          done.push(name);
+          pending.push(settle(instance));
+        });
+        if (done.length)
+          Promise.all(pending).then(() => {
+            // read again: another replay may have rewritten it meanwhile
+            const now = read(storage, key);
+            if (!now) return;
+            const keep = now.i.map((init) => done.indexOf(nameOf(Object(init)[2])) < 0);
+            if (keep.indexOf(true) < 0) storage.removeItem(key);
+            else storage.setItem(key, JSON.stringify({ t: now.t, i: now.i.filter((_, k) => keep[k]), q: now.q.filter((_, k) => keep[k]) }));
+          }).catch(() => {}); // not durable, or storage gone: the blob stays for a later page, whose replay $insert_id dedupes
+      }
+    } catch (e) {
+      reporter.report({ code: 'storage', message: 'could not read calls saved by earlier pages', detail: { error: String(e) } });
+    }
+  };
+}
