@@ -149,7 +149,8 @@ if (!existing.__loaded && !existing.__SV) {
     script.async = true;
     script.src = src;
     script.nonce = nonce;
-    if (attempt == 1 && integrity) {
+    // every URL serves the same file, so the hash guards each of them: a fallback must not be the way around it
+    if (integrity) {
       script.integrity = integrity;
       script.crossOrigin = 'anonymous';
     }
