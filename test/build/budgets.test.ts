@@ -8,18 +8,19 @@ const gz = (buf: Buffer | string) => gzipSync(buf, { level: 9 }).length;
 
 describe('byte budgets (gzip -9)', () => {
   for (const file of ['dist/snippet.min.js', 'dist/mixpanel.min.js'] as const) {
-    it(`${file} stays within ${BUDGETS[file]} bytes`, () => {
+    it(`${file} stays within ${BUDGETS[file].ceiling} bytes`, () => {
       const size = gz(readFileSync(file));
-      console.log(`${file}: ${size} B gzip (budget ${BUDGETS[file]})`);
-      expect(size).toBeLessThanOrEqual(BUDGETS[file]);
+      console.log(`${file}: ${size} B gzip (ceiling ${BUDGETS[file].ceiling}, target ${BUDGETS[file].target})`);
+      expect(size).toBeLessThanOrEqual(BUDGETS[file].ceiling);
     });
   }
 
-  it('the npm entry, tree-shaken by a bundler, stays within budget', async () => {
+  it('the npm entry, tree-shaken by a bundler, stays within its ceiling', async () => {
     const code = await bundleNpmEntry();
     const size = gz(code);
-    console.log(`tree-shaken npm entry: ${size} B gzip (budget ${BUDGETS['tree-shaken npm entry']})`);
-    expect(size).toBeLessThanOrEqual(BUDGETS['tree-shaken npm entry']);
+    const b = BUDGETS['tree-shaken npm entry'];
+    console.log(`tree-shaken npm entry: ${size} B gzip (ceiling ${b.ceiling}, target ${b.target})`);
+    expect(size).toBeLessThanOrEqual(b.ceiling);
   });
 });
 
