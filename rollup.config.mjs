@@ -3,6 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import resolve from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
+import { writeFileSync } from 'node:fs';
 import { snippetArtifacts } from './scripts/rollup-snippet-artifacts.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
@@ -15,6 +16,14 @@ const ts = (declarations = false) =>
     declarationDir: declarations ? 'dist/types' : undefined,
     outDir: declarations ? 'dist' : undefined,
   });
+
+// Declarations are emitted per module under dist/types; package.json points at one entry file.
+const typesEntry = {
+  name: 'outlast-types-entry',
+  writeBundle() {
+    writeFileSync('dist/index.d.ts', "export * from './types/index';\nexport { default } from './types/index';\n");
+  },
+};
 
 const replaceVersion = {
   name: 'outlast-version',
@@ -31,7 +40,7 @@ const builds = [
   {
     input: 'src/index.ts',
     external: ['idb-keyval'],
-    plugins: [replaceVersion, resolve(), ts(true)],
+    plugins: [replaceVersion, resolve(), ts(true), typesEntry],
     output: [{ file: 'dist/index.mjs', format: 'es', sourcemap: true }],
   },
   {

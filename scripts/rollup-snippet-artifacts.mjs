@@ -11,6 +11,7 @@ export function snippetArtifacts() {
       if (existsSync('dist/mixpanel.min.js')) {
         const sri = 'sha384-' + createHash('sha384').update(readFileSync('dist/mixpanel.min.js')).digest('base64');
         writeFileSync('dist/mixpanel.min.js.sri', sri + '\n');
+        console.log(`dist/mixpanel.min.js integrity (for MIXPANEL_LIB_INTEGRITY): ${sri}`);
       }
     },
   };
