@@ -1,31 +1,11 @@
 // Host failover in real Chromium: a primary that refuses or hangs is passed over for the
 // alternate at once, and a Retry-After is honoured on every host.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { setup, waitFor, type Harness } from '../support/fixtures';
-import { arrived, waitArrived, expectedLabels, openTab, sdkPage, trackScript } from '../support/sdk-page';
+import { describe, expect, it } from 'vitest';
+import { waitFor, type Harness } from '../support/fixtures';
+import { arrived, expectedLabels, sdkPage, trackScript, useScenario, waitArrived } from '../support/sdk-page';
 
 let h: Harness;
-let pages: Page[] = [];
-let logs: string[] = [];
-
-beforeAll(async () => {
-  h = await setup();
-});
-afterAll(() => h?.close());
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') console.log(logs.join('\n'));
-  await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
-  pages = [];
-  await h.collector.reset();
-});
-
-async function open(url: string): Promise<Page> {
-  const tab = await openTab(h, url);
-  pages.push(tab.page);
-  logs = tab.logs;
-  return tab.page;
-}
+const open = useScenario((harness) => (h = harness));
 
 describe('failover between ingest hosts', () => {
   it('a primary that refuses connections: every event arrives through the alternate', async () => {

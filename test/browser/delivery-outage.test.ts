@@ -1,31 +1,12 @@
 // Outages in real Chromium: every host failing while the user moves through the site, the
 // browser killed mid-outage, and the page going offline. Nothing is lost once ingest is back.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Page, Request } from 'playwright-core';
-import { setup, waitFor, type Harness } from '../support/fixtures';
-import { arrived, waitArrived, deliveryState, expectedLabels, openTab, sdkPage, trackIn, trackScript } from '../support/sdk-page';
+import { describe, expect, it } from 'vitest';
+import type { Request } from 'playwright-core';
+import { waitFor, type Harness } from '../support/fixtures';
+import { arrived, deliveryState, expectedLabels, sdkPage, trackIn, trackScript, useScenario, waitArrived } from '../support/sdk-page';
 
 let h: Harness;
-let pages: Page[] = [];
-let logs: string[] = [];
-
-beforeAll(async () => {
-  h = await setup();
-});
-afterAll(() => h?.close());
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') console.log(logs.join('\n'));
-  await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
-  pages = [];
-  await h.collector.reset();
-});
-
-async function open(url?: string): Promise<Page> {
-  const tab = await openTab(h, url);
-  pages.push(tab.page);
-  logs = tab.logs;
-  return tab.page;
-}
+const open = useScenario((harness) => (h = harness));
 
 async function everyHost(mode: 'ok' | '503' | 'refuse'): Promise<void> {
   for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, mode);
@@ -60,7 +41,6 @@ describe('outages', () => {
     const page = await open(sdkPage(h, '/before-crash.html', { token, script: trackScript('crash', 25) }));
     await page.waitForTimeout(1_000);
     await h.restartBrowser();
-    pages = [];
 
     await everyHost('ok');
     await open(sdkPage(h, '/after-crash.html', { token }));

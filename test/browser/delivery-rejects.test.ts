@@ -1,31 +1,11 @@
 // A host that reads a batch and refuses it: 413 splits the batch until it fits, 400 splits it
 // until the one bad event stands alone, and only that one is dropped (and reported).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { setup, waitFor, type Harness } from '../support/fixtures';
-import { arrived, waitArrived, waitState, deliveryState, expectedLabels, openTab, reportsOf, sdkPage, trackScript } from '../support/sdk-page';
+import { describe, expect, it } from 'vitest';
+import { waitFor, type Harness } from '../support/fixtures';
+import { arrived, deliveryState, expectedLabels, reportsOf, sdkPage, trackScript, useScenario, waitArrived, waitState } from '../support/sdk-page';
 
 let h: Harness;
-let pages: Page[] = [];
-let logs: string[] = [];
-
-beforeAll(async () => {
-  h = await setup();
-});
-afterAll(() => h?.close());
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') console.log(logs.join('\n'));
-  await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
-  pages = [];
-  await h.collector.reset();
-});
-
-async function open(url: string): Promise<Page> {
-  const tab = await openTab(h, url);
-  pages.push(tab.page);
-  logs = tab.logs;
-  return tab.page;
-}
+const open = useScenario((harness) => (h = harness));
 
 describe('batches the host refuses', () => {
   it('413 above 10 events per request: the batch is split and every event arrives', async () => {

@@ -1,24 +1,11 @@
 // IndexedDB unavailable: the outbox falls back to localStorage and, across an outage and a
 // navigation, still delivers every event.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { setup, waitFor, type Harness } from '../support/fixtures';
-import { arrived, waitArrived, waitState, deliveryState, expectedLabels, openTab, reportsOf, sdkPage, trackScript } from '../support/sdk-page';
+import { describe, expect, it } from 'vitest';
+import { waitFor, type Harness } from '../support/fixtures';
+import { arrived, deliveryState, expectedLabels, reportsOf, sdkPage, trackScript, useScenario, waitArrived, waitState } from '../support/sdk-page';
 
 let h: Harness;
-let pages: Page[] = [];
-let logs: string[] = [];
-
-beforeAll(async () => {
-  h = await setup();
-});
-afterAll(() => h?.close());
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') console.log(logs.join('\n'));
-  await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
-  pages = [];
-  await h.collector.reset();
-});
+const open = useScenario((harness) => (h = harness));
 
 /** Ways a browser withholds IndexedDB: a private mode, a locked-down embed, a page that broke it. */
 const NO_INDEXEDDB = {
@@ -31,10 +18,7 @@ describe('storage fallback', () => {
     it(`${how}: events tracked during an outage survive a navigation in localStorage and arrive`, async () => {
       for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, '503');
       const token = `storage-${how.split('.')[0]!.split(' ')[0]}`;
-      const tab = await openTab(h);
-      pages.push(tab.page);
-      logs = tab.logs;
-      const page = tab.page;
+      const page = await open();
       await page.addInitScript(initScript);
 
       await page.goto(sdkPage(h, `/${token}-1.html`, { token, script: trackScript('first', 20), config: { debug: true } }));

@@ -1,8 +1,9 @@
 // Pages that load the CDN build and init it with short delays and the collector's hosts, and the
 // counting that every delivery scenario ends with: how many of a token's events arrived.
 import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Collector } from '../../examples/collector/collector.mjs';
-import { waitFor, type Harness } from './fixtures';
+import { setup, waitFor, type Harness } from './fixtures';
 import { pageHtml, type Site } from './site';
 
 /**
@@ -75,6 +76,34 @@ export async function openTab(h: Harness, url?: string): Promise<{ page: Page; l
   page.on('pageerror', (e) => logs.push(`PAGEERROR ${e.message}`));
   if (url) await page.goto(url);
   return { page, logs };
+}
+
+/**
+ * The life cycle every delivery scenario file shares: one harness for the file (handed to
+ * `onHarness`), the tabs a test opened closed after it, the collector reset to `ok`, and the
+ * last tab's console printed when a test fails. Returns `open(url?)`, which opens a tab.
+ */
+export function useScenario(onHarness: (h: Harness) => void): (url?: string) => Promise<Page> {
+  let h: Harness | undefined;
+  let pages: Page[] = [];
+  let logs: string[] = [];
+  beforeAll(async () => {
+    h = await setup();
+    onHarness(h);
+  });
+  afterAll(() => h?.close());
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') console.log(logs.join('\n'));
+    await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
+    pages = [];
+    await h?.collector.reset();
+  });
+  return async (url) => {
+    const tab = await openTab(h!, url);
+    pages.push(tab.page);
+    logs = tab.logs;
+    return tab.page;
+  };
 }
 
 /** The page's `mixpanel.get_delivery_state()`. */
