@@ -1,0 +1,78 @@
+// Main-thread cost of `track()`: a burst of n calls in one task, timed inside the page, and the
+// long tasks (PerformanceObserver 'longtask') seen from the burst until `settleMs` after it.
+// "SDK tasks" is the longest main-thread work the SDK added: the burst's own task minus the loop
+// (microtasks it queued, such as the outbox write) or any later task. A burst stops at a time cap
+// (3 s, 5 s in a full run): mixpanel-browser's cost grows with its queue, and past the cap the
+// figure is over the calls it managed.
+import { hostConfig, libraryReady, median, sdkHtml, sleep } from './pages.mjs';
+
+const EVENT_PROPS = { plan: 'pro', price: 42, tags: ['a', 'b'], source: 'bench' };
+
+/** One burst on a fresh page in a fresh context; `{ us, loopMs, sdkTaskMs }` or `{ failed }`. */
+async function burst(env, sdk, n, settleMs, token) {
+  const page = await env.browser.newPage();
+  try {
+    const html = sdkHtml({ sdk, token, libUrl: `/lib/${sdk}.min.js`, config: hostConfig(sdk, env.apiHosts) });
+    await page.goto(env.site.page(`/cost/${token}`, html));
+    await libraryReady(page);
+    const run = page.evaluate(
+      ([n, props, settleMs, capMs]) =>
+        new Promise((resolve) => {
+          const tasks = [];
+          const po = new PerformanceObserver((l) => tasks.push(...l.getEntries()));
+          po.observe({ type: 'longtask' });
+          // a fresh task, so the burst is the only page code in it
+          setTimeout(() => {
+            const t0 = performance.now();
+            let i = 0;
+            // a burst that would hold the tab longer than capMs stops there (checking the clock costs well under 1 µs)
+            for (; i < n && (i % 16 || performance.now() - t0 < capMs); i++) window.mixpanel.track('burst', { ...props, i });
+            const t1 = performance.now();
+            setTimeout(() => {
+              po.disconnect();
+              let sdkTaskMs = 0;
+              for (const t of tasks) {
+                const own = t.startTime <= t0 && t.startTime + t.duration >= t1 ? t.duration - (t1 - t0) : t.duration;
+                if (t.startTime + t.duration >= t0) sdkTaskMs = Math.max(sdkTaskMs, own);
+              }
+              resolve({ loopMs: t1 - t0, sdkTaskMs, calls: i });
+            }, settleMs);
+          }, 0);
+        }),
+      [n, EVENT_PROPS, settleMs, env.quick ? 3_000 : 5_000],
+    );
+    const crashed = new Promise((r) => page.once('crash', () => r({ failed: 'tab crashed' })));
+    const timeout = sleep(60_000).then(() => ({ failed: 'over 60 s' }));
+    const r = await Promise.race([run, crashed, timeout]);
+    return r.failed ? r : { us: (r.loopMs * 1000) / r.calls, loopMs: r.loopMs, sdkTaskMs: r.sdkTaskMs, calls: r.calls };
+  } catch (e) {
+    return { failed: String(e.message || e).split('\n')[0] };
+  } finally {
+    await page.context().close().catch(() => {});
+  }
+}
+
+/** For each burst size: median µs per call and the worst SDK task over the runs, per SDK. */
+export async function measureTrackCost(env) {
+  const sizes = [100, 1_000, 10_000];
+  const out = [];
+  for (const n of sizes) {
+    const row = { n };
+    for (const sdk of env.sdks) {
+      // mixpanel-browser rewrites its localStorage queue on every call: one capped run of 1,000+ is plenty
+      const runs = sdk === 'mixpanel' && n >= 1_000 ? 1 : env.quick ? 2 : 3;
+      const results = [];
+      for (let i = 0; i < runs; i++) {
+        const r = await burst(env, sdk, n, env.quick ? 1000 : 1500, `cost-${sdk}-${n}-${i}-${Date.now()}`);
+        results.push(r);
+        if (r.failed) break;
+      }
+      const ok = results.filter((r) => !r.failed);
+      row[sdk] = ok.length
+        ? { us: median(ok.map((r) => r.us)), sdkTaskMs: Math.max(...ok.map((r) => r.sdkTaskMs)), runs: ok.length, calls: Math.min(...ok.map((r) => r.calls)) }
+        : { failed: results[0]?.failed ?? 'no run' };
+    }
+    out.push(row);
+  }
+  return out;
+}
