@@ -4,7 +4,7 @@
  * null, reported; properties are made JSON-safe and each change is reported.
  */
 import { LIB_NAME, LIB_VERSION, MAX_EVENT_BYTES, MAX_PROPERTIES, MAX_STRING_LENGTH } from '../constants';
-import { insertId } from '../utils/uuid';
+import { insertId } from '../utils/insert-id';
 import { isRecord, own, refuse, reportNotes, type Core } from './core';
 import { browserProperties, pageProperties } from './environment';
 import { cleanProperties, type Json, type Props } from './sanitize';
@@ -28,7 +28,8 @@ export function buildEngage(core: Core, op: string, a: unknown, b: unknown): Rec
   const method = 'people.' + op;
   let value: Json = '';
   if (op === 'unset') {
-    value = ([] as unknown[]).concat(a).filter((x): x is string => typeof x === 'string' && x !== '');
+    // sliced, not concatenated: a sparse array of 2^32-1 slots must cost nothing
+    value = (Array.isArray(a) ? a.slice(0, MAX_PROPERTIES) : [a]).filter((x): x is string => typeof x === 'string' && x !== '' && x.length <= MAX_STRING_LENGTH);
     if (!value.length) return refuse(core.reporter, method, 'needs a property name or a list of them; got ' + describe(a));
   } else if (op !== 'delete_user') {
     if (typeof a === 'string' && a) a = { [a]: op === 'increment' && b === undefined ? 1 : b };
@@ -37,19 +38,20 @@ export function buildEngage(core: Core, op: string, a: unknown, b: unknown): Rec
     for (const k in data)
       if (op === 'increment' && typeof data[k] !== 'number') notes.push(k + ' is not a number, dropped'), delete data[k];
       else if (op === 'union' && !Array.isArray(data[k])) data[k] = [data[k]!];
-    // mixpanel-browser records the browser on every $set; the page's own values win
-    value = op === 'set' ? { ...browserProperties(), ...data } : data;
+    // mixpanel-browser records the browser on every $set; the page's own values win, within the cap
+    if (op === 'set') for (const [k, v] of Object.entries(browserProperties())) if (Object.keys(data).length < MAX_PROPERTIES && !(k in data)) data[k] = v;
+    value = data;
   }
   reportNotes(core, method, notes);
   const s = core.store.props;
-  return {
+  return sized(core, method, 'the update', {
     $token: core.token,
     $distinct_id: s.distinct_id,
     $device_id: s.$device_id,
     $time: core.now(),
     [PEOPLE_ACTIONS[op]!]: value,
     ...(s.$user_id ? { $user_id: s.$user_id } : {}),
-  };
+  });
 }
 
 /**
@@ -86,15 +88,21 @@ export function buildEvent(core: Core, name: unknown, properties: unknown, base?
   if (typeof p.$insert_id !== 'string' || !/^[A-Za-z0-9-]{1,36}$/.test(p.$insert_id)) notes.push('$insert_id is not 1-36 letters, digits or dashes, replaced'), (p.$insert_id = insertId());
   for (const b of core.config.property_blacklist) if (b !== 'token') delete p[b];
   const keys = Object.keys(p);
+  // automatic ones too (a long URL), as mixpanel-browser cuts them
+  for (const k of keys) if (typeof p[k] == 'string' && (p[k] as string).length > MAX_STRING_LENGTH) p[k] = (p[k] as string).slice(0, MAX_STRING_LENGTH);
   if (keys.length > MAX_PROPERTIES) {
     for (const k of keys.slice(MAX_PROPERTIES)) delete p[k];
     notes.push(`${keys.length} properties, cut to ${MAX_PROPERTIES}`);
   }
   reportNotes(core, `track(${describe(event)})`, notes);
 
-  const body = { event, properties: p };
+  return sized(core, 'track', describe(event), { event, properties: p });
+}
+
+/** `body`, or null (reported as `<method>: <what> is N bytes...`) when its JSON is over `MAX_EVENT_BYTES`. */
+function sized<T>(core: Core, method: string, what: string, body: T): T | null {
   const json = JSON.stringify(body);
   // UTF-8 length, counted only when it could matter, to keep track() cheap
   const bytes = json.length * 3 > MAX_EVENT_BYTES ? new TextEncoder().encode(json).length : json.length;
-  return bytes > MAX_EVENT_BYTES ? refuse(core.reporter, 'track', `${describe(event)} is ${bytes} bytes, over the ${MAX_EVENT_BYTES}-byte limit`) : body;
+  return bytes > MAX_EVENT_BYTES ? refuse(core.reporter, method, `${what} is ${bytes} bytes, over the ${MAX_EVENT_BYTES}-byte limit`) : body;
 }

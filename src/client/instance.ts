@@ -169,9 +169,9 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       if (prev.startsWith(DEVICE_PREFIX)) track(c, '$identify', { distinct_id: next, $anon_distinct_id: prev });
     },
     alias: (c, alias, original = c.store.props.distinct_id) =>
-      isName(alias) && alias !== original
+      isName(alias) && alias.length <= MAX_STRING_LENGTH && isName(original) && alias !== original
         ? track(c, '$create_alias', { alias, distinct_id: original })
-        : invalid('alias', `needs an id other than ${describe(original)}; got ${describe(alias)}`),
+        : invalid('alias', `needs two different ids of 1-${MAX_STRING_LENGTH} characters; got ${describe(alias)} for ${describe(original)}`),
     reset: (c) => {
       c.store.clear();
       c.extra = {};
@@ -235,10 +235,11 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   }
 
   function start(token: unknown, config: unknown): boolean {
-    if (!isName(token)) {
+    // a token goes into every event and storage key: Mixpanel's are 32 characters
+    if (!isName(token) || token.length > MAX_STRING_LENGTH) {
       const cfg = isRecord(config) ? config : {};
       fallback = createReporter(() => ({ debug: cfg.debug === true, on_error: cfg.on_error as never }));
-      invalid('init', 'needs your project token (a non-empty string); got ' + describe(token));
+      invalid('init', 'needs your project token (a string of 1-' + MAX_STRING_LENGTH + ' characters); got ' + describe(token));
       return false;
     }
     const live = { ...DEFAULT_CONFIG, token } as Core['config'];

@@ -11,7 +11,8 @@
  * - Typed arrays and `Set` become arrays; `Map` becomes an object keyed by `String(key)`.
  * - An object with `toJSON` (moment, Luxon, dayjs...) is replaced by what `toJSON` returns.
  * - Functions, symbols, DOM nodes, windows, circular references, containers nested deeper
- *   than `MAX_DEPTH`, unreadable values and keys named `__proto__` are dropped (from arrays
+ *   than `MAX_DEPTH`, unreadable values, keys named `__proto__` and keys longer than
+ *   `MAX_STRING_LENGTH` (Mixpanel's limit on names too) are dropped (from arrays
  *   too). `undefined` is dropped silently, as `JSON.stringify` does; every other change is noted.
  * - Strings are cut to `MAX_STRING_LENGTH`; objects keep their first `MAX_PROPERTIES`
  *   keys and arrays their first `MAX_PROPERTIES` items.
@@ -63,6 +64,7 @@ function clean(holder: any, key: string | number, depth: number, stack: unknown[
       let kept = 0;
       for (const k of Object.keys(o)) {
         if (k === '__proto__') notes.push(`${path}.__proto__ dropped`);
+        else if (k.length > MAX_STRING_LENGTH) notes.push(`${path}: a key of ${k.length} characters dropped`);
         else if (kept === MAX_PROPERTIES) {
           notes.push(`${path} cut to ${MAX_PROPERTIES} keys`);
           break;

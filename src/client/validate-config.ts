@@ -24,7 +24,8 @@ export function validateConfig(input: unknown, current: Config, problems: string
     const choices = CHOICES[key];
     // mixpanel-browser accepts any case here
     if (key === 'persistence' && /^localstorage$/i.test(v as string)) v = 'localStorage';
-    const hosts = ([] as unknown[]).concat(v);
+    // lists are bounded before they are walked: a sparse array of 2^32-1 slots must cost nothing
+    const hosts = Array.isArray(v) ? (v.length <= 20 ? v : [0]) : [v];
     const expected =
       key === 'api_host'
         ? hosts.length && hosts.every((h) => /^https?:\/\/[^\s/?#]+/i.test(h as string)) ? '' : 'an http(s) URL or a list of them'
@@ -33,20 +34,24 @@ export function validateConfig(input: unknown, current: Config, problems: string
           : typeof d === 'number'
             ? typeof v === 'number' && v > 0 && v < Infinity ? '' : 'a number above 0'
             : Array.isArray(d)
-              ? Array.isArray(v) && v.every((x) => typeof x === 'string') ? '' : 'a list of strings'
+              ? Array.isArray(v) && v.length <= 1000 && v.every((x) => typeof x === 'string') ? '' : 'a list of strings'
               : d === null
                 ? v === null || typeof v === 'function' ? '' : 'a function or null'
-                : d === undefined || (isRecord(d) ? isRecord(v) : typeof v === typeof d) ? '' : typeof d;
+                : d === undefined || (isRecord(d) ? isRecord(v) && Object.values(v).every((x) => typeof x === 'string') : typeof v === typeof d) ? '' : typeof d;
     if (expected) problems.push(`${key}: ${describe(v)} refused, expected ${expected}; kept ${describe(own(current, key))}`);
     else out[key] = isRecord(d) ? { ...d, ...(v as object) } : v;
   }
   return out as Partial<Config>;
 }
 
-/** A short, never-throwing rendering of any value for messages. */
+/** A short, never-throwing rendering of any value for messages; gives up after 50 values, so a huge (or sparse 2^32) array costs nothing. */
 export function describe(v: unknown): string {
+  let n = 0;
   try {
-    return (typeof v === 'function' ? 'a function' : JSON.stringify(v) || String(v)).slice(0, 60);
+    return (typeof v === 'function' ? 'a function' : JSON.stringify(v, (_, x) => {
+      if (n++ > 50) throw 0;
+      return x;
+    }) || String(v)).slice(0, 60);
   } catch {
     return 'a ' + typeof v;
   }

@@ -53,11 +53,12 @@ export function createIdbStore(name: string, openTimeoutMs: number, makeStore = 
           if (!c || records.length >= limit) return resolve({ records, corrupt });
           const key = String(c.key);
           if (!skip || !skip.has(key)) {
-            if (isRecord(c.value, key)) {
+            // a key that is not a string (another writer's) is deleted by its own value, not by String(key)
+            if (typeof c.key == 'string' && isRecord(c.value, key)) {
               seen++;
               seenBytes += c.value.size;
               records.push(c.value);
-            } else corrupt.push(key);
+            } else corrupt.push(c.key as string);
           }
           c.continue();
         };

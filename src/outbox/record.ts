@@ -37,9 +37,19 @@ export function newRecord(ep: Endpoint, body: Record<string, unknown>, at: numbe
 /**
  * Whether a stored value is a record this version can send. A value whose
  * `id` differs from its key is refused too: `remove(id)` could never delete
- * it, so it would be sent again forever.
+ * it, so it would be sent again forever. So is a body JSON cannot carry (a
+ * BigInt or a cycle another writer stored): it would stop the queue at every send.
  */
 export function isRecord(value: unknown, key: string): value is OutboxRecord {
   const r = value as OutboxRecord | null;
-  return !!r && r.v === RECORD_VERSION && r.id === key && typeof r.at == 'number' && typeof r.size == 'number' && /^(track|engage|groups)$/.test(r.ep) && !!r.body && typeof r.body === 'object';
+  return !!r && r.v === RECORD_VERSION && r.id === key && typeof r.at == 'number' && typeof r.size == 'number' && /^(track|engage|groups)$/.test(r.ep) && !!r.body && typeof r.body === 'object' && jsonable(r.body);
 }
+
+/** Whether `JSON.stringify` takes `v`. */
+const jsonable = (v: unknown): boolean => {
+  try {
+    return !!JSON.stringify(v);
+  } catch {
+    return false;
+  }
+};

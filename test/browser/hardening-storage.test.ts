@@ -1,0 +1,154 @@
+// Storage the SDK cannot trust: garbage left in its IndexedDB outbox and localStorage, an
+// IndexedDB that is full, and storage APIs that throw SecurityError. The SDK drops what it cannot
+// read (reported once), keeps every readable event, and carries on through what remains.
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { setup, waitFor, type Harness } from '../support/fixtures';
+import { deliveryState, openTab, reportsOf, sdkPage, trackScript, waitArrived, waitState } from '../support/sdk-page';
+import { pageHtml } from '../support/site';
+
+let h: Harness;
+let pages: Page[] = [];
+let logs: string[] = [];
+beforeAll(async () => {
+  h = await setup();
+});
+afterAll(() => h?.close());
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail') console.log(logs.join('\n'));
+  await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
+  pages = [];
+  await h.collector.reset();
+});
+
+async function tab(): Promise<{ page: Page; errors: string[] }> {
+  const t = await openTab(h);
+  pages.push(t.page);
+  logs = t.logs;
+  const errors: string[] = [];
+  t.page.on('pageerror', (e) => errors.push(e.message));
+  return { page: t.page, errors };
+}
+
+/** A record as the outbox stores it, for `label`. */
+const record = (token: string, id: string, label: string) => ({
+  v: 1,
+  id,
+  at: Date.now(),
+  ep: 'track',
+  body: { event: 'seeded', properties: { token, label, time: Date.now() / 1000, $insert_id: 'seed' + id, distinct_id: 'seed-user' } },
+  size: 200,
+});
+
+describe('garbage in storage before the SDK loads', () => {
+  it('unreadable outbox records and identity are dropped and reported once; seeded valid records and new events arrive', async () => {
+    const token = 'storage-garbage';
+    const { page, errors } = await tab();
+    // a page of the same origin without the SDK leaves the mess
+    await page.goto(h.site.page('/seed.html', pageHtml({ title: 'seed' })));
+    const valid = ['000000001000000aaaaaaaa', '000000002000000aaaaaaaa', '000000003000000aaaaaaaa'];
+    const garbage: Array<[string | number, unknown]> = [
+      ['000000000500000zzzzzzzz', 'just a string'],
+      ['000000000600000zzzzzzzz', { v: 2, id: '000000000600000zzzzzzzz', at: Date.now(), ep: 'track', body: {}, size: 2 }], // another schema version
+      ['000000000700000zzzzzzzz', { v: 1, id: 'another-id', at: Date.now(), ep: 'track', body: {}, size: 2 }], // id is not its key
+      ['000000000800000zzzzzzzz', { v: 1, id: '000000000800000zzzzzzzz', at: 'yesterday', ep: 'nowhere', body: null, size: '2' }], // wrong types
+      ['000000000900000zzzzzzzz', { v: 1, id: '000000000900000zzzzzzzz', at: Date.now(), ep: 'track', body: { event: 'x', properties: { big: BigInt(10) } }, size: 2 }], // not JSON
+      [42, { v: 1, id: '42', at: Date.now(), ep: 'track', body: { event: 'x' }, size: 2 }], // a number key
+    ];
+    await page.evaluate(
+      ({ name, records, garbage, token }) =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open(name);
+          open.onupgradeneeded = () => open.result.createObjectStore('outbox');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const tx = open.result.transaction('outbox', 'readwrite');
+            const store = tx.objectStore('outbox');
+            for (const r of records) store.put(r, r.id);
+            for (const [k, v] of garbage) store.put(v, k);
+            tx.oncomplete = () => (open.result.close(), resolve());
+            tx.onerror = () => reject(tx.error);
+          };
+          localStorage.setItem(`mp_${token}_mixpanel`, '{"distinct_id": 42, "__timers": "no"');
+          localStorage.setItem(`mp_outbox_${token}_000000000100000yyyyyyyy`, '{not json');
+          localStorage.setItem(`mp_outbox_${token}_000000000200000yyyyyyyy`, '[1,2,3]');
+          localStorage.setItem('__mp_opt_in_out_' + token, 'maybe');
+          localStorage.setItem('__outlast_stub_queue:garbage', '{"i": "not a list"');
+        }),
+      { name: 'outlast-' + token, records: valid.map((id, i) => record(token, id, 'seeded-' + i)), garbage: garbage as unknown as Array<[string, string]>, token },
+    );
+
+    await page.goto(sdkPage(h, '/garbage.html', { token, script: trackScript('fresh', 5) }));
+    const got = await waitArrived(h.collector, token, 8);
+    expect(got.labels).toEqual(['fresh-0', 'fresh-1', 'fresh-2', 'fresh-3', 'fresh-4', 'seeded-0', 'seeded-1', 'seeded-2']);
+    await waitFor(async () => (await deliveryState(page)).queued === 0);
+
+    const reports = await reportsOf(page);
+    const corrupt = reports.filter((r) => r.code === 'dropped' && r.reason === 'corrupt');
+    // every unreadable record counted once, and only once
+    expect(corrupt.reduce((n, r) => n + (r.count ?? 0), 0)).toBe(garbage.length + 2);
+    expect(reports.filter((r) => r.code === 'storage' && /partly unreadable/.test(r.message))).toHaveLength(1);
+    expect(errors).toEqual([]);
+    // a later page finds nothing left to report
+    await page.reload();
+    await page.evaluate(trackScript('later', 1));
+    await waitArrived(h.collector, token, 9);
+    expect((await reportsOf(page)).filter((r) => r.code === 'dropped' || r.code === 'storage')).toEqual([]);
+  });
+});
+
+describe('IndexedDB full', () => {
+  it('events already stored are kept and delivered; new ones go to localStorage, reported; past the cap they are dropped and counted', async () => {
+    const token = 'storage-full';
+    for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, '503');
+    const { page, errors } = await tab();
+    // once window.__full is set, every IndexedDB write fails as a full disk does
+    await page.addInitScript(() => {
+      const put = IDBObjectStore.prototype.put;
+      IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: [unknown, IDBValidKey?]) {
+        if ((window as any).__full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        return put.apply(this, args);
+      };
+    });
+    await page.goto(sdkPage(h, '/full.html', { token, config: { outbox_max_events: 15 }, script: trackScript('before', 10) }));
+    await waitFor(async () => (await deliveryState(page)).queued === 10);
+    expect((await deliveryState(page)).store).toBe('indexeddb');
+
+    await page.evaluate(() => ((window as any).__full = true));
+    await page.evaluate(trackScript('after', 10));
+    const state = await waitState(page, (s) => s.queued === 15);
+    expect(state.store).toBe('localstorage');
+    expect(state.dropped).toBe(5);
+    const reports = await reportsOf(page);
+    expect(reports.filter((r) => r.code === 'storage')).toEqual([expect.objectContaining({ message: expect.stringMatching(/QuotaExceededError.*localStorage/) })]);
+    expect(reports.filter((r) => r.code === 'dropped')).toEqual([expect.objectContaining({ reason: 'cap', count: 5 })]);
+
+    for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, 'ok');
+    const got = await waitArrived(h.collector, token, 15);
+    expect(got.labels).toEqual([...Array.from({ length: 10 }, (_, i) => 'before-' + i), ...Array.from({ length: 5 }, (_, i) => 'after-' + i)].sort());
+    expect(got.duplicates).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('storage APIs that throw SecurityError', () => {
+  it('indexedDB, localStorage and document.cookie all throwing: the SDK loads, tracks and delivers from memory', async () => {
+    const token = 'storage-denied';
+    const { page, errors } = await tab();
+    await page.addInitScript(() => {
+      const deny = () => {
+        throw new DOMException('The operation is insecure.', 'SecurityError');
+      };
+      Object.defineProperty(window, 'indexedDB', { get: deny, configurable: true });
+      Object.defineProperty(window, 'localStorage', { get: deny, configurable: true });
+      Object.defineProperty(Document.prototype, 'cookie', { get: deny, set: deny, configurable: true });
+    });
+    await page.goto(sdkPage(h, '/denied.html', { token, script: `mixpanel.identify('u1'); mixpanel.register({ plan: 'pro' }); ${trackScript('denied', 10)}` }));
+    const got = await waitArrived(h.collector, token, 10);
+    expect(got.labels).toHaveLength(10);
+    const one = h.collector.events({ event: 'denied' })[0]!.data.properties as Record<string, unknown>;
+    expect(one).toMatchObject({ distinct_id: 'u1', plan: 'pro' });
+    expect((await deliveryState(page)).store).toBe('memory');
+    expect(errors).toEqual([]);
+  });
+});
