@@ -14,5 +14,3 @@ export function uuid(): string {
   return '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (b[i++]! & (15 >> +(c === '8') * 2))).toString(16));
 }
 
-/** Mixpanel's `$insert_id` is at most 36 characters of [A-Za-z0-9-]; a compact random id. */
-export const insertId = (): string => uuid().replace(/-/g, '');
