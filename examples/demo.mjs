@@ -7,12 +7,8 @@
 // `npm start`.
 import { chromium } from 'playwright-core';
 import { startDemo } from './demo-server.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium-flags.mjs';
 
-/** Debian's Chromium; set CHROMIUM_PATH to use another. */
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** Flags that work as root, headless, without background traffic. */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--no-default-browser-check'];
 /** How long the hosts may take to drain the outbox once they are back (pages retry within 4 s). */
 const DRAIN_TIMEOUT_MS = 30_000;
 

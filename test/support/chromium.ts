@@ -7,25 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium-flags.mjs';
 
-/** Debian's Chromium; Playwright's own browser download does not work on the test machines. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** Flags that work as root, headless, without background traffic that would muddy request counts. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--no-default-browser-check',
-  '--disable-default-apps',
-  '--disable-extensions',
-  '--password-store=basic',
-  '--use-mock-keychain',
-];
+export { CHROMIUM_ARGS, CHROMIUM_PATH };
 
 /** How long Chromium may take to print its DevTools address. */
 const LAUNCH_TIMEOUT_MS = 30_000;
