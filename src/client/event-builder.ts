@@ -22,8 +22,11 @@ export const PEOPLE_ACTIONS: Record<string, string> = {
   delete_user: '$delete',
 };
 
+/** A request body and the length of its JSON, measured once here so the outbox need not stringify it again. */
+export type Built = [body: Record<string, unknown>, size: number];
+
 /** The body for `people[op](a, b)` (callback already removed), or null (reported) when the arguments cannot be used. */
-export function buildEngage(core: Core, op: string, a: unknown, b: unknown): Record<string, unknown> | null {
+export function buildEngage(core: Core, op: string, a: unknown, b: unknown): Built | null {
   const notes: string[] = [];
   const method = 'people.' + op;
   let value: Json = '';
@@ -64,7 +67,7 @@ export function buildEngage(core: Core, op: string, a: unknown, b: unknown): Rec
  * cannot be sent. `base` holds properties the method adds under the call's
  * own (`track_pageview()`'s page fields).
  */
-export function buildEvent(core: Core, name: unknown, properties: unknown, base?: Props): Record<string, unknown> | null {
+export function buildEvent(core: Core, name: unknown, properties: unknown, base?: Props): Built | null {
   const { store, token } = core;
   if (typeof name !== 'string' || !name.trim()) return refuse(core.reporter, 'track', 'event name must be a non-empty string; got ' + describe(name));
   const notes: string[] = [];
@@ -99,10 +102,10 @@ export function buildEvent(core: Core, name: unknown, properties: unknown, base?
   return sized(core, 'track', describe(event), { event, properties: p });
 }
 
-/** `body`, or null (reported as `<method>: <what> is N bytes...`) when its JSON is over `MAX_EVENT_BYTES`. */
-function sized<T>(core: Core, method: string, what: string, body: T): T | null {
+/** `body` with its JSON length, or null (reported as `<method>: <what> is N bytes...`) when its JSON is over `MAX_EVENT_BYTES`. */
+function sized(core: Core, method: string, what: string, body: Record<string, unknown>): Built | null {
   const json = JSON.stringify(body);
   // UTF-8 length, counted only when it could matter, to keep track() cheap
   const bytes = json.length * 3 > MAX_EVENT_BYTES ? new TextEncoder().encode(json).length : json.length;
-  return bytes > MAX_EVENT_BYTES ? refuse(core.reporter, method, `${what} is ${bytes} bytes, over the ${MAX_EVENT_BYTES}-byte limit`) : body;
+  return bytes > MAX_EVENT_BYTES ? refuse(core.reporter, method, `${what} is ${bytes} bytes, over the ${MAX_EVENT_BYTES}-byte limit`) : [body, json.length];
 }

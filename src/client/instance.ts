@@ -10,7 +10,7 @@ import type { DeliveryState, Pipeline } from '../delivery/types';
 import { isBrowser, isOffline } from '../utils/env';
 import { createReporter, type ErrorReport, type Reporter } from '../utils/report';
 import { isRecord, own, refuse, reportNotes, type Core } from './core';
-import { buildEngage, buildEvent, PEOPLE_ACTIONS } from './event-builder';
+import { buildEngage, buildEvent, PEOPLE_ACTIONS, type Built } from './event-builder';
 import { pageviewProperties } from './environment';
 import { DEVICE_PREFIX, openConsent, openPersistence } from './persistence';
 import { cleanProperties, type Props } from './sanitize';
@@ -90,10 +90,10 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   };
 
   /** Enqueues what `build()` returns unless opted out; `callback` gets 1 once it is durable, else 0. */
-  const send = (c: Core, ep: Endpoint, build: () => Record<string, unknown> | null, callback?: unknown): void => {
-    const body = c.consent.out() ? null : build();
-    const p = body && pipeline(c);
-    if (p) p.enqueue(ep, body!);
+  const send = (c: Core, ep: Endpoint, build: () => Built | null, callback?: unknown): void => {
+    const built = c.consent.out() ? null : build();
+    const p = built && pipeline(c);
+    if (p) p.enqueue(ep, ...built!);
     if (typeof callback === 'function')
       (p ? p.settle().then(() => 1, () => 0) : Promise.resolve(0)).then((status) => {
         try {

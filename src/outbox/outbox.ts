@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import type { Reporter } from '../utils/report';
 import { chooseStore } from './choose-store';
+import { nextTask } from './next-task';
 import { newRecord } from './record';
 import { safeLocalStorage } from '../utils/env';
 import { createLocalStorageStore, createMemoryStore } from './sorted-store';
@@ -17,6 +18,14 @@ const UNACKED_MAX_BYTES = 256 * 1024;
 /** Reads one `oldest()` makes to fill a batch past expired or corrupt records: bounds one call after a long outage; the next call carries on. */
 const MAX_READS = 20;
 
+/**
+ * Records one store write takes. IndexedDB structured-clones every record of
+ * a `put` synchronously, in the task that calls it: 200 small events cost
+ * about 20-50 ms on a slow phone, under the 50 ms of a long task. A burst
+ * beyond that is written in following tasks, 200 at a time.
+ */
+const WRITE_CHUNK = 200;
+
 export interface OutboxOptions {
   token: string;
   /** Read on every call, so `set_config` changes caps and retention at once. */
@@ -29,12 +38,15 @@ export interface OutboxOptions {
 
 /**
  * The outbox: `enqueue()` builds a record and buffers it synchronously; at
- * the end of the tick the whole buffer goes to the store in one `putMany`
- * (a microtask, not a timer, so a call made in a `pagehide` handler is
- * written before the page freezes, and timers throttled in background tabs
- * do not delay it). Records stay in the store until `remove()` (a host
- * acknowledged them) or until they are dropped and reported: past the caps,
- * past retention, corrupt, or given up on by the sender.
+ * the end of the tick the buffer goes to the store in one `putMany` (a
+ * microtask, not a timer, so a call made in a `pagehide` handler is written
+ * before the page freezes, and timers throttled in background tabs do not
+ * delay it). A burst of more than `WRITE_CHUNK` records is written that many
+ * at a time, one write per task, so it never makes one long task; on
+ * `pagehide` what is left goes in one write at once. Records stay in the
+ * store until `remove()` (a host acknowledged them) or until they are
+ * dropped and reported: past the caps, past retention, corrupt, or given up
+ * on by the sender.
  *
  * Caps are checked against an estimate of what is stored: the store's count
  * as last read plus what this tab wrote since, minus what it removed. Since
@@ -49,6 +61,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
   let buffer: OutboxRecord[] = [];
   let bufferBytes = 0;
   let scheduled = false;
+  let pump: Promise<void> = Promise.resolve(); // the next scheduled write of the buffer's head
   let written: Promise<unknown> = Promise.resolve();
   const listeners: Array<(r: OutboxRecord) => void> = [];
   const unacked = new Map<string, OutboxRecord>();
@@ -81,7 +94,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
     .then(async (s) => {
       await refresh(s);
       store = s;
-      flush();
+      schedule();
       return s;
     });
 
@@ -90,10 +103,12 @@ export function createOutbox(o: OutboxOptions): Outbox {
    * opening IndexedDB takes a few hundred ms on a busy machine) would take
    * the buffer with it. On `pagehide` the buffer goes to localStorage at
    * once, where the next page's outbox reads it (`chooseStore` always reads
-   * localStorage). Once the store is open, writes are already under way.
+   * localStorage). Once the store is open, a backlog still waiting for its
+   * task is written at once, in one write: there are no more tasks to come.
    */
   const rescue = (): void => {
-    const ls = !store && buffer.length ? safeLocalStorage() : null;
+    if (store) return flush(true);
+    const ls = buffer.length ? safeLocalStorage() : null;
     if (!ls) return;
     const ids = new Set(buffer.map((r) => r.id));
     createLocalStorageStore(o.token, ls)
@@ -102,16 +117,24 @@ export function createOutbox(o: OutboxOptions): Outbox {
   };
   if (typeof addEventListener == 'function') addEventListener('pagehide', rescue);
 
-  /** Writes the buffer, keeping what fits the caps (records enqueued before the first count are checked here). */
-  function flush(): void {
+  /** Has the buffer's head written at the end of this tick, or with `later` in a following task. */
+  function schedule(later?: boolean): void {
+    if (!scheduled) (scheduled = true), (pump = Promise.resolve(later && new Promise<void>(nextTask)).then(() => flush()));
+  }
+
+  /**
+   * Writes the buffer's first `WRITE_CHUNK` records (all of it with `all`),
+   * keeping what fits the caps (records enqueued before the first count are
+   * checked here); the rest is scheduled for the next task.
+   */
+  function flush(all?: boolean): void {
     scheduled = false;
     const s = store;
     if (!s) return; // `ready` flushes
     let n = 0;
     let b = 0;
-    const batch = buffer.filter((r) => (fits(count + n, bytes + b, r.size) ? (n++, (b += r.size)) : (capDrops++, forget(r.id), 0)));
-    buffer = [];
-    bufferBytes = 0;
+    const batch = buffer.splice(0, all ? buffer.length : WRITE_CHUNK).filter((r) => ((bufferBytes -= r.size), fits(count + n, bytes + b, r.size) ? (n++, (b += r.size)) : (capDrops++, forget(r.id), 0)));
+    if (buffer.length) schedule(true);
     lost(capDrops, 'cap');
     capDrops = 0;
     if (!n) return;
@@ -133,6 +156,18 @@ export function createOutbox(o: OutboxOptions): Outbox {
     ]);
   }
 
+  /**
+   * The store, once the buffer is written to it: every record buffered now,
+   * and any enqueued meanwhile (only a page enqueuing more than a chunk in
+   * every task would keep it waiting).
+   */
+  async function caughtUp(): Promise<OutboxStore> {
+    const s = await ready;
+    while (buffer.length) schedule(true), await pump;
+    await written;
+    return s;
+  }
+
   /** Removes `ids` from the buffer, the unacknowledged list and the store(s). */
   async function discard(ids: string[]): Promise<void> {
     const set = new Set(ids);
@@ -146,13 +181,10 @@ export function createOutbox(o: OutboxOptions): Outbox {
   }
 
   return {
-    enqueue(ep, body) {
+    enqueue(ep, body, size) {
       try {
-        const r = newRecord(ep, body, now());
-        if (!scheduled) {
-          scheduled = true;
-          void Promise.resolve().then(flush);
-        }
+        const r = newRecord(ep, body, now(), size);
+        schedule();
         if (!fits(count + buffer.length, bytes + bufferBytes, r.size)) return void capDrops++;
         buffer.push(r);
         bufferBytes += r.size;
@@ -169,13 +201,11 @@ export function createOutbox(o: OutboxOptions): Outbox {
     },
 
     async settle() {
-      await ready;
-      flush();
-      await written;
+      await caughtUp();
     },
 
     async oldest(limit, skip) {
-      const s = await ready;
+      const s = await caughtUp();
       void refresh(s);
       const cutoff = now() - config().retention_ms;
       const passed = new Set(skip);
@@ -209,7 +239,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
     },
 
     async stats() {
-      const s = await ready;
+      const s = await caughtUp(); // a chunk written while the store counts would be in neither figure
       const st = await s.stats();
       return { queued: st.count + buffer.length, bytes: st.bytes + bufferBytes, store: s.kind, dropped };
     },

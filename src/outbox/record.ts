@@ -29,9 +29,13 @@ function randomTabId(): string {
 
 let key: ((at: number) => string) | undefined;
 
-/** A new record: keyed by this tab's key source, sized by its JSON (which also throws on a body JSON cannot represent). */
-export function newRecord(ep: Endpoint, body: Record<string, unknown>, at: number): OutboxRecord {
-  return { v: RECORD_VERSION, id: (key || (key = createKeySource()))(at), at, ep, body, size: JSON.stringify(body).length };
+/**
+ * A new record keyed by this tab's key source. `size` is the body's JSON
+ * length when the caller already measured it; otherwise it is measured here
+ * (which also throws on a body JSON cannot represent).
+ */
+export function newRecord(ep: Endpoint, body: Record<string, unknown>, at: number, size?: number): OutboxRecord {
+  return { v: RECORD_VERSION, id: (key || (key = createKeySource()))(at), at, ep, body, size: size || JSON.stringify(body).length };
 }
 
 /**

@@ -22,7 +22,8 @@ export interface OutboxRecord {
 
 /** Where the client hands built records; the only thing the client knows of the outbox. */
 export interface RecordSink {
-  enqueue(ep: Endpoint, body: Record<string, unknown>): void;
+  /** `size`, when given, is the length of `JSON.stringify(body)` the caller already measured (saves a second stringify per call). */
+  enqueue(ep: Endpoint, body: Record<string, unknown>, size?: number): void;
 }
 
 /** Counts the page can read to see where its events are. */

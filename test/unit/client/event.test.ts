@@ -9,6 +9,15 @@ afterEach(() => {
 });
 
 describe('track() body', () => {
+  it('hands the outbox the JSON length it measured, so the body is stringified once', () => {
+    const { lib, pipes } = setup();
+    lib.init('tok');
+    lib.track('Added', { sku: 'A1', note: 'é' });
+    lib.people.set('plan', 'pro');
+    expect(pipes.sent).toHaveLength(2);
+    expect(pipes.sent.map((s) => s.size)).toEqual(pipes.sent.map((s) => JSON.stringify(s.body).length));
+  });
+
   it('carries Mixpanel’s automatic properties', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(1_700_000_000_123);

@@ -108,6 +108,8 @@ export function removeBrowser(): void {
 export interface Sent {
   ep: Endpoint;
   body: Record<string, any>;
+  /** The JSON length the client measured and handed over with the body. */
+  size?: number;
 }
 
 /** A pipeline factory recording every enqueue (as the JSON the outbox would store) and every control call. */
@@ -132,8 +134,8 @@ export function fakePipelines() {
   const factory = (options: PipelineOptions): Pipeline => {
     created.push(options);
     return {
-      enqueue(ep, body) {
-        sent.push({ ep, body: JSON.parse(JSON.stringify(body)) });
+      enqueue(ep, body, size) {
+        sent.push({ ep, body: JSON.parse(JSON.stringify(body)), size });
       },
       settle: () => settle(),
       state: async () => state,

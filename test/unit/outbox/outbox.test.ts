@@ -21,15 +21,19 @@ function setup(over: Partial<Config> = {}, extra: { now?: () => number; openStor
   return { token, reporter, config, outbox };
 }
 
-/** The IndexedDB store with its putMany counted. */
+/** The IndexedDB store with its putMany counted (`calls`: records per write; `ids`: every key written, in write order). */
 function spiedIdb(token: string) {
   const calls: number[] = [];
+  const ids: string[] = [];
   const open = async (): Promise<OutboxStore> => {
     const real = await createIdbStore(idbName(token), 500);
-    return { ...real, kind: real.kind, putMany: (rs) => (calls.push(rs.length), real.putMany(rs)) };
+    return { ...real, kind: real.kind, putMany: (rs) => (calls.push(rs.length), ids.push(...rs.map((r) => r.id)), real.putMany(rs)) };
   };
-  return { calls, open };
+  return { calls, ids, open };
 }
+
+/** Resolves after the current task and its microtasks, before any later task. */
+const endOfTick = () => new Promise<void>((r) => queueMicrotask(() => queueMicrotask(r)));
 
 describe('outbox', () => {
   it('enqueue is synchronous: the record is buffered, listed and announced at once, and stored after settle()', async () => {
@@ -46,18 +50,91 @@ describe('outbox', () => {
     expect(await outbox.stats()).toMatchObject({ queued: 1, store: 'indexeddb', dropped: 0 });
   });
 
-  it('writes everything enqueued in one tick with a single putMany', async () => {
+  it('writes a small burst with a single putMany at the end of the tick', async () => {
     const token = freshToken();
     const { calls, open } = spiedIdb(token);
     const { outbox } = setup({}, { openStore: open });
     await outbox.settle(); // store chosen
-    for (let i = 0; i < 1_000; i++) outbox.enqueue('track', { event: `e${i}` });
-    await outbox.settle();
-    expect(calls).toEqual([1_000]);
+    for (let i = 0; i < 150; i++) outbox.enqueue('track', { event: `e${i}` });
+    await endOfTick();
+    expect(calls).toEqual([150]);
     for (let i = 0; i < 3; i++) outbox.enqueue('track', { event: `late${i}` });
     await new Promise((r) => setTimeout(r, 20)); // written without anyone calling settle()
-    expect(calls).toEqual([1_000, 3]);
-    expect((await outbox.stats()).queued).toBe(1_003);
+    expect(calls).toEqual([150, 3]);
+    expect((await outbox.stats()).queued).toBe(153);
+  });
+
+  it('writes a burst of 1,000 in chunks of at most 200, one per task, in key order, all readable after settle()', async () => {
+    const token = freshToken();
+    const { calls, ids, open } = spiedIdb(token);
+    const { outbox } = setup({}, { openStore: open });
+    await outbox.settle();
+    for (let i = 0; i < 1_000; i++) outbox.enqueue('track', { event: `e${i}` });
+    const enqueued = outbox.unacknowledged().map((r) => r.id);
+    await endOfTick();
+    expect(calls).toEqual([200]); // the rest waits for later tasks
+    expect((await outbox.stats()).queued).toBe(1_000); // the backlog counts as queued
+    await outbox.settle();
+    expect(calls.length).toBeGreaterThan(1);
+    expect(Math.max(...calls)).toBeLessThanOrEqual(200);
+    expect(ids).toEqual(enqueued);
+    expect(ids).toEqual([...ids].sort());
+    const read = await outbox.oldest(1_000);
+    expect(read.map((r) => r.body.event)).toEqual(Array.from({ length: 1_000 }, (_, i) => `e${i}`));
+  });
+
+  it('settle() resolves only once every chunk is written, and oldest() sees the backlog', async () => {
+    const token = freshToken();
+    let puts = 0;
+    let done = 0;
+    const openStore = async (): Promise<OutboxStore> => {
+      const real = await createIdbStore(idbName(token), 500);
+      return { ...real, kind: real.kind, putMany: (rs) => (puts++, real.putMany(rs).then(() => void (done += rs.length))) };
+    };
+    const { outbox } = setup({}, { openStore });
+    await outbox.settle();
+    for (let i = 0; i < 1_000; i++) outbox.enqueue('track', { event: `e${i}` });
+    await outbox.settle();
+    expect(puts).toBeGreaterThanOrEqual(5);
+    expect(done).toBe(1_000);
+
+    for (let i = 0; i < 500; i++) outbox.enqueue('track', { event: `f${i}` });
+    const read = await outbox.oldest(1_500);
+    expect(read).toHaveLength(1_500);
+    expect(read[1_499]!.body.event).toBe('f499');
+  });
+
+  it('a page hidden in the middle of a backlog writes all that is left at once, in one putMany', async () => {
+    const hide: Array<() => void> = [];
+    vi.stubGlobal('addEventListener', (type: string, fn: () => void) => type === 'pagehide' && hide.push(fn));
+    const token = freshToken();
+    const { calls, open } = spiedIdb(token);
+    const { outbox } = setup({}, { openStore: open });
+    await outbox.settle();
+    for (let i = 0; i < 1_000; i++) outbox.enqueue('track', { event: `e${i}` });
+    await endOfTick();
+    expect(calls).toEqual([200]);
+    hide.forEach((fn) => fn());
+    expect(calls).toEqual([200, 800]); // synchronously, in the pagehide handler
+    await outbox.settle();
+    expect(calls).toEqual([200, 800]);
+    expect((await outbox.oldest(1_000)).length).toBe(1_000);
+  });
+
+  it('uses the size the caller measured instead of stringifying the body again', async () => {
+    const { outbox } = setup();
+    await outbox.settle();
+    const body = { event: 'a', properties: { x: 1 } };
+    const stringify = vi.spyOn(JSON, 'stringify');
+    outbox.enqueue('track', body, 123);
+    expect(stringify).not.toHaveBeenCalled();
+    stringify.mockRestore();
+    outbox.enqueue('track', body); // no size given: measured here
+    const [given, measured] = outbox.unacknowledged();
+    expect(given!.size).toBe(123);
+    expect(measured!.size).toBe(JSON.stringify(body).length);
+    await outbox.settle();
+    expect((await outbox.oldest(2)).map((r) => r.size)).toEqual([123, measured!.size]);
   });
 
   it('keeps records enqueued before the store is chosen, and oldest() waits for the store', async () => {
