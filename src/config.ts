@@ -78,7 +78,7 @@ export const DEFAULT_CONFIG: Config = {
   failback_interval_ms: 60_000,
   retention_ms: RETENTION_MS,
   outbox_max_events: 100_000,
-  outbox_max_bytes: 50 * 1024 * 1024,
+  outbox_max_bytes: 100 * 1024 * 1024, // 100,000 events of 0.5-1 KB, Mixpanel's usual size; IndexedDB allows far more
   storage_open_timeout_ms: 1_000,
   sender_lease_ms: 5_000,
   debug: false,
