@@ -4,6 +4,7 @@ import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
 import { createHostRotation, type HostRotation } from './hosts';
 import { backoffDelay, classify, deliverSplitting, retryAfterMs, type Verdict } from './retry-policy';
+import type { DeliveryState } from './types';
 import { encodeBody, endpointUrl, fetchTransport, type Transport } from './wire';
 
 /**
@@ -26,14 +27,7 @@ export interface SenderOptions {
 }
 
 /** The sender's part of `DeliveryState`. */
-export interface SenderState {
-  in_flight: number;
-  delivered: number;
-  retried: number;
-  dropped: number;
-  host: string;
-  next_attempt_at: number | null;
-}
+export type SenderState = Pick<DeliveryState, 'in_flight' | 'delivered' | 'retried' | 'dropped' | 'host' | 'next_attempt_at'>;
 
 /** The loop that moves records from the outbox to the ingest hosts. Only the sending tab starts one. */
 export interface Sender {
