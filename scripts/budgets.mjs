@@ -4,6 +4,6 @@
 // the ceiling sits just above the current size so that nothing grows while the work goes on.
 export const BUDGETS = {
   'dist/snippet.min.js': { target: 1100, ceiling: 1100 },
-  'dist/mixpanel.min.js': { target: 8192, ceiling: 14336 },
-  'tree-shaken npm entry': { target: 8192, ceiling: 13312 },
+  'dist/mixpanel.min.js': { target: 8192, ceiling: 14400 },
+  'tree-shaken npm entry': { target: 8192, ceiling: 13376 },
 };

@@ -56,7 +56,7 @@ export function cookieKV(o: CookieOptions): KV | null {
     return null;
   };
   const write = (k: string, v: string, days: number, domain: string): void => {
-    document.cookie = `${k}=${encodeURIComponent(v)}; expires=${new Date(Date.now() + days * 864e5).toUTCString()}; path=/; SameSite=Lax${o.secure_cookie ? '; Secure' : ''}${domain ? '; domain=' + domain : ''}`;
+    document.cookie = `${k}=${encodeURIComponent(v)}; expires=${new Date(Date.now() + days * 864e5).toUTCString()}; path=/; SameSite=Lax${o.secure_cookie || location.protocol == 'https:' ? '; Secure' : ''}${domain ? '; domain=' + domain : ''}`;
   };
   const domain = (): string => o.cookie_domain || (o.cross_subdomain_cookie ? cookieDomain(location.hostname) : '');
   return guard(() => typeof document.cookie === 'string', false)

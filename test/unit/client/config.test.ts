@@ -85,6 +85,16 @@ describe('persistence', () => {
     expect(JSON.parse(decodeURIComponent(cookies.values.get('mp_tok_mixpanel')!))).toMatchObject({ plan: 'pro' });
   });
 
+  it('cookies are Secure on https even without secure_cookie, and only with it on http', () => {
+    const https = cookieJar();
+    setup({ cookies: https, url: 'https://shop.example.com/' }).lib.init('tok', { persistence: 'cookie' });
+    expect(https.writes.at(-1)).toContain('; Secure');
+    removeBrowser();
+    const http = cookieJar();
+    setup({ cookies: http, url: 'http://shop.example.com/' }).lib.init('tok', { persistence: 'cookie' });
+    expect(http.writes.at(-1)).not.toContain('; Secure');
+  });
+
   it('a refused cookie domain is retried without one; cookie_domain wins', () => {
     const cookies = cookieJar({ refuseDomain: '.example.com' });
     const { lib } = setup({ cookies, url: 'https://app.example.com/' });
