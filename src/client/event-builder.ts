@@ -47,7 +47,7 @@ export function buildEngage(core: Core, op: string, a: unknown, b: unknown): Bui
   }
   reportNotes(core, method, notes);
   const s = core.store.props;
-  return sized(core, method, 'the update', {
+  return sized(core, method, () => 'the update', {
     $token: core.token,
     $distinct_id: s.distinct_id,
     $device_id: s.$device_id,
@@ -97,15 +97,16 @@ export function buildEvent(core: Core, name: unknown, properties: unknown, base?
     for (const k of keys.slice(MAX_PROPERTIES)) delete p[k];
     notes.push(`${keys.length} properties, cut to ${MAX_PROPERTIES}`);
   }
-  reportNotes(core, `track(${describe(event)})`, notes);
+  // the name is rendered for messages only when there is one to send: describe() costs on every call
+  if (notes.length) reportNotes(core, `track(${describe(event)})`, notes);
 
-  return sized(core, 'track', describe(event), { event, properties: p });
+  return sized(core, 'track', () => describe(event), { event, properties: p });
 }
 
 /** `body` with its JSON length, or null (reported as `<method>: <what> is N bytes...`) when its JSON is over `MAX_EVENT_BYTES`. */
-function sized(core: Core, method: string, what: string, body: Record<string, unknown>): Built | null {
+function sized(core: Core, method: string, what: () => string, body: Record<string, unknown>): Built | null {
   const json = JSON.stringify(body);
   // UTF-8 length, counted only when it could matter, to keep track() cheap
   const bytes = json.length * 3 > MAX_EVENT_BYTES ? new TextEncoder().encode(json).length : json.length;
-  return bytes > MAX_EVENT_BYTES ? refuse(core.reporter, method, `${what} is ${bytes} bytes, over the ${MAX_EVENT_BYTES}-byte limit`) : [body, json.length];
+  return bytes > MAX_EVENT_BYTES ? refuse(core.reporter, method, `${what()} is ${bytes} bytes, over the ${MAX_EVENT_BYTES}-byte limit`) : [body, json.length];
 }
