@@ -9,6 +9,8 @@ import { loadStaticFile } from './collector/static-files.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const MARK = '/*outlast-snippet*/';
+/** Where a page includes the shared paste-in block (`examples/site/paste-block.html`), as a site template would. */
+const PASTE_BLOCK = '<!--#paste-block-->';
 
 /**
  * @typedef {(req: import('node:http').IncomingMessage, body: string) => Promise<unknown>} Route
@@ -72,6 +74,7 @@ export async function startSite({ port, host = '127.0.0.1', vars, routes = {} })
       const isBuilt = path.startsWith('/dist/') || path.startsWith('/spa/dist/');
       if (!isBuilt && /^text\/(html|javascript)/.test(file.type)) {
         let text = body.toString('utf8');
+        if (text.includes(PASTE_BLOCK)) text = text.replace(PASTE_BLOCK, (await readFile(`${root}examples/site/paste-block.html`, 'utf8')).trim());
         if (text.includes(MARK)) text = text.replace(MARK, (await readFile(`${root}dist/snippet.min.js`, 'utf8')).trim());
         text = text.replace(/\{\{(\w+)\}\}/g, (m, name) => values[name] ?? m);
         body = Buffer.from(text);
