@@ -28,6 +28,21 @@ export const RETENTION_MS = 5 * 24 * 60 * 60 * 1000;
 /** Chromium and Firefox refuse `sendBeacon`/keepalive bodies once 64 KiB are pending per page. */
 export const BEACON_BUDGET_BYTES = 64 * 1024;
 
+/**
+ * Most body bytes Outlast keeps in `keepalive` requests at once: under the
+ * 64 KiB above, so that the unload beacon always has room for something.
+ */
+export const KEEPALIVE_BODY_LIMIT = 48 * 1024;
+
+/**
+ * How long a `keepalive` request that failed without an answer may still be
+ * on its way. Chromium fails the page's side of its keepalive requests once a
+ * navigation is about to commit, yet sends them: we measured the failure 10 to
+ * 40 ms before `pagehide` on a loaded 2-core machine. Within this window the
+ * unload beacon leaves those records out rather than send them twice.
+ */
+export const KEEPALIVE_UNKNOWN_MS = 1000;
+
 /** Key under which the paste-in stub leaves calls the library had no time to take (per token-less origin). */
 export const STUB_STORAGE_KEY = '__outlast_stub_queue';
 

@@ -1,4 +1,5 @@
 import { apiHosts, type Config } from '../config';
+import { KEEPALIVE_BODY_LIMIT, KEEPALIVE_UNKNOWN_MS } from '../constants';
 import type { Outbox, OutboxRecord } from '../outbox/types';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
@@ -6,13 +7,6 @@ import { createHostRotation, type HostRotation } from './hosts';
 import { backoffDelay, classify, deliverSplitting, retryAfterMs, type Verdict } from './retry-policy';
 import type { DeliveryState } from './types';
 import { encodeBody, endpointUrl, fetchTransport, type Transport } from './wire';
-
-/**
- * Most body bytes in `keepalive` requests at once. Chromium refuses keepalive
- * bodies past 64 KiB pending per page (sendBeacon included): the rest is left
- * to the unload beacon.
- */
-export const KEEPALIVE_BODY_LIMIT = 48 * 1024;
 
 export interface SenderOptions {
   outbox: Outbox;
@@ -42,7 +36,11 @@ export interface Sender {
   /** Abort the requests in flight; their records stay in the outbox. */
   abort(): void;
   state(): SenderState;
-  /** Records in `keepalive` requests in flight, and their body bytes: they survive a navigation, so the unload beacon leaves them out. */
+  /**
+   * Records in `keepalive` requests that may still be on their way (in flight, or failed
+   * without an answer within `KEEPALIVE_UNKNOWN_MS`), and their body bytes: they survive a
+   * navigation, so the unload beacon leaves them out and counts their bytes against its budget.
+   */
   keepalive(): { ids: ReadonlySet<string>; bytes: number };
 }
 
@@ -67,6 +65,8 @@ export function createSender({ outbox, config, reporter, transport = fetchTransp
   const requests = new Set<Promise<void>>();
   const controllers = new Set<AbortController>();
   const kept = { ids: new Set<string>(), bytes: 0 };
+  /** Keepalive requests that failed without an answer: the browser may be sending them still. */
+  let unknown: Array<{ ids: string[]; bytes: number; until: number }> = [];
   let rotation: HostRotation;
   let rotationKey: string;
 
@@ -167,6 +167,9 @@ export function createSender({ outbox, config, reporter, transport = fetchTransp
     clearTimeout(deadline);
     controllers.delete(ctl);
     if (ctl.signal.aborted && !timedOut) return 'retry'; // abort(): not the host's fault
+    const now = Date.now();
+    unknown = unknown.filter((u) => u.until > now);
+    if (keep && !res.status && !ctl.signal.aborted) unknown.push({ ids: records.map((r) => r.id), bytes: body.length, until: now + KEEPALIVE_UNKNOWN_MS });
     const verdict = classify(res.status, res.body);
     const n = records.length;
     if (verdict != 'retry') {
@@ -221,7 +224,12 @@ export function createSender({ outbox, config, reporter, transport = fetchTransp
     abort() {
       controllers.forEach((c) => c.abort());
     },
-    keepalive: () => kept,
+    keepalive() {
+      const ids = new Set(kept.ids);
+      let bytes = kept.bytes;
+      for (const u of unknown) if (u.until > Date.now()) (bytes += u.bytes), u.ids.forEach((id) => ids.add(id));
+      return { ids, bytes };
+    },
     state: () => ({
       in_flight: inFlight.size,
       delivered,

@@ -82,7 +82,7 @@ describe('leaving for another site right after load', () => {
     await leaveAndReturn('unload-script', `${trackScript('leave', 10)}\naddEventListener('load', function () { location.href = AWAY; });`, {});
   });
 
-  it('with the 5 s flush interval, ten events tracked at load just before leaving: the beacon carries them, 10 of 10 arrive', async () => {
+  it('with the 5 s flush interval, ten events tracked at load just before leaving: a keepalive request or the beacon carries them, 10 of 10 arrive', async () => {
     await leaveAndReturn(
       'unload-beacon',
       `addEventListener('load', function () { ${trackScript('leave', 10)} location.href = AWAY; });`,

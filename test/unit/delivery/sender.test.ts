@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../../src/config';
+import { KEEPALIVE_UNKNOWN_MS } from '../../../src/constants';
 import { createSender, type Sender } from '../../../src/delivery/sender';
 import type { Answer } from '../../../src/delivery/wire';
 import {
@@ -156,6 +157,29 @@ describe('sender: keepalive', () => {
     expect(sender.keepalive().bytes).toBe(0);
     expect(sender.keepalive().ids.size).toBe(0);
     expect(outbox.records.size).toBe(0);
+  });
+
+  it('keeps listing the records of a keepalive request that failed without an answer for KEEPALIVE_UNKNOWN_MS, not of one it timed out', async () => {
+    // Chromium fails the page's side of a keepalive request as a navigation commits, yet sends it
+    const { outbox, sender } = rig(() => answer(0));
+    const failed = outbox.add(3, 'track');
+    sender.start();
+    await settleMicrotasks(50);
+    sender.stop();
+    expect([...sender.keepalive().ids]).toEqual(failed.map((r) => r.id));
+    expect(sender.keepalive().bytes).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(KEEPALIVE_UNKNOWN_MS + 1);
+    expect(sender.keepalive()).toEqual({ ids: new Set(), bytes: 0 });
+
+    // a request aborted at its deadline is cancelled by the browser too: nothing to leave out
+    const hung = rig((_c, signal) => new Promise<Answer>((r) => signal.addEventListener('abort', () => r(answer(0)))), { batch_request_timeout_ms: 50 });
+    hung.outbox.add(2, 'track');
+    hung.sender.start();
+    await settleMicrotasks(50);
+    expect(hung.sender.keepalive().ids.size).toBe(2);
+    hung.sender.stop();
+    await vi.advanceTimersByTimeAsync(60);
+    expect(hung.sender.keepalive()).toEqual({ ids: new Set(), bytes: 0 });
   });
 });
 
