@@ -64,9 +64,17 @@ export function createSender({ outbox, config, reporter, transport = fetchTransp
   const inFlight = new Set<string>();
   const requests = new Set<Promise<void>>();
   const controllers = new Set<AbortController>();
-  const kept = { ids: new Set<string>(), bytes: 0 };
-  /** Keepalive requests that failed without an answer: the browser may be sending them still. */
-  let unknown: Array<{ ids: string[]; bytes: number; until: number }> = [];
+  /**
+   * Keepalive requests that may be on their way: in flight (`until` is Infinity), or failed
+   * without an answer less than `KEEPALIVE_UNKNOWN_MS` ago (the browser may send them still).
+   */
+  let kept: Array<{ ids: string[]; bytes: number; until: number }> = [];
+  function keepalive(): { ids: Set<string>; bytes: number } {
+    const ids = new Set<string>();
+    let bytes = 0;
+    for (const k of (kept = kept.filter((k) => k.until > Date.now()))) (bytes += k.bytes), k.ids.forEach((id) => ids.add(id));
+    return { ids, bytes };
+  }
   let rotation: HostRotation;
   let rotationKey: string;
 
@@ -155,21 +163,20 @@ export function createSender({ outbox, config, reporter, transport = fetchTransp
     }, cfg.batch_request_timeout_ms);
     controllers.add(ctl);
     const body = encodeBody(records, cfg.api_payload_format);
-    const keep = kept.bytes + body.length <= KEEPALIVE_BODY_LIMIT;
-    const mark = (on: boolean) => keep && ((kept.bytes += on ? body.length : -body.length), records.forEach((r) => (on ? kept.ids.add(r.id) : kept.ids.delete(r.id))));
-    mark(true);
+    const sent = { ids: records.map((r) => r.id), bytes: body.length, until: Infinity };
+    const keep = keepalive().bytes + body.length <= KEEPALIVE_BODY_LIMIT;
+    if (keep) kept.push(sent);
     let res;
     try {
       res = await transport(endpointUrl(host, cfg.api_routes, records[0]!.ep), body, ctl.signal, keep);
     } finally {
-      mark(false);
+      sent.until = 0;
     }
     clearTimeout(deadline);
     controllers.delete(ctl);
-    if (ctl.signal.aborted && !timedOut) return 'retry'; // abort(): not the host's fault
-    const now = Date.now();
-    unknown = unknown.filter((u) => u.until > now);
-    if (keep && !res.status && !ctl.signal.aborted) unknown.push({ ids: records.map((r) => r.id), bytes: body.length, until: now + KEEPALIVE_UNKNOWN_MS });
+    if (ctl.signal.aborted) {
+      if (!timedOut) return 'retry'; // abort(): not the host's fault
+    } else if (!res.status) sent.until = Date.now() + KEEPALIVE_UNKNOWN_MS;
     const verdict = classify(res.status, res.body);
     const n = records.length;
     if (verdict != 'retry') {
@@ -224,12 +231,7 @@ export function createSender({ outbox, config, reporter, transport = fetchTransp
     abort() {
       controllers.forEach((c) => c.abort());
     },
-    keepalive() {
-      const ids = new Set(kept.ids);
-      let bytes = kept.bytes;
-      for (const u of unknown) if (u.until > Date.now()) (bytes += u.bytes), u.ids.forEach((id) => ids.add(id));
-      return { ids, bytes };
-    },
+    keepalive,
     state: () => ({
       in_flight: inFlight.size,
       delivered,

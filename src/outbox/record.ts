@@ -1,30 +1,20 @@
 import type { Endpoint } from '../config';
 import { RECORD_VERSION } from '../constants';
+import { insertId } from '../utils/insert-id';
 import type { OutboxRecord } from './types';
 
 /**
  * Record keys: enqueue time (9 base36 digits, enough until the year 5138),
  * a per-tab sequence (6 digits, 2.2 billion keys before it wraps) and a
- * random tab id (8 digits), each at a fixed width so that plain string order
+ * random tab id (8 hex digits), each at a fixed width so that plain string order
  * (IndexedDB's and `sort()`'s) is enqueue order: across tabs by time, within
  * a tab exactly. The tab id keeps apart tabs writing the same database.
  */
-export function createKeySource(tab = randomTabId()): (at: number) => string {
+export function createKeySource(tab = insertId().slice(0, 8)): (at: number) => string {
   let last = 0;
   let seq = 0;
   // the time part never goes backwards: a clock set back must not sort new records first
   return (at) => (last = Math.max(last, Math.floor(at) || 0)).toString(36).padStart(9, '0') + (seq = (seq + 1) % 36 ** 6).toString(36).padStart(6, '0') + tab;
-}
-
-/** Eight random base36 digits (getRandomValues where it exists, else Math.random). */
-function randomTabId(): string {
-  const b = new Uint8Array(8);
-  try {
-    crypto.getRandomValues(b);
-  } catch {
-    b.forEach((_, i) => (b[i] = Math.random() * 256));
-  }
-  return b.reduce((s, n) => s + (n % 36).toString(36), '');
 }
 
 let key: ((at: number) => string) | undefined;

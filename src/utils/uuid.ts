@@ -1,16 +1,11 @@
+import { insertId } from './insert-id';
+
 /**
- * A random UUID v4 from `crypto.getRandomValues` (`randomUUID` needs a secure
- * context), or `Math.random` where Web Crypto is missing.
+ * A random UUID v4, cut from the same pooled random bytes as `$insert_id`
+ * (`randomUUID` needs a secure context, and one random source is fewer bytes
+ * to ship): version nibble 4, variant 8-b.
  */
 export function uuid(): string {
-  let b: ArrayLike<number>;
-  try {
-    b = crypto.getRandomValues(new Uint8Array(31));
-  } catch {
-    b = Array.from({ length: 31 }, () => Math.random() * 256);
-  }
-  let i = 0;
-  // each 0 becomes a random hex digit; 4 stays (version), 8 becomes 8-b (variant)
-  return '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (b[i++]! & (15 >> +(c === '8') * 2))).toString(16));
+  const h = insertId();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[parseInt(h[16]!, 16) & 3]}${h.slice(17, 20)}-${h.slice(20)}`;
 }
-
