@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import { createOutbox } from '../outbox/outbox';
 import { isBrowser, isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
-import { electSender } from './leader';
+import { electSender, type Election } from './leader';
 import { createSender } from './sender';
 import type { Pipeline } from './types';
 import { installUnload } from './unload';
@@ -42,10 +42,14 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
   let paused = false;
   let nudging = false;
   const run = (leader = election.isLeader()) => (leader && !paused ? sender.start() : sender.stop());
-  const election = electSender(token, run, config);
   const flushSender = () => void sender.flush().catch(done);
-  election.onNudge(flushSender);
-  election.onAck(outbox.forget);
+  let election: Election;
+  const elect = () => {
+    election = electSender(token, run, config);
+    election.onNudge(flushSender);
+    election.onAck(outbox.forget);
+  };
+  elect();
 
   outbox.onEnqueue(() => {
     if (election.isLeader()) sender.notify();
@@ -63,10 +67,17 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
   });
   window.addEventListener('online', flushSender);
   // Once the page is leaving, the unload beacon carries what is unacknowledged: a sender pass
-  // already under way must not send the same records again. A page restored from the
-  // back/forward cache sends again.
-  const onHide = () => sender.stop();
-  const onShow = () => run();
+  // already under way must not send the same records again. The lock goes too: WebKit keeps a
+  // page in its back/forward cache holding it, and the next pages would never send. A page
+  // restored from that cache stands for election again.
+  const onHide = () => {
+    sender.stop();
+    election.close();
+  };
+  const onShow = (e: PageTransitionEvent) => {
+    if (e.persisted) elect();
+    run();
+  };
   window.addEventListener('pagehide', onHide);
   window.addEventListener('pageshow', onShow);
   const uninstallUnload = installUnload({ outbox, config, reporter, host: () => sender.state().host, enabled: () => !paused, keepalive: sender.keepalive });

@@ -85,6 +85,8 @@ export async function chooseStore(o: ChooseStoreOptions): Promise<OutboxStore> {
         records: parts
           .flatMap((p) => p.records)
           .sort((a, b) => (a.id < b.id ? -1 : 1))
+          // a record rescued to localStorage on pagehide may have reached IndexedDB too: send it once
+          .filter((r, i, all) => !i || r.id != all[i - 1]!.id)
           .slice(0, limit),
         corrupt: parts.flatMap((p) => p.corrupt),
       };

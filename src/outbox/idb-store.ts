@@ -1,4 +1,5 @@
 import { clear, createStore, delMany, promisifyRequest, setMany, type UseStore } from 'idb-keyval';
+import { guard } from '../utils/env';
 import { isRecord } from './record';
 import type { OutboxRecord, OutboxStore } from './types';
 
@@ -25,6 +26,16 @@ export function createIdbStore(name: string, openTimeoutMs: number, makeStore = 
   let current = makeStore(name, 'outbox');
   let seen = 0;
   let seenBytes = 0;
+  /** Transactions not yet complete. */
+  const live = new Set<IDBTransaction>();
+  // WebKit suspends a page's unfinished transactions when it enters the back/forward cache, and
+  // they hold up every other page's writes to the store until the cached page is evicted: the
+  // whole site stops delivering. Abort them instead; the outbox has copied unfinished writes to
+  // localStorage, an aborted read is retried, and an aborted delete only means a resend.
+  if (typeof addEventListener == 'function')
+    addEventListener('pagehide', (e) => {
+      if ((e as PageTransitionEvent).persisted) live.forEach((tx) => guard(() => tx.abort(), undefined));
+    });
 
   /**
    * idb-keyval's store, re-created once per call when the connection turns
@@ -32,7 +43,14 @@ export function createIdbStore(name: string, openTimeoutMs: number, makeStore = 
    * throws InvalidStateError on the next transaction).
    */
   const use: UseStore = <T>(mode: IDBTransactionMode, cb: (s: IDBObjectStore) => T | PromiseLike<T>) => {
-    const run = () => new Promise<T>((resolve) => resolve(current(mode, cb)));
+    const track = (s: IDBObjectStore) => {
+      const tx = s.transaction;
+      live.add(tx);
+      tx.addEventListener('complete', () => live.delete(tx));
+      tx.addEventListener('abort', () => live.delete(tx));
+      return cb(s);
+    };
+    const run = () => new Promise<T>((resolve) => resolve(current(mode, track)));
     return run().catch((e: Error) => {
       if (e.name != 'InvalidStateError') throw e;
       current = makeStore(name, 'outbox');

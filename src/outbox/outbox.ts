@@ -63,6 +63,9 @@ export function createOutbox(o: OutboxOptions): Outbox {
   let scheduled = false;
   let pump: Promise<void> = Promise.resolve(); // the next scheduled write of the buffer's head
   let written: Promise<unknown> = Promise.resolve();
+  /** Batches handed to the store whose write has not completed, and those of them copied to localStorage on `pagehide`. */
+  const writing = new Set<OutboxRecord[]>();
+  const rescued = new WeakSet<OutboxRecord[]>();
   const listeners: Array<(r: OutboxRecord) => void> = [];
   const unacked = new Map<string, OutboxRecord>();
   let unackedBytes = 0;
@@ -99,21 +102,29 @@ export function createOutbox(o: OutboxOptions): Outbox {
     });
 
   /**
-   * A page left before its store opened (a quick click through the site:
-   * opening IndexedDB takes a few hundred ms on a busy machine) would take
-   * the buffer with it. On `pagehide` the buffer goes to localStorage at
-   * once, where the next page's outbox reads it (`chooseStore` always reads
-   * localStorage). Once the store is open, a backlog still waiting for its
-   * task is written at once, in one write: there are no more tasks to come.
+   * A page that leaves takes with it what is not yet stored: the buffer, when
+   * it left before its store opened (a quick click through the site: opening
+   * IndexedDB takes a few hundred ms on a busy machine), and, in WebKit, the
+   * IndexedDB writes still running, which it aborts with the page (Chromium
+   * and Firefox finish them). On `pagehide` a backlog is written at once (no
+   * more tasks will come), and all of that goes to localStorage too,
+   * synchronously, where the next page's outbox reads it (`chooseStore`
+   * always reads localStorage and sends a record found in both stores once).
    */
-  const rescue = (): void => {
-    if (store) return flush(true);
-    const ls = buffer.length ? safeLocalStorage() : null;
+  const rescue = (e: Event): void => {
+    // no new write when the page enters the back/forward cache: WebKit would suspend it (see idb-store)
+    if (store && !(e as PageTransitionEvent).persisted) flush(true);
+    const unsure = buffer.concat(...writing);
+    const ls = unsure.length ? safeLocalStorage() : null;
     if (!ls) return;
     const ids = new Set(buffer.map((r) => r.id));
+    const copied = [...writing];
     createLocalStorageStore(o.token, ls)
-      .putMany(buffer)
-      .then(() => void (buffer = buffer.filter((r) => !ids.has(r.id) || ((bufferBytes -= r.size), false))), () => undefined);
+      .putMany(unsure)
+      .then(() => {
+        buffer = buffer.filter((r) => !ids.has(r.id) || ((bufferBytes -= r.size), false));
+        copied.forEach((b) => rescued.add(b));
+      }, () => undefined);
   };
   if (typeof addEventListener == 'function') addEventListener('pagehide', rescue);
 
@@ -140,15 +151,19 @@ export function createOutbox(o: OutboxOptions): Outbox {
     if (!n) return;
     count += n;
     bytes += b;
+    writing.add(batch);
     written = Promise.all([
       written,
       s.putMany(batch).then(
         () => {
+          writing.delete(batch);
           if (count >= config().outbox_max_events * 0.9 || bytes >= config().outbox_max_bytes * 0.9) void refresh(s); // other tabs write too
         },
         (e: unknown) => {
+          writing.delete(batch);
           count -= n;
           bytes -= b;
+          if (rescued.has(batch)) return; // aborted as the page went into the back/forward cache: it is in localStorage
           batch.forEach((r) => forget(r.id));
           lost(n, /full/.test(String(e)) ? 'cap' : 'storage');
         },

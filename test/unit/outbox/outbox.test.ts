@@ -105,7 +105,7 @@ describe('outbox', () => {
   });
 
   it('a page hidden in the middle of a backlog writes all that is left at once, in one putMany', async () => {
-    const hide: Array<() => void> = [];
+    const hide: Array<(e: { persisted: boolean }) => void> = [];
     vi.stubGlobal('addEventListener', (type: string, fn: () => void) => type === 'pagehide' && hide.push(fn));
     const token = freshToken();
     const { calls, open } = spiedIdb(token);
@@ -114,7 +114,7 @@ describe('outbox', () => {
     for (let i = 0; i < 1_000; i++) outbox.enqueue('track', { event: `e${i}` });
     await endOfTick();
     expect(calls).toEqual([200]);
-    hide.forEach((fn) => fn());
+    hide.forEach((fn) => fn({ persisted: false }));
     expect(calls).toEqual([200, 800]); // synchronously, in the pagehide handler
     await outbox.settle();
     expect(calls).toEqual([200, 800]);
@@ -147,6 +147,28 @@ describe('outbox', () => {
     expect(read.map((r) => r.ep)).toEqual(['track', 'engage']);
     expect((await outbox.stats()).store).toBe('localstorage');
     expect(reporter.reports.filter((r) => r.code === 'storage')).toHaveLength(1);
+  });
+
+  it('a page entering the back/forward cache starts no store write: its backlog and unfinished writes go to localStorage, and the next page sends each once', async () => {
+    const ls = new MemoryStorage();
+    vi.stubGlobal('localStorage', ls);
+    const hide: Array<(e: { persisted: boolean }) => void> = [];
+    vi.stubGlobal('addEventListener', (type: string, fn: () => void) => type === 'pagehide' && hide.push(fn));
+    const token = freshToken();
+    const { calls, open } = spiedIdb(token);
+    const outbox = createOutbox({ token, config: () => testConfig(), reporter: recordingReporter(), openStore: open });
+    await outbox.settle();
+    for (let i = 0; i < 300; i++) outbox.enqueue('track', { event: `e${i}` });
+    await endOfTick(); // the first 200 are being written
+    expect(calls).toEqual([200]);
+    hide.forEach((fn) => fn({ persisted: true }));
+    expect(calls).toEqual([200]); // WebKit would suspend a write started now, holding up every other page
+    await outbox.settle();
+
+    const next = createOutbox({ token, config: () => testConfig(), reporter: recordingReporter() }); // IndexedDB, and localStorage
+    const got = await next.oldest(1_000);
+    expect(got).toHaveLength(300); // the 200 are in IndexedDB and in localStorage: sent once
+    expect(new Set(got.map((r) => r.id)).size).toBe(300);
   });
 
   it('a page hidden before its store opened leaves its buffer in localStorage, and the next page sends it', async () => {
