@@ -1,7 +1,7 @@
 import { RETENTION_MS } from '../constants';
 import { createReporter } from '../utils/report';
 import type { LibInstance, LibraryLike } from './library-shape';
-import { nameOf, replayCalls, savedCallsReplayer } from './replay';
+import { nameOf, readTaken, replayCalls, savedCallsReplayer, takenKey, writeTaken } from './replay';
 
 export interface InstallOptions {
   /** localStorage, or null when unavailable (then nothing saved is replayed or removed). */
@@ -40,15 +40,15 @@ export function installLibrary(target: { mixpanel?: unknown }, createLibrary: ()
         ? Promise.resolve().then(() => instance._settle!())
         : new Promise((resolve) => setTimeout(resolve, options.settleFallbackMs));
 
-    // [token, instance, calls] per instance, the default one first with every call of the default stub
-    const found: [unknown, LibInstance, unknown[]][] = [];
+    // [token, instance, calls, name] per instance, the default one first with every call of the default stub
+    const found: [unknown, LibInstance, unknown[], string][] = [];
     const queue = (q: unknown): unknown[] => {
       if (!Array.isArray(q)) return [];
       // Mixpanel's own snippet records people calls as ['set', ...] in `q.people`
       const people = (q as Stub).people;
       return (Array.isArray(people) ? people.map((c) => Array.isArray(c) && ['people.' + c[0], ...c.slice(1)]) : []).concat(q);
     };
-    const main: [unknown, LibInstance, unknown[]] = [undefined, lib, queue(stub)];
+    const main: [unknown, LibInstance, unknown[], string] = [undefined, lib, queue(stub), 'mixpanel'];
     if (Array.isArray(stub) && Array.isArray(stub._i))
       for (const init of stub._i as unknown[]) {
         if (!Array.isArray(init)) continue;
@@ -56,17 +56,22 @@ export function installLibrary(target: { mixpanel?: unknown }, createLibrary: ()
         // the library's init never throws, and answers with the instance (undefined when refused)
         const made = lib.init(init[0], init[1], name) as LibInstance | undefined;
         if (name === 'mixpanel') main[0] = main[0] === undefined ? init[0] : main[0];
-        else if (made && !found.some((f) => f[1] === made)) found.push([init[0], made, queue(stub[name])]);
+        else if (made && !found.some((f) => f[1] === made)) found.push([init[0], made, queue(stub[name]), name]);
       }
     found.unshift(main);
     const ownKey = Array.isArray(stub) && stub._k;
-    const replaySaved = storage && savedCallsReplayer(storage, reporter, ownKey, settle, options.retentionMs || RETENTION_MS, options.now || Date.now);
+    const now = options.now || Date.now;
+    const replaySaved = storage && savedCallsReplayer(storage, reporter, ownKey, settle, options.retentionMs || RETENTION_MS, now);
     if (replaySaved) replaySaved((token) => (found.find((f) => f[0] === token) || [])[1]);
-    for (const [, instance, calls] of found) replayCalls(instance, calls, reporter);
-    if (storage && typeof ownKey === 'string')
+    // this page's calls that another page already replayed from its saved blob are skipped; the rest are noted as taken
+    const own = storage && typeof ownKey === 'string' ? ownKey : '';
+    const taken = own ? readTaken(storage!, own) : {};
+    if (own && storage!.getItem(own)) writeTaken(storage!, own, Object.assign({}, taken, ...found.map(([, , calls, name]) => ({ [name]: calls.length }))), now());
+    for (const [, instance, calls, name] of found) replayCalls(instance, calls.slice(taken[name] || 0), reporter);
+    if (own)
       Promise.all(found.map((f) => settle(f[1])))
-        .then(() => storage.removeItem(ownKey))
-        .catch(() => {}); // not durable: a later page replays it, $insert_id dedupes
+        .then(() => (storage!.removeItem(own), storage!.removeItem(takenKey(own))))
+        .catch(() => storage!.removeItem(takenKey(own))); // not durable: the blob stays for a later page to replay it all, $insert_id dedupes
 
     if (replaySaved) {
       // calls saved for a token this page only inits now are replayed at that init

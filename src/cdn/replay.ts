@@ -45,15 +45,37 @@ interface SavedBlob {
 /** mixpanel-browser's name for the default instance; `_i` entries without a name mean it. */
 export const nameOf = (n: unknown): string => (n == null || n === '' ? 'mixpanel' : String(n));
 
-/** The blob under `key`, or null when it is not JSON of the snippet's shape. */
-function read(storage: Storage, key: string): SavedBlob | null {
+/** The blob under `key`, or null when it is not JSON of the snippet's shape (any object with `any`). */
+function read(storage: Storage, key: string, any?: 1): SavedBlob | null {
   try {
     const b = JSON.parse(storage.getItem(key)!) as SavedBlob;
-    return Array.isArray(b.i) && Array.isArray(b.q) ? b : null;
+    return any || (Array.isArray(b.i) && Array.isArray(b.q)) ? b : null;
   } catch {
     return null;
   }
 }
+
+/**
+ * Where replayers note, per instance name, how many calls of the blob under
+ * `key` they have taken. The page that wrote the blob may still be open (a
+ * hidden tab saves its calls too) and replay them itself once its library
+ * arrives, and it rewrites the whole blob on its next hide: both must skip
+ * what another page already took. A key of its own, so those rewrites keep it.
+ */
+export const takenKey = (key: string): string => key.replace(':', '-taken:');
+
+/** The counts noted under `takenKey(key)`. */
+export function readTaken(storage: Storage, key: string): Record<string, number> {
+  try {
+    return JSON.parse(storage.getItem(takenKey(key))!).n || {};
+  } catch {
+    return {};
+  }
+}
+
+/** Notes that the first `counts[name]` calls of each instance's queue in the blob under `key` are taken. */
+export const writeTaken = (storage: Storage, key: string, counts: Record<string, number>, now: number): void =>
+  storage.setItem(takenKey(key), JSON.stringify({ t: now, n: counts }));
 
 /**
  * Replays calls that earlier pages' stubs left in localStorage and deletes
@@ -87,6 +109,8 @@ export function savedCallsReplayer(
       for (let n = 0; n < storage.length; n++) keys.push(storage.key(n)!);
       let corrupt = 0;
       for (const key of keys) {
+        // a note of taken calls outlives its blob while the page that wrote it may be open, then goes with retention
+        if (!key.indexOf(takenKey(STUB_STORAGE_KEY + ':')) && !(now() - (read(storage, key, 1) || {}).t! <= retentionMs)) storage.removeItem(key);
         if (key.indexOf(STUB_STORAGE_KEY + ':') || key === ownKey) continue;
         const b = read(storage, key);
         if (!b) corrupt++, storage.removeItem(key);
@@ -98,12 +122,17 @@ export function savedCallsReplayer(
       for (const [key, b] of blobs) {
         const done: string[] = [];
         const pending: Promise<unknown>[] = [];
+        const taken = readTaken(storage, key);
         b.i.forEach((init, k) => {
           const name = nameOf(Object(init)[2]);
           const instance = typeof Object(init)[0] === 'string' && !claimed[key + name] ? find(init[0]) : undefined;
           if (!instance) return;
           claimed[key + name] = 1;
-          replayCalls(instance, Array.isArray(b.q[k]) ? b.q[k]! : [], reporter);
+          const calls = Array.isArray(b.q[k]) ? b.q[k]! : [];
+          const from = taken[name] || 0;
+          // noted before the replay: the narrowest window for the writing page, or another, to take them too
+          writeTaken(storage, key, { ...taken, [name]: (taken[name] = Math.max(from, calls.length)) }, now());
+          replayCalls(instance, calls.slice(from), reporter);
           done.push(name);
           pending.push(settle(instance));
         });

@@ -206,7 +206,55 @@ describe('replaying calls saved by earlier pages', () => {
     ]);
     expect((fake.log[3]![2][1] as Record<string, unknown>).$insert_id).toBe(insertId);
     await flush();
+    // the blob is gone; what was taken from it stays noted, in case its page is still open
+    expect([...storage.keys()]).toEqual([first.mp._k.replace(':', '-taken:')]);
+  });
+
+  it('a page still open whose saved calls another page replayed skips them when its library arrives, and so does a third page', async () => {
+    const storage = new Map<string, string>();
+    // A hides (another tab comes to the front) while its library is still on its way
+    const a = pageWithStub(storage);
+    a.mp.init('tok');
+    a.mp.track('a1');
+    a.mp.people.increment('visits', 1);
+    a.browser.hide();
+
+    // B gets the library and replays A's saved calls
+    const b = pageWithStub(storage);
+    b.mp.init('tok');
+    const fakeB = fakeLibrary();
+    install(b.browser, fakeB);
+    expect(calls(fakeB)).toEqual(['init', 'people.increment', 'track']);
+    await flush();
+
+    // A makes one more call and hides again: its blob is rewritten with every call
+    a.mp.track('a2');
+    a.browser.hide();
+    // C replays only what nobody took yet
+    const c = pageWithStub(storage);
+    c.mp.init('tok');
+    const fakeC = fakeLibrary();
+    install(c.browser, fakeC);
+    expect(fakeC.log.map(([, m, args]) => `${m}:${args[0]}`)).toEqual(['init:tok', 'track:a2']);
+    await flush();
+
+    // A's library finally arrives: it has nothing left of its own to send, the increment is counted once
+    const fakeA = fakeLibrary();
+    install(a.browser, fakeA);
+    expect(calls(fakeA)).toEqual(['init']);
+    await flush();
     expect([...storage.keys()]).toEqual([]);
+  });
+
+  it('removes a note of taken calls once it is past retention', () => {
+    const storage = new Map<string, string>();
+    storage.set(`${STUB_STORAGE_KEY}-taken:old`, JSON.stringify({ t: Date.now() - RETENTION_MS - 1000, n: { mixpanel: 3 } }));
+    storage.set(`${STUB_STORAGE_KEY}-taken:new`, JSON.stringify({ t: Date.now(), n: { mixpanel: 3 } }));
+    storage.set(`${STUB_STORAGE_KEY}-taken:garbage`, '{');
+    const { browser, mp } = pageWithStub(storage);
+    mp.init('tok');
+    install(browser, fakeLibrary());
+    expect([...storage.keys()]).toEqual([`${STUB_STORAGE_KEY}-taken:new`]);
   });
 
   it('routes saved named-instance calls by token, whatever the instance is called here', () => {
