@@ -65,13 +65,7 @@ function read(storage: Storage, key: string, any?: 1): SavedBlob | null {
 export const takenKey = (key: string): string => key.replace(':', '-taken:');
 
 /** The counts noted under `takenKey(key)`. */
-export function readTaken(storage: Storage, key: string): Record<string, number> {
-  try {
-    return JSON.parse(storage.getItem(takenKey(key))!).n || {};
-  } catch {
-    return {};
-  }
-}
+export const readTaken = (storage: Storage, key: string): Record<string, number> => ((read(storage, takenKey(key), 1) || {}) as { n?: Record<string, number> }).n || {};
 
 /** Notes that the first `counts[name]` calls of each instance's queue in the blob under `key` are taken. */
 export const writeTaken = (storage: Storage, key: string, counts: Record<string, number>, now: number): void =>
@@ -131,7 +125,9 @@ export function savedCallsReplayer(
           const calls = Array.isArray(b.q[k]) ? b.q[k]! : [];
           const from = taken[name] || 0;
           // noted before the replay: the narrowest window for the writing page, or another, to take them too
-          writeTaken(storage, key, { ...taken, [name]: (taken[name] = Math.max(from, calls.length)) }, now());
+          // (an opted-out instance refuses them, and keeps nothing)
+          const out = instance.has_opted_out_tracking;
+          if (!(typeof out == 'function' && out.call(instance))) writeTaken(storage, key, { ...taken, [name]: (taken[name] = Math.max(from, calls.length)) }, now());
           replayCalls(instance, calls.slice(from), reporter);
           done.push(name);
           pending.push(settle(instance));

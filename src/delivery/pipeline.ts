@@ -70,12 +70,14 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
   // already under way must not send the same records again. The lock goes too: WebKit keeps a
   // page in its back/forward cache holding it, and the next pages would never send. A page
   // restored from that cache stands for election again.
+  let left = false;
   const onHide = () => {
     sender.stop();
     election.close();
+    left = true;
   };
-  const onShow = (e: PageTransitionEvent) => {
-    if (e.persisted) elect();
+  const onShow = () => {
+    if (left) (left = false), elect();
     run();
   };
   window.addEventListener('pagehide', onHide);

@@ -77,6 +77,9 @@ describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', 
     win.dispatchEvent(new Event('pagehide'));
     expect(sent).toHaveLength(0);
     expect(nav.sendBeacon).not.toHaveBeenCalled();
+    win.dispatchEvent(new Event('pageshow')); // back from the back/forward cache, still paused
+    await p.flush();
+    expect(sent).toHaveLength(0);
     p.resume();
     await p.flush();
     expect(sent.flat()).toHaveLength(1);
