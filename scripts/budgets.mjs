@@ -2,8 +2,11 @@
 // `target` is the promise: the snippet near Mixpanel's own (897 B), the library a quarter of
 // mixpanel-browser's 33.4 KB. `ceiling` is what CI enforces today: where the target is not yet met,
 // the ceiling sits just above the current size so that nothing grows while the work goes on.
+// Raised on 2026-11-26 (from 14,400 and 13,376) by the fixes the Firefox and WebKit runs called
+// for: releasing the sender lock and aborting IndexedDB work when WebKit caches a page, copying
+// unfinished writes to localStorage on pagehide, and replaying a hidden page's saved calls once.
 export const BUDGETS = {
   'dist/snippet.min.js': { target: 1100, ceiling: 1100 },
-  'dist/mixpanel.min.js': { target: 8192, ceiling: 14400 },
-  'tree-shaken npm entry': { target: 8192, ceiling: 13376 },
+  'dist/mixpanel.min.js': { target: 8192, ceiling: 14850 },
+  'tree-shaken npm entry': { target: 8192, ceiling: 13600 },
 };
