@@ -38,6 +38,22 @@ export default defineConfig({
           fileParallelism: true,
         },
       },
+      // The scenarios that prove the promise, written once against the driver layer
+      // (test/support/engines) and run on each engine; OUTLAST_ENGINE picks the driver.
+      ...(['chromium', 'firefox', 'webkit'] as const).map((engine) => ({
+        test: {
+          name: engine,
+          sequence: { groupOrder: 2 },
+          include: ['test/engines/**/*.test.ts'],
+          environment: 'node',
+          env: { OUTLAST_ENGINE: engine },
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          pool: 'forks' as const,
+          maxWorkers: 2,
+          fileParallelism: true,
+        },
+      })),
     ],
   },
 });

@@ -1,11 +1,12 @@
-// Host failover in real Chromium: a primary that refuses or hangs is passed over for the
+// Host failover in every engine: a primary that refuses or hangs is passed over for the
 // alternate at once, and a Retry-After is honoured on every host.
 import { describe, expect, it } from 'vitest';
-import { waitFor, type Harness } from '../support/fixtures';
-import { arrived, expectedLabels, sdkPage, trackScript, useScenario, waitArrived } from '../support/sdk-page';
+import { waitFor } from '../support/fixtures';
+import { useEngineScenario, type EngineHarness } from '../support/engines/harness';
+import { arrived, expectedLabels, sdkPage, trackScript, waitArrived } from '../support/sdk-page';
 
-let h: Harness;
-const open = useScenario((harness) => (h = harness));
+let h: EngineHarness;
+const open = useEngineScenario((harness) => (h = harness));
 
 describe('failover between ingest hosts', () => {
   it('a primary that refuses connections: every event arrives through the alternate', async () => {

@@ -1,11 +1,12 @@
 // A host that reads a batch and refuses it: 413 splits the batch until it fits, 400 splits it
 // until the one bad event stands alone, and only that one is dropped (and reported).
 import { describe, expect, it } from 'vitest';
-import { waitFor, type Harness } from '../support/fixtures';
-import { arrived, deliveryState, expectedLabels, reportsOf, sdkPage, trackScript, useScenario, waitArrived, waitState } from '../support/sdk-page';
+import { waitFor } from '../support/fixtures';
+import { useEngineScenario, type EngineHarness } from '../support/engines/harness';
+import { arrived, deliveryState, expectedLabels, reportsOf, sdkPage, trackScript, waitArrived, waitState } from '../support/sdk-page';
 
-let h: Harness;
-const open = useScenario((harness) => (h = harness));
+let h: EngineHarness;
+const open = useEngineScenario((harness) => (h = harness));
 
 describe('batches the host refuses', () => {
   it('413 above 10 events per request: the batch is split and every event arrives', async () => {

@@ -1,14 +1,15 @@
-// Three tabs of one site during an outage: one tab sends for all of them (Web Locks), the others
+// Three tabs of one site during an outage: one tab sends for all of them (Web Locks, or a lease where they are missing), the others
 // only write to the shared outbox, and once ingest recovers every tab's events arrive.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page, Request } from 'playwright-core';
-import { setup, waitFor, type Harness } from '../support/fixtures';
-import { arrived, waitArrived, deliveryState, expectedLabels, openTab, sdkPage, trackIn } from '../support/sdk-page';
+import { waitFor } from '../support/fixtures';
+import { setupEngine, type EngineHarness } from '../support/engines/harness';
+import type { Tab } from '../support/engines/types';
+import { waitArrived, deliveryState, expectedLabels, requestsOf, sdkPage, trackIn } from '../support/sdk-page';
 
-let h: Harness;
+let h: EngineHarness;
 
 beforeAll(async () => {
-  h = await setup();
+  h = await setupEngine();
 });
 afterAll(() => h?.close());
 
@@ -17,15 +18,12 @@ describe('tabs', () => {
     for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, '503');
     const token = 'tabs-three';
     const collectorOrigins = Object.values(h.collector.urls).map((u) => new URL(u).origin);
-    const tabs: Array<{ page: Page; logs: string[]; sent: number }> = [];
+    const tabs: Array<{ page: Tab }> = [];
     try {
       for (let i = 0; i < 3; i++) {
-        const tab = { ...(await openTab(h)), sent: 0 };
-        tab.page.on('request', (r: Request) => {
-          if (collectorOrigins.includes(new URL(r.url()).origin)) tab.sent++;
-        });
-        await tab.page.goto(sdkPage(h, `/tab${i}.html`, { token, config: { debug: true } }));
+        const tab = { page: await h.browser.newTab() };
         tabs.push(tab);
+        await tab.page.goto(sdkPage(h, `/tab${i}.html`, { token, config: { debug: true }, recordRequests: true }));
       }
       const senders = async () => (await Promise.all(tabs.map((t) => deliveryState(t.page)))).map((s) => s.is_sender);
       await waitFor(async () => (await senders()).some(Boolean), 10_000);
@@ -33,7 +31,7 @@ describe('tabs', () => {
       for (let round = 0; round < 3; round++) {
         await Promise.all(tabs.map((t, i) => trackIn(t.page, `tab${i}-round${round}`, 5)));
         expect((await senders()).filter(Boolean)).toHaveLength(1);
-        await tabs[0]!.page.waitForTimeout(300);
+        await new Promise((r) => setTimeout(r, 300));
       }
       await waitFor(() => h.collector.requests().filter((r) => r.status === 503).length >= 2, 10_000);
       expect((await senders()).filter(Boolean)).toHaveLength(1);
@@ -48,11 +46,12 @@ describe('tabs', () => {
       const roles = await senders();
       const sender = roles.indexOf(true);
       expect(roles.filter(Boolean)).toHaveLength(1);
-      expect(tabs.map((t, i) => (i === sender ? t.sent > 0 : t.sent))).toEqual(tabs.map((_, i) => (i === sender ? true : 0)));
+      const sent = await Promise.all(tabs.map(async (t) => (await requestsOf(t.page)).filter((r) => collectorOrigins.includes(new URL(r.url).origin)).length));
+      expect(sent.map((n, i) => (i === sender ? n > 0 : n))).toEqual(tabs.map((_, i) => (i === sender ? true : 0)));
       const states = await Promise.all(tabs.map((t) => deliveryState(t.page)));
       expect(states.map((s) => s.delivered)).toEqual(states.map((_, i) => (i === sender ? 45 : 0)));
     } catch (e) {
-      tabs.forEach((t, i) => console.log(`tab ${i}:\n${t.logs.join('\n')}`));
+      tabs.forEach((t, i) => console.log(`tab ${i} (${h.engine}):\n${t.page.logs.join('\n')}`));
       throw e;
     } finally {
       await Promise.all(tabs.map((t) => t.page.close().catch(() => undefined)));

@@ -3,15 +3,16 @@
 // delivers whatever the beacon did not. The overlap (beaconed, then sent again) is accepted
 // by design and deduped by the server on `$insert_id`.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { setup, waitFor, type Harness } from '../support/fixtures';
-import { arrived, waitArrived, deliveryState, expectedLabels, openTab, sdkPage, trackScript } from '../support/sdk-page';
+import { waitFor } from '../support/fixtures';
+import { setupEngine, type EngineHarness } from '../support/engines/harness';
+import { arrived, waitArrived, deliveryState, expectedLabels, sdkPage, trackScript } from '../support/sdk-page';
 import { pageHtml, startSite, type Site } from '../support/site';
 
-let h: Harness;
+let h: EngineHarness;
 let elsewhere: Site;
 
 beforeAll(async () => {
-  h = await setup();
+  h = await setupEngine();
   elsewhere = await startSite({ host: '127.0.0.2' });
 });
 afterEach(() => h.collector.reset());
@@ -32,14 +33,14 @@ async function leaveAndReturn(token: string, leavingScript: string, config: Reco
     config: { debug: true, ...config },
     script: leavingScript.replace('AWAY', JSON.stringify(away)),
   });
-  const { page, logs } = await openTab(h);
+  const page = await h.browser.newTab();
   const everyHost = async (mode: 'ok' | '503') => {
     for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, mode);
   };
   try {
     await page.goto(leaving);
     await page.waitForURL(away);
-    await page.waitForTimeout(500); // let beacons land
+    await new Promise((r) => setTimeout(r, 500)); // let beacons land
     const before = arrived(h.collector, token);
     const sent = (transport: string) =>
       h.collector.requests().filter((r) => r.transport === transport && r.status === 200).reduce((n, r) => n + r.count, 0);
@@ -70,7 +71,7 @@ async function leaveAndReturn(token: string, leavingScript: string, config: Reco
     expect(before.duplicates).toBe(0); // the leaving page sent each record once: never by fetch and beacon both
     expect(after.duplicates).toBeLessThanOrEqual(unacknowledged);
   } catch (e) {
-    console.log(logs.join('\n'));
+    console.log(page.logs.join('\n'));
     throw e;
   } finally {
     await page.close();

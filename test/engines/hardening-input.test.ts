@@ -1,12 +1,12 @@
 // A page that feeds the SDK a mix of valid and invalid calls: every valid event arrives intact,
 // the invalid ones are reported with a reason, and the page never sees an error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, type Harness } from '../support/fixtures';
-import { arrived, openTab, reportsOf, sdkPage, waitArrived } from '../support/sdk-page';
+import { setupEngine, type EngineHarness } from '../support/engines/harness';
+import { arrived, errorsOf, reportsOf, sdkPage, waitArrived } from '../support/sdk-page';
 
-let h: Harness;
+let h: EngineHarness;
 beforeAll(async () => {
-  h = await setup();
+  h = await setupEngine();
 });
 afterAll(() => h?.close());
 
@@ -33,14 +33,12 @@ const MIXED = `
 describe('bad input in a real page', () => {
   it('every valid event arrives intact, invalid calls are reported, the page gets no error', async () => {
     const token = 'hardening-input';
-    const { page, logs } = await openTab(h);
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(sdkPage(h, '/hardening-input.html', { token, script: MIXED }));
+    const page = await h.browser.newTab();
+    await page.goto(sdkPage(h, '/hardening-input.html', { token, script: MIXED, recordErrors: true }));
 
     // 10 of each of the five sendable names
     const got = await waitArrived(h.collector, token, 50, 20_000).catch((e) => {
-      console.log(logs.join('\n'));
+      console.log(page.logs.join('\n'));
       throw e;
     });
     expect(got.duplicates).toBe(0);
@@ -62,7 +60,8 @@ describe('bad input in a real page', () => {
     expect(reports.filter((r) => r.code === 'invalid_call' && /^track: event name/.test(r.message))).toHaveLength(30);
     expect(reports.some((r) => r.code === 'invalid_call' && /^identify: /.test(r.message))).toBe(true);
     expect(reports.some((r) => r.code === 'invalid_property')).toBe(true);
-    expect(errors).toEqual([]);
+    expect(await errorsOf(page)).toEqual([]);
+    expect(page.pageErrors).toEqual([]);
     await page.close();
   });
 });

@@ -1,22 +1,27 @@
 // The wire format, as Mixpanel's ingestion API reads it: what a page's calls put on the network
-// (seen by the browser and by the collector), in JSON and in base64.
+// (seen by the page's own fetch and by the collector), in JSON and in base64, on every engine.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Page, Request } from 'playwright-core';
-import { setup, waitFor, type Harness } from '../support/fixtures';
-import { openTab, sdkPage, waitArrived } from '../support/sdk-page';
+import { waitFor } from '../support/fixtures';
+import { setupEngine, type EngineHarness } from '../support/engines/harness';
+import type { Tab } from '../support/engines/types';
+import { requestsOf, sdkPage, waitArrived, type PageRequest } from '../support/sdk-page';
 
-let h: Harness;
-let page: Page | null = null;
+let h: EngineHarness;
+let page: Tab | null = null;
 
 beforeAll(async () => {
-  h = await setup();
+  h = await setupEngine();
 });
 afterAll(() => h?.close());
-afterEach(async () => {
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail' && page) console.log(page.logs.join('\n'));
   await page?.close().catch(() => undefined);
   page = null;
   await h.collector.reset();
 });
+
+/** `$browser` as Mixpanel names each engine's browser (WebKitGTK's user agent reads as Safari). */
+const BROWSER_NAME = { chromium: 'Chrome', firefox: 'Firefox', webkit: 'Safari' } as const;
 
 const SCRIPT = `
   mixpanel.register({ plan: 'pro', seats: 3 });
@@ -27,23 +32,15 @@ const SCRIPT = `
 `;
 
 /** Opens a page running SCRIPT and returns the POST bodies it sent to the collector, by path. */
-async function run(token: string, config: Record<string, unknown> = {}): Promise<{ bodies: Array<{ path: string; body: string; type: string | undefined }>; start: number; end: number }> {
-  const tab = await openTab(h);
-  page = tab.page;
+async function run(token: string, config: Record<string, unknown> = {}): Promise<{ bodies: Array<{ path: string; body: string; type: string }>; start: number; end: number }> {
+  page = await h.browser.newTab();
   const origins = Object.values(h.collector.urls).map((u) => new URL(u).origin);
-  const bodies: Array<{ path: string; body: string; type: string | undefined }> = [];
-  page.on('request', (r: Request) => {
-    const url = new URL(r.url());
-    if (origins.includes(url.origin) && r.method() === 'POST') {
-      bodies.push({ path: url.pathname, body: r.postData() ?? '', type: r.headers()['content-type'] });
-    }
-  });
   const start = Date.now();
-  await page.goto(sdkPage(h, `/${token}.html`, { token, script: SCRIPT, config }));
+  await page.goto(sdkPage(h, `/${token}.html`, { token, script: SCRIPT, config, recordRequests: true }));
   await waitArrived(h.collector, token, 3, 20_000); // Viewed, $identify, Bought
   await waitFor(() => h.collector.events({ endpoint: 'engage' }).length >= 1, 20_000);
-  // the browser's own record of the requests comes a little later than the collector's
-  await waitFor(() => ['/track/', '/engage/'].every((p) => bodies.some((b) => b.path === p)), 10_000);
+  const posts = (r: PageRequest) => origins.includes(new URL(r.url).origin) && r.method === 'POST';
+  const bodies = (await requestsOf(page)).filter(posts).map((r) => ({ path: new URL(r.url).pathname, body: r.body, type: r.type }));
   return { bodies, start: start / 1000, end: Date.now() / 1000 };
 }
 
@@ -83,7 +80,7 @@ describe('wire format', () => {
       seats: 3,
       $current_url: h.site.url(`/${token}.html`),
       $referrer: expect.any(String),
-      $browser: 'Chrome',
+      $browser: BROWSER_NAME[h.engine],
       $os: 'Linux',
       $screen_width: expect.any(Number),
       $screen_height: expect.any(Number),

@@ -5,6 +5,13 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Collector } from '../../examples/collector/collector.mjs';
 import { setup, waitFor, type Harness } from './fixtures';
 import { pageHtml, type Site } from './site';
+import type { Tab } from './engines/types';
+
+/** A Playwright page (Chromium-only files) or a driver-layer tab (every engine): whatever can evaluate code in the page. */
+export type PageLike = Page | Pick<Tab, 'evaluate'>;
+
+/** `fn()` evaluated in a `PageLike`. */
+const inPage = <R>(page: PageLike, fn: () => R | Promise<R>): Promise<R> => (page as Pick<Tab, 'evaluate'>).evaluate(fn);
 
 /**
  * Delays short enough for a test, long enough that a slow shared machine still sees the
@@ -32,6 +39,54 @@ export interface SdkPageOptions {
   script?: string;
   /** The site to serve from (default: the harness's). */
   site?: Site;
+  /** Record every `fetch` and `sendBeacon` the page starts in `window.__requests` (see `requestsOf`). */
+  recordRequests?: boolean;
+  /** Record the page's uncaught errors and unhandled rejections in `window.__errors` (see `errorsOf`), from before the SDK loads. */
+  recordErrors?: boolean;
+}
+
+/** Page code that keeps uncaught errors and unhandled rejections: every engine's view, drivers' error events aside. */
+const ERROR_RECORDER = `window.__errors = [];
+addEventListener('error', function (e) { __errors.push(String(e.message)); });
+addEventListener('unhandledrejection', function (e) { __errors.push('unhandled rejection: ' + String(e.reason)); });`;
+
+/** What `recordErrors` saw on the page. */
+export function errorsOf(page: PageLike): Promise<string[]> {
+  return inPage(page, () => (window as unknown as { __errors: string[] }).__errors.slice());
+}
+
+/**
+ * Page code, run before the SDK, that records the requests the page hands the browser: the
+ * same view on every engine (Playwright's request events exist on Chromium only). The SDK
+ * looks `fetch` and `sendBeacon` up at each send, so it goes through these wrappers.
+ */
+const REQUEST_RECORDER = `(function () {
+  var w = window, log = w.__requests = [], realFetch = w.fetch, realBeacon = navigator.sendBeacon;
+  w.fetch = function (url, init) {
+    var headers = (init && init.headers) || {};
+    log.push({ via: 'fetch', url: String(url), method: (init && init.method) || 'GET', body: init && typeof init.body == 'string' ? init.body : '', type: headers['Content-Type'] || headers['content-type'] || '' });
+    return realFetch.apply(this, arguments);
+  };
+  if (realBeacon) navigator.sendBeacon = function (url, data) {
+    var entry = { via: 'beacon', url: String(url), method: 'POST', body: typeof data == 'string' ? data : '', type: (data && data.type) || '' };
+    log.push(entry);
+    if (data && data.text) data.text().then(function (t) { entry.body = t; });
+    return realBeacon.apply(navigator, arguments);
+  };
+})();`;
+
+/** A request the page started, as `recordRequests` saw it. */
+export interface PageRequest {
+  via: 'fetch' | 'beacon';
+  url: string;
+  method: string;
+  body: string;
+  type: string;
+}
+
+/** The requests a page made with `recordRequests` on (since it loaded). */
+export function requestsOf(page: PageLike): Promise<PageRequest[]> {
+  return inPage(page, () => (window as unknown as { __requests: PageRequest[] }).__requests.slice());
 }
 
 /**
@@ -39,7 +94,7 @@ export interface SdkPageOptions {
  * `script`. Every report the SDK makes to `on_error` is kept in `window.__reports`.
  * Returns the page's URL.
  */
-export function sdkPage(h: Harness, path: string, opts: SdkPageOptions): string {
+export function sdkPage(h: Pick<Harness, 'collector' | 'site'>, path: string, opts: SdkPageOptions): string {
   const hosts = (opts.hosts ?? Object.keys(h.collector.urls)).map((name) => {
     const url = h.collector.urls[name];
     if (!url) throw new Error(`the collector has no host named ${name}`);
@@ -54,7 +109,13 @@ export function sdkPage(h: Harness, path: string, opts: SdkPageOptions): string 
   ].join('\n');
   return (opts.site ?? h.site).page(
     path,
-    pageHtml({ head: '<script src="/dist/mixpanel.min.js"></script>', script: `${init}\n${opts.script ?? ''}` }),
+    pageHtml({
+      head:
+        (opts.recordErrors ? `<script>${ERROR_RECORDER}</script>` : '') +
+        (opts.recordRequests ? `<script>${REQUEST_RECORDER}</script>` : '') +
+        '<script src="/dist/mixpanel.min.js"></script>',
+      script: `${init}\n${opts.script ?? ''}`,
+    }),
   );
 }
 
@@ -64,8 +125,14 @@ export function trackScript(name: string, count: number, extra: Record<string, u
 }
 
 /** Tracks `count` events named `name` from the test, as `trackScript` does from the page. */
-export async function trackIn(page: Page, name: string, count: number, extra: Record<string, unknown> = {}): Promise<void> {
-  await page.evaluate(trackScript(name, count, extra));
+export async function trackIn(page: PageLike, name: string, count: number, extra: Record<string, unknown> = {}): Promise<void> {
+  await (page as Pick<Tab, 'evaluate'>).evaluate(
+    (a: { name: string; count: number; extra: Record<string, unknown> }) => {
+      const mp = (window as unknown as { mixpanel: { track(name: string, props: object): void } }).mixpanel;
+      for (let i = 0; i < a.count; i++) mp.track(a.name, Object.assign({ label: a.name + '-' + i }, a.extra));
+    },
+    { name, count, extra },
+  );
 }
 
 /** A tab of the harness's browser whose console lines and page errors are kept, for a failing test's output. */
@@ -107,7 +174,7 @@ export function useScenario(onHarness: (h: Harness) => void): (url?: string) => 
 }
 
 /** The page's `mixpanel.get_delivery_state()`. */
-export function deliveryState(page: Page): Promise<{
+export function deliveryState(page: PageLike): Promise<{
   queued: number;
   in_flight: number;
   delivered: number;
@@ -118,12 +185,12 @@ export function deliveryState(page: Page): Promise<{
   offline: boolean;
   store: string;
 }> {
-  return page.evaluate(() => (window as unknown as { mixpanel: { get_delivery_state(): Promise<never> } }).mixpanel.get_delivery_state());
+  return inPage(page, () => (window as unknown as { mixpanel: { get_delivery_state(): Promise<never> } }).mixpanel.get_delivery_state());
 }
 
 /** What `on_error` received on the page. */
-export function reportsOf(page: Page): Promise<Array<{ code: string; reason?: string; count?: number; message: string }>> {
-  return page.evaluate(() => (window as unknown as { __reports: never[] }).__reports);
+export function reportsOf(page: PageLike): Promise<Array<{ code: string; reason?: string; count?: number; message: string }>> {
+  return inPage(page, () => (window as unknown as { __reports: never[] }).__reports);
 }
 
 /** What the collector accepted for one token's track events. */
@@ -171,7 +238,7 @@ export async function waitArrived(collector: Collector, token: string, count: nu
 }
 
 /** Waits until the page's delivery state satisfies `ok`, and returns it. */
-export async function waitState(page: Page, ok: (s: Awaited<ReturnType<typeof deliveryState>>) => boolean, timeoutMs = 20_000) {
+export async function waitState(page: PageLike, ok: (s: Awaited<ReturnType<typeof deliveryState>>) => boolean, timeoutMs = 20_000) {
   let last: Awaited<ReturnType<typeof deliveryState>> | undefined;
   await waitFor(async () => ok((last = await deliveryState(page))), timeoutMs);
   return last!;

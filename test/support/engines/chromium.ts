@@ -1,0 +1,43 @@
+// Chromium through the driver layer: the Playwright page of `launchChromium`, seen as a `Tab`.
+import type { Page } from 'playwright-core';
+import { launchChromium, type ChromiumSession } from '../chromium';
+import type { EngineBrowser, EngineLaunchOptions, Tab } from './types';
+
+/** A Playwright page as a `Tab`. */
+export function playwrightTab(page: Page): Tab {
+  const logs: string[] = [];
+  const pageErrors: string[] = [];
+  page.on('console', (m) => logs.push(`${new Date().toISOString().slice(11, 23)} ${m.text()}`));
+  page.on('pageerror', (e) => {
+    pageErrors.push(e.message);
+    logs.push(`PAGEERROR ${e.message}`);
+  });
+  return {
+    logs,
+    pageErrors,
+    goto: async (url) => void (await page.goto(url)),
+    evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
+    url: async () => page.url(),
+    waitForURL: (url, timeoutMs = 30_000) => page.waitForURL(url, { timeout: timeoutMs }),
+    close: () => page.close(),
+  };
+}
+
+function wrap(session: ChromiumSession, args: string[]): EngineBrowser {
+  return {
+    name: 'chromium',
+    version: `Chromium ${session.browser.version()}`,
+    newTab: async () => playwrightTab(await session.newPage()),
+    setOffline: (offline) => session.context.setOffline(offline),
+    persistentProfile: true,
+    kill: () => session.kill(),
+    restart: async () => wrap(await launchChromium({ userDataDir: session.userDataDir, args }), args),
+    close: () => session.close(),
+  };
+}
+
+/** Starts Debian's Chromium (headless, own process group) on a profile. */
+export async function launchChromiumEngine(opts: EngineLaunchOptions & { args?: string[] } = {}): Promise<EngineBrowser> {
+  const args = opts.args ?? [];
+  return wrap(await launchChromium({ userDataDir: opts.profileDir, args }), args);
+}

@@ -1,0 +1,80 @@
+// Per-file setup for scenarios that run on every engine: a collector and a site on ephemeral
+// ports and a browser of this project's engine on a fresh profile, so that files (and engines)
+// run in parallel without colliding. The Chromium-only files use `fixtures.ts` instead.
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startCollector, type Collector } from '../../../examples/collector/collector.mjs';
+import type { SetupOptions } from '../fixtures';
+import { DIST_DIR, startSite, type Site } from '../site';
+import { currentEngine, launchEngine, type EngineBrowser, type EngineName, type Tab } from './index';
+
+export interface EngineHarness {
+  engine: EngineName;
+  collector: Collector;
+  site: Site;
+  /** The running browser; replaced by `restartBrowser()`. */
+  browser: EngineBrowser;
+  /** SIGKILLs the browser and starts it again on the same profile, as after a crash. */
+  restartBrowser(): Promise<EngineBrowser>;
+  /** Closes the browser, the site and the collector. */
+  close(): Promise<void>;
+}
+
+/** Starts everything a scenario needs on this project's engine; call `close()` in `afterAll`. */
+export async function setupEngine(opts: Omit<SetupOptions, 'chromiumArgs'> = {}): Promise<EngineHarness> {
+  const collector = await startCollector({
+    hosts: opts.hosts ?? ['primary', 'alternate'],
+    ...(opts.scriptHost ? { scriptHost: { dir: DIST_DIR } } : {}),
+    ...opts.collector,
+  });
+  const site = await startSite().catch(async (e) => {
+    await collector.close();
+    throw e;
+  });
+  const browser = await launchEngine().catch(async (e) => {
+    await Promise.all([site.close(), collector.close()]);
+    throw e;
+  });
+  const harness: EngineHarness = {
+    engine: currentEngine(),
+    collector,
+    site,
+    browser,
+    async restartBrowser() {
+      await harness.browser.kill();
+      harness.browser = await harness.browser.restart();
+      return harness.browser;
+    },
+    async close() {
+      await harness.browser.close().catch(() => {});
+      await Promise.all([site.close(), collector.close()]);
+    },
+  };
+  return harness;
+}
+
+/**
+ * The life cycle of a scenario file: one harness for the file (handed to `onHarness`), the
+ * tabs a test opened closed after it, the collector reset to `ok`, and the console of every
+ * tab the test opened printed when it fails. Returns `open(url?)`, which opens a tab.
+ */
+export function useEngineScenario(onHarness: (h: EngineHarness) => void, opts: Omit<SetupOptions, 'chromiumArgs'> = {}): (url?: string) => Promise<Tab> {
+  let h: EngineHarness | undefined;
+  let tabs: Tab[] = [];
+  beforeAll(async () => {
+    h = await setupEngine(opts);
+    onHarness(h);
+  });
+  afterAll(() => h?.close());
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') tabs.forEach((t, i) => console.log(`--- tab ${i + 1} (${h?.engine})\n${t.logs.join('\n')}`));
+    await Promise.all(tabs.map((t) => t.close().catch(() => undefined)));
+    tabs = [];
+    await h?.collector.reset();
+  });
+  return async (url) => {
+    const tab = await h!.browser.newTab();
+    tabs.push(tab);
+    if (url) await tab.goto(url);
+    return tab;
+  };
+}
