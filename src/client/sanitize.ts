@@ -41,7 +41,8 @@ function clean(holder: any, key: string | number, depth: number, stack: unknown[
     const v = holder[key];
     const t = typeof v;
     if (t === 'string') return v.length > MAX_STRING_LENGTH ? (notes.push(`${path} cut to ${MAX_STRING_LENGTH} characters`), v.slice(0, MAX_STRING_LENGTH)) : v;
-    if (t === 'number') return isFinite(v) ? v : (notes.push(`${path} was ${v}, sent as null`), null);
+    // -0 is sent as 0 by JSON anyway: the body kept is then exactly what goes on the wire
+    if (t === 'number') return isFinite(v) ? v || 0 : (notes.push(`${path} was ${v}, sent as null`), null);
     if (t === 'boolean' || v == null) return v;
     if (t === 'bigint') return notes.push(`${path} is a BigInt, sent as a string`), String(v);
     if (t !== 'object') return drop('a ' + t);

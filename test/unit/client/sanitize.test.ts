@@ -26,6 +26,13 @@ describe('cleanProperties', () => {
     expect(notes).toHaveLength(4);
   });
 
+  it('-0 becomes 0, as JSON sends it, so the stored body is exactly the one on the wire', () => {
+    const { out, notes } = clean({ z: -0, list: [-0] });
+    expect(Object.is((out as { z: number }).z, 0)).toBe(true);
+    expect(Object.is((out as { list: number[] }).list[0], 0)).toBe(true);
+    expect(notes).toEqual([]);
+  });
+
   it('drops functions and symbols (noted) and undefined (silently), in arrays too', () => {
     const { out, notes } = clean({ f: () => 1, s: Symbol('x'), u: undefined, list: [1, () => 2, undefined, 3], keep: 'k' });
     expect(out).toEqual({ list: [1, 3], keep: 'k' });
