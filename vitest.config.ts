@@ -11,6 +11,7 @@ export default defineConfig({
           name: 'unit',
           sequence: { groupOrder: 0 },
           include: ['test/unit/**/*.test.ts'],
+          setupFiles: ['test/unit/fast-check-seed.ts'],
           environment: 'node',
           testTimeout: 10_000,
         },
