@@ -1,13 +1,13 @@
 // Launches Debian's Chromium for browser tests. We start the process ourselves and attach
 // Playwright over CDP, so that we own the process and can SIGKILL it (a crash, a power cut)
 // and start it again on the same profile to check what survived.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium-flags.mjs';
+import { killGroup, removeTempDir, trackGroup, trackTempDir, untrackGroup, waitForStderr } from './processes';
 
 export { CHROMIUM_ARGS, CHROMIUM_PATH };
 
@@ -42,45 +42,15 @@ export interface LaunchOptions {
   args?: string[];
 }
 
-/** Browser processes (process groups) still running. */
-const livePids = new Set<number>();
 const byContext = new WeakMap<BrowserContext | Browser, ChromiumSession>();
-/** Temporary profiles, kept across a kill (for a restart) and removed at the latest on exit. */
-const tempProfiles = new Set<string>();
-
-let cleanupInstalled = false;
-
-/**
- * Makes sure a failed or interrupted test leaves no browser or profile behind: on exit, and
- * on the SIGTERM a test runner sends its workers (which skips `exit` handlers), after which
- * the signal is raised again so the process still ends as it would have.
- */
-function installCleanup(): void {
-  if (cleanupInstalled) return;
-  cleanupInstalled = true;
-  const cleanup = () => {
-    for (const pid of livePids) killGroup(pid);
-    livePids.clear();
-    for (const dir of tempProfiles) rmSync(dir, { recursive: true, force: true });
-    tempProfiles.clear();
-  };
-  process.once('exit', cleanup);
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      cleanup();
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
-  }
-}
 
 /**
  * Starts Chromium on a profile and connects Playwright to it.
  * Use `kill()` then `launchChromium({ userDataDir })` again to test a crash and restart.
  */
 export async function launchChromium(opts: LaunchOptions = {}): Promise<ChromiumSession> {
-  installCleanup();
   const userDataDir = opts.userDataDir ?? (await mkdtemp(join(tmpdir(), 'outlast-chromium-')));
-  if (!opts.userDataDir) tempProfiles.add(userDataDir);
+  if (!opts.userDataDir) trackTempDir(userDataDir);
   const child = spawn(
     CHROMIUM_PATH,
     ['--headless', ...CHROMIUM_ARGS, ...(opts.args ?? []), '--remote-debugging-port=0', `--user-data-dir=${userDataDir}`, 'about:blank'],
@@ -88,10 +58,10 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<Chromium
     { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const pid = child.pid as number;
-  if (pid) livePids.add(pid);
+  if (pid) trackGroup(pid);
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {
-      livePids.delete(pid);
+      untrackGroup(pid);
       resolve();
     });
     // A binary that cannot be started emits 'error' and never 'exit'.
@@ -100,7 +70,7 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<Chromium
   let browser: Browser;
   let context: BrowserContext;
   try {
-    const wsUrl = await devtoolsUrl(child);
+    const wsUrl = await waitForStderr(child, /DevTools listening on (ws:\/\/\S+)/, 'Chromium', LAUNCH_TIMEOUT_MS);
     browser = await chromium.connectOverCDP(wsUrl);
     const first = browser.contexts()[0];
     if (!first) throw new Error('Chromium started without a default context');
@@ -108,7 +78,7 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<Chromium
   } catch (e) {
     if (pid) killGroup(pid);
     await exited;
-    await removeIfTemporary(userDataDir);
+    await removeTempDir(userDataDir);
     throw e;
   }
 
@@ -132,7 +102,7 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<Chromium
       clearTimeout(timer);
       await browser.close().catch(() => {});
       ended = true;
-      await removeIfTemporary(userDataDir);
+      await removeTempDir(userDataDir);
     },
     async kill() {
       if (ended) return;
@@ -153,54 +123,4 @@ export async function killBrowserProcess(target: BrowserContext | Browser | Chro
   const session = 'kill' in target ? target : byContext.get(target);
   if (!session) throw new Error('this browser was not started by launchChromium()');
   await session.kill();
-}
-
-/** Reads `DevTools listening on ws://...` from Chromium's stderr. */
-function devtoolsUrl(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => fail(new Error(`Chromium did not start within ${LAUNCH_TIMEOUT_MS} ms:\n${buffered}`)), LAUNCH_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const match = /DevTools listening on (ws:\/\/\S+)/.exec(buffered);
-      if (match) {
-        cleanup();
-        // Keep draining stderr so a chatty browser never blocks on a full pipe.
-        child.stderr?.resume();
-        resolve(match[1] as string);
-      } else if (buffered.length > 64 * 1024) {
-        buffered = buffered.slice(-16 * 1024);
-      }
-    };
-    const onExit = (code: number | null) => fail(new Error(`Chromium exited (${code}) before it was ready:\n${buffered}`));
-    const onError = (e: Error) => fail(e);
-    function cleanup() {
-      clearTimeout(timer);
-      child.stderr?.off('data', onData);
-      child.off('exit', onExit);
-      child.off('error', onError);
-    }
-    function fail(e: Error) {
-      cleanup();
-      reject(e);
-    }
-    child.stderr?.on('data', onData);
-    child.once('exit', onExit);
-    child.once('error', onError);
-  });
-}
-
-/** Removes a profile folder this module created (a restarted session closes it too). */
-async function removeIfTemporary(dir: string): Promise<void> {
-  if (!tempProfiles.delete(dir)) return;
-  await rm(dir, { recursive: true, force: true }).catch(() => {});
-}
-
-/** Sends SIGKILL to a whole process group; a group already gone is fine. */
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Already dead.
-  }
 }

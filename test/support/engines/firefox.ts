@@ -3,12 +3,13 @@
 // Chromium driver does, because `puppeteer.launch` would own the profile: it rewrites user.js,
 // keeps backups of prefs.js and puts them back when Firefox exits, which undoes what the
 // browser wrote there. Owning the process also lets `kill()` SIGKILL its whole process group.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type ConsoleMessage, type Page } from 'puppeteer-core';
+import { killGroup, removeTempDir, trackGroup, trackTempDir, untrackGroup, waitForStderr } from '../processes';
 import type { EngineBrowser, EngineLaunchOptions, Tab } from './types';
 
 /** Set FIREFOX_PATH to use another build. */
@@ -130,36 +131,6 @@ const PREFS: Record<string, string | number | boolean> = {
 const PREFS_BEGIN = '// outlast test driver: begin';
 const PREFS_END = '// outlast test driver: end';
 
-/** Firefox processes (process groups) still running. */
-const livePids = new Set<number>();
-/** Temporary profiles, kept across a kill (for a restart) and removed at the latest on exit. */
-const tempProfiles = new Set<string>();
-
-let cleanupInstalled = false;
-
-/**
- * Makes sure a failed or interrupted test leaves no Firefox or profile behind: on exit, and on
- * the SIGTERM a test runner sends its workers (which skips `exit` handlers), after which the
- * signal is raised again so the process still ends as it would have.
- */
-function installCleanup(): void {
-  if (cleanupInstalled) return;
-  cleanupInstalled = true;
-  const cleanup = () => {
-    for (const pid of livePids) killGroup(pid);
-    livePids.clear();
-    for (const dir of tempProfiles) rmSync(dir, { recursive: true, force: true });
-    tempProfiles.clear();
-  };
-  process.once('exit', cleanup);
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      cleanup();
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
-  }
-}
-
 let versionPromise: Promise<string> | undefined;
 
 /**
@@ -201,7 +172,6 @@ interface FirefoxSession {
 
 /** Starts Firefox on a profile and connects puppeteer to it over WebDriver BiDi. */
 async function startFirefox(profileDir: string): Promise<FirefoxSession> {
-  installCleanup();
   await mkdir(profileDir, { recursive: true });
   await writePrefs(profileDir);
   const version = firefoxVersion();
@@ -215,10 +185,10 @@ async function startFirefox(profileDir: string): Promise<FirefoxSession> {
     env: { ...process.env, MOZ_CRASHREPORTER_DISABLE: '1', MOZ_REMOTE_SETTINGS_DEVTOOLS: '1' },
   });
   const pid = child.pid as number;
-  if (pid) livePids.add(pid);
+  if (pid) trackGroup(pid);
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {
-      livePids.delete(pid);
+      untrackGroup(pid);
       resolve();
     });
     // A binary that cannot be started emits 'error' and never 'exit'.
@@ -226,7 +196,7 @@ async function startFirefox(profileDir: string): Promise<FirefoxSession> {
   });
   try {
     const deadline = Date.now() + LAUNCH_TIMEOUT_MS;
-    const endpoint = await bidiEndpoint(child);
+    const endpoint = await waitForStderr(child, /WebDriver BiDi listening on (ws:\/\/\S+)/, 'Firefox', LAUNCH_TIMEOUT_MS);
     const connecting = puppeteer.connect({
       browserWSEndpoint: `${endpoint}/session`,
       protocol: 'webDriverBiDi',
@@ -250,41 +220,6 @@ async function startFirefox(profileDir: string): Promise<FirefoxSession> {
     await waitForGroupGone(pid);
     throw e;
   }
-}
-
-/** Reads `WebDriver BiDi listening on ws://...` from Firefox's stderr. */
-function bidiEndpoint(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => fail(new Error(`Firefox did not start within ${LAUNCH_TIMEOUT_MS} ms:\n${buffered}`)), LAUNCH_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const match = /WebDriver BiDi listening on (ws:\/\/\S+)/.exec(buffered);
-      if (match) {
-        cleanup();
-        // Keep draining stderr so a chatty browser never blocks on a full pipe.
-        child.stderr?.resume();
-        resolve(match[1] as string);
-      } else if (buffered.length > 64 * 1024) {
-        buffered = buffered.slice(-16 * 1024);
-      }
-    };
-    const onExit = (code: number | null) => fail(new Error(`Firefox exited (${code}) before it was ready:\n${buffered}`));
-    const onError = (e: Error) => fail(e);
-    function cleanup() {
-      clearTimeout(timer);
-      child.stderr?.off('data', onData);
-      child.off('exit', onExit);
-      child.off('error', onError);
-    }
-    function fail(e: Error) {
-      cleanup();
-      reject(e);
-    }
-    child.stderr?.on('data', onData);
-    child.once('exit', onExit);
-    child.once('error', onError);
-  });
 }
 
 /** A value as WebDriver BiDi serializes it (the part this file reads). */
@@ -435,7 +370,7 @@ function wrap(session: FirefoxSession, temporary: boolean): EngineBrowser {
     },
     async restart() {
       if (state === 'running') throw new Error('restart() starts Firefox again after kill() or close(); it is still running');
-      if (temporary) tempProfiles.add(profileDir);
+      if (temporary) trackTempDir(profileDir);
       return wrap(await startFirefox(profileDir), temporary);
     },
     async close() {
@@ -451,7 +386,7 @@ function wrap(session: FirefoxSession, temporary: boolean): EngineBrowser {
         await waitForGroupGone(pid);
       }
       state = 'closed';
-      await removeIfTemporary(profileDir);
+      await removeTempDir(profileDir);
     },
   };
   return engine;
@@ -459,30 +394,14 @@ function wrap(session: FirefoxSession, temporary: boolean): EngineBrowser {
 
 /** Starts Debian's Firefox ESR (headless, own process group) on a profile. */
 export async function launchFirefox(opts: EngineLaunchOptions = {}): Promise<EngineBrowser> {
-  installCleanup();
   const temporary = !opts.profileDir;
   const profileDir = opts.profileDir ?? (await mkdtemp(join(tmpdir(), 'outlast-firefox-')));
-  if (temporary) tempProfiles.add(profileDir);
+  if (temporary) trackTempDir(profileDir);
   try {
     return wrap(await startFirefox(profileDir), temporary);
   } catch (e) {
-    if (temporary) await removeIfTemporary(profileDir);
+    if (temporary) await removeTempDir(profileDir);
     throw e;
-  }
-}
-
-/** Removes a profile folder this module created. */
-async function removeIfTemporary(dir: string): Promise<void> {
-  if (!tempProfiles.delete(dir)) return;
-  await rm(dir, { recursive: true, force: true }).catch(() => {});
-}
-
-/** Sends SIGKILL to a whole process group; a group already gone is fine. */
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Already gone.
   }
 }
 

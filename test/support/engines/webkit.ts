@@ -14,6 +14,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, type Socket } from 'node:net';
+import { killGroup, trackGroup, untrackGroup } from '../processes';
 import type { EngineBrowser, EngineLaunchOptions, Tab } from './types';
 
 const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -37,39 +38,6 @@ const FIRST_TAB_TARGET_ID = 3;
 /** Most inspector targets looked at for one new tab, and most of them that may not answer. */
 const PROBE_LIMIT = 32;
 const SILENT_LIMIT = 2;
-
-/** Process groups (Xvfb, MiniBrowser and its children, the driver) still running. */
-const liveGroups = new Set<number>();
-let cleanupInstalled = false;
-
-/**
- * A test process that exits or is told to stop (the runner sends SIGTERM to its workers, which
- * skips `exit` handlers) kills every browser it started; the signal is then raised again so the
- * process still ends as it would have.
- */
-function installCleanup(): void {
-  if (cleanupInstalled) return;
-  cleanupInstalled = true;
-  const cleanup = () => {
-    for (const pgid of liveGroups) killGroup(pgid);
-    liveGroups.clear();
-  };
-  process.once('exit', cleanup);
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      cleanup();
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
-  }
-}
-
-function killGroup(pgid: number): void {
-  try {
-    process.kill(-pgid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
 
 /**
  * Whether a process group still has a living member. A killed child of MiniBrowser is reaped by
@@ -115,7 +83,7 @@ function start(command: string, args: string[], env: NodeJS.ProcessEnv, extraFd 
     stdio: extraFd ? ['ignore', 'ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'pipe'],
   });
   const pgid = child.pid ?? 0;
-  if (pgid) liveGroups.add(pgid);
+  if (pgid) trackGroup(pgid);
   let tail = '';
   // Keep draining stderr so a chatty process never blocks on a full pipe.
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -123,13 +91,13 @@ function start(command: string, args: string[], env: NodeJS.ProcessEnv, extraFd 
   });
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {
-      liveGroups.delete(pgid);
+      untrackGroup(pgid);
       resolve();
     });
     // A binary that cannot be started emits 'error' and never 'exit'.
     child.once('error', (e) => {
       tail += `\n${e.message}`;
-      liveGroups.delete(pgid);
+      untrackGroup(pgid);
       resolve();
     });
   });
@@ -637,7 +605,6 @@ async function launchOnce(): Promise<Launched> {
 
 /** Starts MiniBrowser (WebKitGTK) on a display of its own and opens a WebDriver session on it. */
 export async function launchWebKit(opts: EngineLaunchOptions = {}): Promise<EngineBrowser> {
-  installCleanup();
   let launched: Launched;
   try {
     launched = await launchOnce();
@@ -811,7 +778,12 @@ function wrap(launched: Launched, opts: EngineLaunchOptions): EngineBrowser {
         for (;;) {
           try {
             last = await inTab(() => driver.send<string>('GET', `${session}/url`));
-            if (typeof url === 'string' ? last === url : url.test(last)) return;
+            // the URL changes when the new document commits; like the other drivers, wait for its `load` too
+            if (
+              (typeof url === 'string' ? last === url : url.test(last)) &&
+              (await inTab(() => driver.send<boolean>('POST', `${session}/execute/sync`, { script: "return document.readyState == 'complete';", args: [] })))
+            )
+              return;
           } catch (e) {
             // In the middle of a navigation the driver may not answer; a closed tab or browser won't.
             if (closed || ended) throw e;
