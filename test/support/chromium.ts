@@ -1,13 +1,12 @@
 // Launches Debian's Chromium for browser tests. We start the process ourselves and attach
 // Playwright over CDP, so that we own the process and can SIGKILL it (a crash, a power cut)
 // and start it again on the same profile to check what survived.
-import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium-flags.mjs';
-import { killGroup, removeTempDir, trackGroup, trackTempDir, untrackGroup, waitForStderr } from './processes';
+import { killGroup, removeTempDir, spawnGroup, trackTempDir, waitForStderr } from './processes';
 
 export { CHROMIUM_ARGS, CHROMIUM_PATH };
 
@@ -51,22 +50,11 @@ const byContext = new WeakMap<BrowserContext | Browser, ChromiumSession>();
 export async function launchChromium(opts: LaunchOptions = {}): Promise<ChromiumSession> {
   const userDataDir = opts.userDataDir ?? (await mkdtemp(join(tmpdir(), 'outlast-chromium-')));
   if (!opts.userDataDir) trackTempDir(userDataDir);
-  const child = spawn(
+  const { child, pid, exited } = spawnGroup(
     CHROMIUM_PATH,
     ['--headless', ...CHROMIUM_ARGS, ...(opts.args ?? []), '--remote-debugging-port=0', `--user-data-dir=${userDataDir}`, 'about:blank'],
-    // Its own process group, so one signal reaches the renderer and GPU processes too.
-    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  const pid = child.pid as number;
-  if (pid) trackGroup(pid);
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      untrackGroup(pid);
-      resolve();
-    });
-    // A binary that cannot be started emits 'error' and never 'exit'.
-    child.once('error', () => resolve());
-  });
   let browser: Browser;
   let context: BrowserContext;
   try {

@@ -26,8 +26,11 @@ export interface SetupOptions {
   chromiumArgs?: string[];
 }
 
-/** Starts everything a browser test needs; call `close()` in `afterAll`. */
-export async function setup(opts: SetupOptions = {}): Promise<Harness> {
+/**
+ * Starts the collector and the site, then `launch` (a browser); whatever started is closed
+ * again when a later step fails.
+ */
+export async function startServers<B>(opts: SetupOptions, launch: () => Promise<B>): Promise<{ collector: Collector; site: Site; browser: B }> {
   const collector = await startCollector({
     hosts: opts.hosts ?? ['primary', 'alternate'],
     ...(opts.scriptHost ? { scriptHost: { dir: DIST_DIR } } : {}),
@@ -37,10 +40,16 @@ export async function setup(opts: SetupOptions = {}): Promise<Harness> {
     await collector.close();
     throw e;
   });
-  const browser = await launchChromium({ args: opts.chromiumArgs }).catch(async (e) => {
+  const browser = await launch().catch(async (e) => {
     await Promise.all([site.close(), collector.close()]);
     throw e;
   });
+  return { collector, site, browser };
+}
+
+/** Starts everything a browser test needs; call `close()` in `afterAll`. */
+export async function setup(opts: SetupOptions = {}): Promise<Harness> {
+  const { collector, site, browser } = await startServers(opts, () => launchChromium({ args: opts.chromiumArgs }));
   const harness: Harness = {
     collector,
     site,

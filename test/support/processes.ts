@@ -1,7 +1,7 @@
 // The browser processes a test process starts, and their temporary profiles: every driver
 // (Chromium, Firefox, WebKit) starts its browser in a process group of its own, so that one
 // signal reaches all of its children, and registers it here so that nothing outlives the test.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 
@@ -33,6 +33,25 @@ function installCleanup(): void {
       if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
     });
   }
+}
+
+/**
+ * Starts `command` as the leader of a new process group (one signal then reaches every process
+ * it starts), registered to be killed at exit. `exited` resolves when it ends, or when it could
+ * not be started at all (a missing binary emits 'error' and never 'exit').
+ */
+export function spawnGroup(command: string, args: string[], options: SpawnOptions): { child: ChildProcess; pid: number; exited: Promise<void> } {
+  const child = spawn(command, args, { ...options, detached: true });
+  const pid = child.pid ?? 0;
+  if (pid) trackGroup(pid);
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      untrackGroup(pid);
+      resolve();
+    });
+    child.once('error', () => resolve());
+  });
+  return { child, pid, exited };
 }
 
 /** Registers a process group (a child started with `detached: true`) to kill at exit. */

@@ -3,13 +3,13 @@
 // Chromium driver does, because `puppeteer.launch` would own the profile: it rewrites user.js,
 // keeps backups of prefs.js and puts them back when Firefox exits, which undoes what the
 // browser wrote there. Owning the process also lets `kill()` SIGKILL its whole process group.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type ConsoleMessage, type Page } from 'puppeteer-core';
-import { killGroup, removeTempDir, trackGroup, trackTempDir, untrackGroup, waitForStderr } from '../processes';
+import { killGroup, removeTempDir, spawnGroup, trackTempDir, waitForStderr } from '../processes';
 import type { EngineBrowser, EngineLaunchOptions, Tab } from './types';
 
 /** Set FIREFOX_PATH to use another build. */
@@ -175,24 +175,13 @@ async function startFirefox(profileDir: string): Promise<FirefoxSession> {
   await mkdir(profileDir, { recursive: true });
   await writePrefs(profileDir);
   const version = firefoxVersion();
-  const child = spawn(FIREFOX_PATH, ['--headless', '--no-remote', '--profile', profileDir, '--remote-debugging-port=0', 'about:blank'], {
-    // Its own process group, so one signal reaches the content, socket and utility processes too.
-    detached: true,
+  // its own process group, so one signal reaches the content, socket and utility processes too
+  const { child, pid, exited } = spawnGroup(FIREFOX_PATH, ['--headless', '--no-remote', '--profile', profileDir, '--remote-debugging-port=0', 'about:blank'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     // A crash reporter would only hold on to a killed browser's minidumps. Without the
     // remote-settings variable, a release build ignores the server preference above and keeps
     // asking Mozilla's servers for block lists, experiments and the like.
     env: { ...process.env, MOZ_CRASHREPORTER_DISABLE: '1', MOZ_REMOTE_SETTINGS_DEVTOOLS: '1' },
-  });
-  const pid = child.pid as number;
-  if (pid) trackGroup(pid);
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      untrackGroup(pid);
-      resolve();
-    });
-    // A binary that cannot be started emits 'error' and never 'exit'.
-    child.once('error', () => resolve());
   });
   try {
     const deadline = Date.now() + LAUNCH_TIMEOUT_MS;

@@ -2,9 +2,9 @@
 // ports and a browser of this project's engine on a fresh profile, so that files (and engines)
 // run in parallel without colliding. The Chromium-only files use `fixtures.ts` instead.
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { startCollector, type Collector } from '../../../examples/collector/collector.mjs';
-import type { SetupOptions } from '../fixtures';
-import { DIST_DIR, startSite, type Site } from '../site';
+import type { Collector } from '../../../examples/collector/collector.mjs';
+import { startServers, type SetupOptions } from '../fixtures';
+import type { Site } from '../site';
 import { currentEngine, launchEngine, type EngineBrowser, type EngineName, type Tab } from './index';
 
 export interface EngineHarness {
@@ -21,19 +21,7 @@ export interface EngineHarness {
 
 /** Starts everything a scenario needs on this project's engine; call `close()` in `afterAll`. */
 export async function setupEngine(opts: Omit<SetupOptions, 'chromiumArgs'> = {}): Promise<EngineHarness> {
-  const collector = await startCollector({
-    hosts: opts.hosts ?? ['primary', 'alternate'],
-    ...(opts.scriptHost ? { scriptHost: { dir: DIST_DIR } } : {}),
-    ...opts.collector,
-  });
-  const site = await startSite().catch(async (e) => {
-    await collector.close();
-    throw e;
-  });
-  const browser = await launchEngine().catch(async (e) => {
-    await Promise.all([site.close(), collector.close()]);
-    throw e;
-  });
+  const { collector, site, browser } = await startServers(opts, () => launchEngine());
   const harness: EngineHarness = {
     engine: currentEngine(),
     collector,

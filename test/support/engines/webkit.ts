@@ -9,12 +9,12 @@
 // variable moves the inspector's D-Bus endpoint (the one WebKitWebDriver talks to) to a random
 // port, so we start MiniBrowser ourselves, read that port from /proc and point the driver at it
 // with `--target`.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, type Socket } from 'node:net';
-import { killGroup, trackGroup, untrackGroup } from '../processes';
+import { killGroup, spawnGroup } from '../processes';
 import type { EngineBrowser, EngineLaunchOptions, Tab } from './types';
 
 const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -77,30 +77,16 @@ interface Owned {
 }
 
 function start(command: string, args: string[], env: NodeJS.ProcessEnv, extraFd = false): Owned {
-  const child = spawn(command, args, {
-    detached: true,
+  const { child, pid: pgid, exited } = spawnGroup(command, args, {
     env,
     stdio: extraFd ? ['ignore', 'ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'pipe'],
   });
-  const pgid = child.pid ?? 0;
-  if (pgid) trackGroup(pgid);
   let tail = '';
   // Keep draining stderr so a chatty process never blocks on a full pipe.
   child.stderr?.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-4096);
   });
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      untrackGroup(pgid);
-      resolve();
-    });
-    // A binary that cannot be started emits 'error' and never 'exit'.
-    child.once('error', (e) => {
-      tail += `\n${e.message}`;
-      untrackGroup(pgid);
-      resolve();
-    });
-  });
+  child.once('error', (e) => void (tail += `\n${e.message}`));
   return { child, pgid, exited, stderr: () => tail.trim() };
 }
 
