@@ -30,11 +30,11 @@ describe('tabs', () => {
 
       for (let round = 0; round < 3; round++) {
         await Promise.all(tabs.map((t, i) => trackIn(t.page, `tab${i}-round${round}`, 5)));
-        expect((await senders()).filter(Boolean)).toHaveLength(1);
+        expect(await senders(), `senders after round ${round}`).toSatisfy((s: boolean[]) => s.filter(Boolean).length === 1);
         await new Promise((r) => setTimeout(r, 300));
       }
       await waitFor(() => h.collector.requests().filter((r) => r.status === 503).length >= 2, 10_000);
-      expect((await senders()).filter(Boolean)).toHaveLength(1);
+      expect(await senders(), 'senders during the outage').toSatisfy((s: boolean[]) => s.filter(Boolean).length === 1);
 
       for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, 'ok');
       const got = await waitArrived(h.collector, token, 45, 20_000);
@@ -47,9 +47,9 @@ describe('tabs', () => {
       const sender = roles.indexOf(true);
       expect(roles.filter(Boolean)).toHaveLength(1);
       const sent = await Promise.all(tabs.map(async (t) => (await requestsOf(t.page)).filter((r) => collectorOrigins.includes(new URL(r.url).origin)).length));
-      expect(sent.map((n, i) => (i === sender ? n > 0 : n))).toEqual(tabs.map((_, i) => (i === sender ? true : 0)));
+      expect(sent.map((n, i) => (i === sender ? n > 0 : n)), `requests per tab (${sent}), tab ${sender} sending`).toEqual(tabs.map((_, i) => (i === sender ? true : 0)));
       const states = await Promise.all(tabs.map((t) => deliveryState(t.page)));
-      expect(states.map((s) => s.delivered)).toEqual(states.map((_, i) => (i === sender ? 45 : 0)));
+      expect(states.map((s) => s.delivered), `delivered per tab, tab ${sender} sending`).toEqual(states.map((_, i) => (i === sender ? 45 : 0)));
     } catch (e) {
       tabs.forEach((t, i) => console.log(`tab ${i} (${h.engine}):\n${t.page.logs.join('\n')}`));
       throw e;
