@@ -9,8 +9,11 @@ import { loadStaticFile } from './collector/static-files.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const MARK = '/*outlast-snippet*/';
-/** Where a page includes the shared paste-in block (`examples/site/paste-block.html`), as a site template would. */
-const PASTE_BLOCK = '<!--#paste-block-->';
+/**
+ * `<!--#name-->` in a page includes `examples/site/name.html`, as a site template would: the
+ * paste-in block (`paste-block.html`) and the navigation (`nav.html`) are written once.
+ */
+const INCLUDE = /<!--#([a-z-]+)-->/g;
 
 /**
  * @typedef {(req: import('node:http').IncomingMessage, body: string) => Promise<unknown>} Route
@@ -74,7 +77,7 @@ export async function startSite({ port, host = '127.0.0.1', vars, routes = {} })
       const isBuilt = path.startsWith('/dist/') || path.startsWith('/spa/dist/');
       if (!isBuilt && /^text\/(html|javascript)/.test(file.type)) {
         let text = body.toString('utf8');
-        if (text.includes(PASTE_BLOCK)) text = text.replace(PASTE_BLOCK, (await readFile(`${root}examples/site/paste-block.html`, 'utf8')).trim());
+        for (const [mark, name] of [...text.matchAll(INCLUDE)]) text = text.replace(mark, (await readFile(`${root}examples/site/${name}.html`, 'utf8')).trim());
         if (text.includes(MARK)) text = text.replace(MARK, (await readFile(`${root}dist/snippet.min.js`, 'utf8')).trim());
         text = text.replace(/\{\{(\w+)\}\}/g, (m, name) => values[name] ?? m);
         body = Buffer.from(text);

@@ -31,6 +31,8 @@ describe('the example site', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(site.url);
+    // the shared navigation is included into the page, as the paste-in block is
+    expect(await page.locator('nav a').evaluateAll((links) => links.map((a) => a.getAttribute('href')))).toEqual(['/', '/products.html', '/about.html', '/spa/', '/dashboard.html']);
     await page.click('#track');
     await page.click('#track');
     await waitFor(() => collector.stats().byEndpoint.track.unique >= 3, 20_000);
