@@ -2,7 +2,7 @@
 // (Chromium, Firefox, WebKit) starts its browser in a process group of its own, so that one
 // signal reaches all of its children, and registers it here so that nothing outlives the test.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 
 /** Process groups still running. */
@@ -84,6 +84,39 @@ export function killGroup(pgid: number): void {
   } catch {
     // already gone
   }
+}
+
+/**
+ * Whether a process group still has a living member. Once its leader is reaped, the other
+ * members are reparented and reaped by init a moment later; as zombies they are already dead
+ * and do not count.
+ */
+function groupAlive(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return false;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone while scanning
+    }
+    // After the command name (in parentheses, which may hold spaces): state, ppid, pgrp.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+  }
+  return false;
+}
+
+/** Waits (at most `timeoutMs`) until no live process is left in any of the groups. */
+export async function waitGroupsGone(pgids: number[], timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (pgids.some((g) => g && groupAlive(g)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 /**

@@ -15,7 +15,13 @@ export function playwrightTab(page: Page): Tab {
   return {
     logs,
     pageErrors,
-    goto: async (url) => void (await page.goto(url)),
+    goto: async (url) => {
+      // A page that navigates on from its own `load` handler can beat Playwright's wait for that
+      // `load`, which then fails as interrupted: the page did load, and went on by itself.
+      await page.goto(url).catch((e: Error) => {
+        if (!/interrupted by another navigation/.test(e.message)) throw e;
+      });
+    },
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
     url: async () => page.url(),
     waitForURL: (url, timeoutMs = 30_000) => page.waitForURL(url, { timeout: timeoutMs }),

@@ -4,12 +4,11 @@
 // keeps backups of prefs.js and puts them back when Firefox exits, which undoes what the
 // browser wrote there. Owning the process also lets `kill()` SIGKILL its whole process group.
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type ConsoleMessage, type Page } from 'puppeteer-core';
-import { killGroup, removeTempDir, spawnGroup, trackTempDir, waitForStderr } from '../processes';
+import { killGroup, removeTempDir, spawnGroup, trackTempDir, waitForStderr, waitGroupsGone } from '../processes';
 import type { EngineBrowser, EngineLaunchOptions, Tab } from './types';
 
 /** Set FIREFOX_PATH to use another build. */
@@ -206,7 +205,7 @@ async function startFirefox(profileDir: string): Promise<FirefoxSession> {
   } catch (e) {
     if (pid) killGroup(pid);
     await exited;
-    await waitForGroupGone(pid);
+    await waitGroupsGone([pid], REAP_TIMEOUT_MS);
     throw e;
   }
 }
@@ -353,7 +352,7 @@ function wrap(session: FirefoxSession, temporary: boolean): EngineBrowser {
       state = 'killed';
       killGroup(pid);
       await exited;
-      await waitForGroupGone(pid);
+      await waitGroupsGone([pid], REAP_TIMEOUT_MS);
       await browser.disconnect().catch(() => {});
       // The profile is kept, even a temporary one: the point is to start again on it.
     },
@@ -372,7 +371,7 @@ function wrap(session: FirefoxSession, temporary: boolean): EngineBrowser {
         clearTimeout(timer);
         // Content processes may outlive the main one for a moment.
         killGroup(pid);
-        await waitForGroupGone(pid);
+        await waitGroupsGone([pid], REAP_TIMEOUT_MS);
       }
       state = 'closed';
       await removeTempDir(profileDir);
@@ -394,46 +393,3 @@ export async function launchFirefox(opts: EngineLaunchOptions = {}): Promise<Eng
   }
 }
 
-/**
- * Waits until no process of the group is left. The main process is reaped by us, but its
- * children are reparented and reaped by init a moment later; until then they still count.
- */
-async function waitForGroupGone(pid: number): Promise<void> {
-  if (!pid) return;
-  const deadline = Date.now() + REAP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (!groupHasLiveProcess(pid)) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/**
- * Whether any process of the group is alive. Signal 0 also reaches zombies (dead, not yet
- * reaped), so when it does, /proc tells whether a member is anything more than that.
- */
-function groupHasLiveProcess(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return false;
-  }
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return true;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The command name is in parentheses and may hold spaces; the fields after it are fixed:
-      // state, parent, process group.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
-    } catch {
-      // Gone while scanning.
-    }
-  }
-  return false;
-}

@@ -14,7 +14,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, type Socket } from 'node:net';
-import { killGroup, spawnGroup } from '../processes';
+import { killGroup, spawnGroup, waitGroupsGone } from '../processes';
 import type { EngineBrowser, EngineLaunchOptions, Tab } from './types';
 
 const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -39,31 +39,6 @@ const FIRST_TAB_TARGET_ID = 3;
 const PROBE_LIMIT = 32;
 const SILENT_LIMIT = 2;
 
-/**
- * Whether a process group still has a living member. A killed child of MiniBrowser is reaped by
- * init, which may take a while; as a zombie it is already dead, so it does not count.
- */
-function groupAlive(pgid: number): boolean {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return false;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // After the command name (in parentheses, which may hold spaces): state, ppid, pgrp.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
-  }
-  return false;
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -97,8 +72,7 @@ async function killAll(owned: Owned[]): Promise<void> {
   await Promise.all(owned.map((o) => o.exited));
   // The leaders are reaped; their children (web and network processes) die with the same signal
   // but are reaped by init, so wait until the groups are empty too.
-  const deadline = Date.now() + 5_000;
-  while (owned.some((o) => o.pgid && groupAlive(o.pgid)) && Date.now() < deadline) await sleep(20);
+  await waitGroupsGone(owned.map((o) => o.pgid));
 }
 
 async function within<T>(what: string, ms: number, work: Promise<T>, abort?: Promise<void>): Promise<T> {
