@@ -5,8 +5,12 @@
 // Raised on 2026-11-26 (from 14,400 and 13,376) by the fixes the Firefox and WebKit runs called
 // for: releasing the sender lock and aborting IndexedDB work when WebKit caches a page, copying
 // unfinished writes to localStorage on pagehide, and replaying a hidden page's saved calls once.
+// Raised again on 2026-11-26 (from 14,850 and 13,600), by about 570 bytes, for track() speed: the
+// part every event shares is kept as JSON and only the call's own part is stringified, records are
+// stored as JSON text (with a reader for the earlier records), and the sanitizer copies a plain
+// object straight into the event. A burst of 10,000 calls went from about 33 to about 17 µs per call.
 export const BUDGETS = {
   'dist/snippet.min.js': { target: 1100, ceiling: 1100 },
-  'dist/mixpanel.min.js': { target: 8192, ceiling: 14850 },
-  'tree-shaken npm entry': { target: 8192, ceiling: 13600 },
+  'dist/mixpanel.min.js': { target: 8192, ceiling: 15350 },
+  'tree-shaken npm entry': { target: 8192, ceiling: 14100 },
 };

@@ -49,7 +49,10 @@ export const STUB_STORAGE_KEY = '__outlast_stub_queue';
 /** Prefix of everything Outlast writes to localStorage and cookies. */
 export const STORAGE_PREFIX = 'mp_';
 
-/** Schema version of outbox records; bump with a migration when the record shape changes. */
-export const RECORD_VERSION = 1;
+/**
+ * Schema version of outbox records; bump with a migration when the record shape changes.
+ * 2: the body is kept as its JSON text (1 kept the object; such records are still read).
+ */
+export const RECORD_VERSION = 2;
 
 declare const __OUTLAST_VERSION__: string | undefined;

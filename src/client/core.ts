@@ -18,6 +18,12 @@ export interface Core {
   consent: Consent;
   /** ms since epoch of the call being made: a call queued before `init` replays with its own time. */
   now(): number;
+  /**
+   * Counts the method calls that may have changed what every event carries
+   * (all but `track()` and the getters, before and after each), so that
+   * `sharedProperties()` knows when to make its part again.
+   */
+  rev: number;
 }
 
 /** `o[k]` when it is an own property: names like `constructor` must not reach the prototype. */

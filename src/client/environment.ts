@@ -3,6 +3,7 @@
  * (single-page apps change the URL) and always guarded: under Node, or on a
  * page that has locked an API down, each value is simply missing.
  */
+import { MAX_STRING_LENGTH } from '../constants';
 import { guard } from '../utils/env';
 import type { Props } from './sanitize';
 
@@ -49,36 +50,70 @@ export function parseUserAgent(ua: string): Props {
 /** The last user agent parsed and its properties: ten regular expressions per `track()` were a third of its cost. */
 let parsed: [string, Props] | undefined;
 
-/** Browser name, version and OS of this page, for events and `people.set` (a fresh object each time; the parse is reused while the user agent stays the same). */
-export const browserProperties = (): Props =>
+/** Browser name, version and OS of this page, the same object while the user agent stays the same. */
+const uaProperties = (): Props =>
   guard(() => {
     const ua = navigator.userAgent;
     if (!parsed || parsed[0] !== ua) parsed = [ua, parseUserAgent(ua)];
-    return { ...parsed[1] };
+    return parsed[1];
   }, {});
 
-/** The automatic properties of an event that come from the page. */
+/** Browser name, version and OS of this page, for `people.set` (a fresh object each time). */
+export const browserProperties = (): Props => ({ ...uaProperties() });
+
+/** `props` with its strings cut to Mixpanel's length, as mixpanel-browser cuts a long URL or title. */
+const cut = (props: Props): Props => {
+  for (const k in props) {
+    const v = props[k];
+    if (typeof v == 'string') props[k] = v.slice(0, MAX_STRING_LENGTH);
+  }
+  return props;
+};
+
+/** What `pageProperties()` last read, and the properties it made of that. */
+let page: [href: string, referrer: string, width: number, height: number, ua: Props, props: Props] | undefined;
+
+/**
+ * The automatic properties of an event that come from the page. The object
+ * is shared between calls while the URL, referrer, screen and user agent stay
+ * the same (building it was a fifth of a `track()`): callers copy it, never
+ * change it.
+ */
 export const pageProperties = (): Props => {
-  const referrer = guard(() => document.referrer || '', '');
-  return {
-    $current_url: guard(() => location.href, ''),
-    $referrer: referrer,
-    $referring_domain: (/^[a-z][\w+.-]*:\/\/([^/?#:]+)/i.exec(referrer) || [])[1] || '$direct',
-    ...browserProperties(),
-    ...guard((): Props => ({ $screen_width: screen.width, $screen_height: screen.height }), {}),
-  };
+  try {
+    const href = location.href;
+    const referrer = document.referrer || '';
+    const { width, height } = screen;
+    const ua = uaProperties();
+    if (!page || page[0] !== href || page[1] !== referrer || page[2] !== width || page[3] !== height || page[4] !== ua) {
+      const props: Props = {
+        $current_url: href,
+        $referrer: referrer,
+        $referring_domain: (/^[a-z][\w+.-]*:\/\/([^/?#:]+)/i.exec(referrer) || [])[1] || '$direct',
+        ...ua,
+        $screen_width: width,
+        $screen_height: height,
+      };
+      page = [href, referrer, width, height, ua, cut(props)];
+    }
+    return page[5];
+  } catch {
+    // under Node, or where the page has locked these away: what can be read
+    return uaProperties();
+  }
 };
 
 /** Properties of `track_pageview()`, named as mixpanel-browser names them. */
 export const pageviewProperties = (): Props =>
   guard(
-    (): Props => ({
-      current_page_title: document.title,
-      current_domain: location.hostname,
-      current_url_path: location.pathname,
-      current_url_protocol: location.protocol,
-      current_url_search: location.search,
-    }),
+    (): Props =>
+      cut({
+        current_page_title: document.title,
+        current_domain: location.hostname,
+        current_url_path: location.pathname,
+        current_url_protocol: location.protocol,
+        current_url_search: location.search,
+      }),
     {},
   );
 

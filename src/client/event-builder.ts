@@ -3,11 +3,12 @@
  * and the profile updates for `/engage`. A call that cannot be sent gives
  * null, reported; properties are made JSON-safe and each change is reported.
  */
-import { LIB_NAME, LIB_VERSION, MAX_EVENT_BYTES, MAX_PROPERTIES, MAX_STRING_LENGTH } from '../constants';
+import { MAX_EVENT_BYTES, MAX_PROPERTIES, MAX_STRING_LENGTH } from '../constants';
 import { insertId } from '../utils/insert-id';
 import { isRecord, own, refuse, reportNotes, type Core } from './core';
-import { browserProperties, pageProperties } from './environment';
+import { browserProperties } from './environment';
 import { cleanProperties, type Json, type Props } from './sanitize';
+import { sharedProperties } from './shared-properties';
 import { describe } from './validate-config';
 
 /** `people` method name → Mixpanel's update action. */
@@ -22,8 +23,8 @@ export const PEOPLE_ACTIONS: Record<string, string> = {
   delete_user: '$delete',
 };
 
-/** A request body and the length of its JSON, measured once here so the outbox need not stringify it again. */
-export type Built = [body: Record<string, unknown>, size: number];
+/** A request body as the JSON text the outbox stores and the sender joins into batches: stringified once, here. */
+export type Built = string;
 
 /** The body for `people[op](a, b)` (callback already removed), or null (reported) when the arguments cannot be used. */
 export function buildEngage(core: Core, op: string, a: unknown, b: unknown): Built | null {
@@ -47,66 +48,84 @@ export function buildEngage(core: Core, op: string, a: unknown, b: unknown): Bui
   }
   reportNotes(core, method, notes);
   const s = core.store.props;
-  return sized(core, method, () => 'the update', {
+  return sized(core, method, () => 'the update', JSON.stringify({
     $token: core.token,
     $distinct_id: s.distinct_id,
     $device_id: s.$device_id,
     $time: core.now(),
     [PEOPLE_ACTIONS[op]!]: value,
     ...(s.$user_id ? { $user_id: s.$user_id } : {}),
-  });
+  }));
 }
 
 /**
- * `/track` bodies follow mixpanel-browser's precedence: automatic properties <
- * persisted super properties (identity included) < `{ persistent: false }`
- * super properties < the call's own, except `token`, which is always the instance's.
- */
-/**
  * The body for `track(name, properties)`, or null (reported) when the call
  * cannot be sent. `base` holds properties the method adds under the call's
- * own (`track_pageview()`'s page fields).
+ * own (`track_pageview()`'s page fields). Precedence is mixpanel-browser's:
+ * automatic properties < persisted super properties (identity included) <
+ * `{ persistent: false }` super properties < the call's own, except `token`,
+ * which is always the instance's.
+ *
+ * This runs on every `track()`, mostly in a page's first busy seconds, before
+ * the engine has optimised it: it allocates little and calls little.
  */
 export function buildEvent(core: Core, name: unknown, properties: unknown, base?: Props): Built | null {
   const { store, token } = core;
-  if (typeof name !== 'string' || !name.trim()) return refuse(core.reporter, 'track', 'event name must be a non-empty string; got ' + describe(name));
+  if (typeof name !== 'string' || !/\S/.test(name)) return refuse(core.reporter, 'track', 'event name must be a non-empty string; got ' + describe(name));
   const notes: string[] = [];
-  const event = name.slice(0, MAX_STRING_LENGTH);
-  if (event !== name) notes.push(`event name cut to ${MAX_STRING_LENGTH} characters`);
+  const event = name.length > MAX_STRING_LENGTH ? (notes.push(`event name cut to ${MAX_STRING_LENGTH} characters`), name.slice(0, MAX_STRING_LENGTH)) : name;
   const now = core.now();
-  const p: Props = { token, ...pageProperties(), mp_lib: LIB_NAME, $lib_version: LIB_VERSION, time: now / 1000, $insert_id: insertId() };
-  for (const k in store.props) if (k.slice(0, 2) !== '__') p[k] = store.props[k]!;
-  Object.assign(p, core.extra, base, cleanProperties(properties, notes), { token });
-
+  const id = insertId();
+  const shared = sharedProperties(core);
+  // the call's own part: what differs from one event to the next
+  const p: Props = cleanProperties(properties, notes, Object.assign({}, base));
   const started = own(store.timers, name);
   if (typeof started === 'number') {
     p.$duration = Math.round(now - started) / 1000;
     delete store.timers[name];
     store.save();
   }
-  // a caller's time in ms (above 1e11 s, the year 5138) becomes seconds
-  if (typeof p.time !== 'number') notes.push('time is not a number, replaced'), (p.time = now / 1000);
-  else if (p.time > 1e11) p.time /= 1000;
-  // what Mixpanel accepts as $insert_id: up to 36 letters, digits and dashes
-  if (typeof p.$insert_id !== 'string' || !/^[A-Za-z0-9-]{1,36}$/.test(p.$insert_id)) notes.push('$insert_id is not 1-36 letters, digits or dashes, replaced'), (p.$insert_id = insertId());
-  for (const b of core.config.property_blacklist) if (b !== 'token') delete p[b];
-  const keys = Object.keys(p);
-  // automatic ones too (a long URL), as mixpanel-browser cuts them
-  for (const k of keys) if (typeof p[k] == 'string' && (p[k] as string).length > MAX_STRING_LENGTH) p[k] = (p[k] as string).slice(0, MAX_STRING_LENGTH);
-  if (keys.length > MAX_PROPERTIES) {
-    for (const k of keys.slice(MAX_PROPERTIES)) delete p[k];
-    notes.push(`${keys.length} properties, cut to ${MAX_PROPERTIES}`);
+  const blacklist = core.config.property_blacklist;
+  for (const b of blacklist) if (b !== 'token') delete p[b];
+  let count = shared.count + 2;
+  let plain = shared.plain;
+  for (const k in p) {
+    count++;
+    if (k === 'time' || k === '$insert_id' || own(shared.props, k) !== undefined) plain = false;
+  }
+
+  let json: string;
+  if (plain && count <= MAX_PROPERTIES) {
+    // the usual call: shared part, time and id, the call's own, none of them overlapping
+    json = JSON.stringify(p);
+    json = `${shared.head},"time":${JSON.stringify(now / 1000)},"$insert_id":"${id}"${json.length > 2 ? ',' + json.slice(1) : '}'}`;
+  } else {
+    // the call overrides what every event carries, or has too many properties: merged in
+    // mixpanel-browser's order of precedence (time and id are automatic, so first)
+    const m: Props = Object.assign({ time: now / 1000, $insert_id: id }, shared.props, p, { token });
+    for (const b of blacklist) if (b !== 'token') delete m[b];
+    // a caller's time in ms (above 1e11 s, the year 5138) becomes seconds
+    if ('time' in m && typeof m.time !== 'number') notes.push('time is not a number, replaced'), (m.time = now / 1000);
+    else if ((m.time as number) > 1e11) (m.time as number) /= 1000;
+    // what Mixpanel accepts as $insert_id: up to 36 letters, digits and dashes
+    if ('$insert_id' in m && m.$insert_id !== id && (typeof m.$insert_id !== 'string' || !/^[A-Za-z0-9-]{1,36}$/.test(m.$insert_id)))
+      notes.push('$insert_id is not 1-36 letters, digits or dashes, replaced'), (m.$insert_id = id);
+    // every source is cut to Mixpanel's string length already; the count is checked here
+    const keys = Object.keys(m);
+    if (keys.length > MAX_PROPERTIES) {
+      for (const k of keys.slice(MAX_PROPERTIES)) delete m[k];
+      notes.push(`${keys.length} properties, cut to ${MAX_PROPERTIES}`);
+    }
+    json = JSON.stringify(m);
   }
   // the name is rendered for messages only when there is one to send: describe() costs on every call
   if (notes.length) reportNotes(core, `track(${describe(event)})`, notes);
-
-  return sized(core, 'track', () => describe(event), { event, properties: p });
+  return sized(core, 'track', () => describe(event), '{"event":' + JSON.stringify(event) + ',"properties":' + json + '}');
 }
 
-/** `body` with its JSON length, or null (reported as `<method>: <what> is N bytes...`) when its JSON is over `MAX_EVENT_BYTES`. */
-function sized(core: Core, method: string, what: () => string, body: Record<string, unknown>): Built | null {
-  const json = JSON.stringify(body);
+/** `json`, or null (reported as `<method>: <what> is N bytes...`) when it is over `MAX_EVENT_BYTES`. */
+function sized(core: Core, method: string, what: () => string, json: string): Built | null {
   // UTF-8 length, counted only when it could matter, to keep track() cheap
   const bytes = json.length * 3 > MAX_EVENT_BYTES ? new TextEncoder().encode(json).length : json.length;
-  return bytes > MAX_EVENT_BYTES ? refuse(core.reporter, method, `${what()} is ${bytes} bytes, over the ${MAX_EVENT_BYTES}-byte limit`) : [body, json.length];
+  return bytes > MAX_EVENT_BYTES ? refuse(core.reporter, method, `${what()} is ${bytes} bytes, over the ${MAX_EVENT_BYTES}-byte limit`) : json;
 }

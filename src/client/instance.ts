@@ -93,7 +93,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   const send = (c: Core, ep: Endpoint, build: () => Built | null, callback?: unknown): void => {
     const built = c.consent.out() ? null : build();
     const p = built && pipeline(c);
-    if (p) p.enqueue(ep, ...built!);
+    if (p) p.enqueue(ep, built!);
     if (typeof callback === 'function')
       (p ? p.settle().then(() => 1, () => 0) : Promise.resolve(0)).then((status) => {
         try {
@@ -116,11 +116,19 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   };
 
   /** Wraps an implementation as a public method: queued before `init`, never throwing. */
-  const method =
-    (name: string, impl: Impl) =>
-    (...args: unknown[]): unknown => {
+  const method = (name: string, impl: Impl) => {
+    const changes = !/^(track|get_|has_|people\.)/.test(name);
+    return (...args: unknown[]): unknown => {
       try {
-        if (core) return impl(core, ...args);
+        if (core) {
+          // before too: identify() changes identity, then tracks $identify with it
+          if (changes) core.rev++;
+          try {
+            return impl(core, ...args);
+          } finally {
+            if (changes) core.rev++;
+          }
+        }
         if (/^(get|has)_/.test(name)) return idle(name);
         // under Node (SSR) nothing will ever run these: keep nothing
         if (isBrowser()) queue.length < MAX_QUEUED_CALLS ? queue.push([name, args, Date.now()]) : overflow++;
@@ -129,6 +137,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
         return idle(name);
       }
     };
+  };
 
   const impls: Record<string, Impl> = {
     track: (c, event, properties, options, callback) => track(c, event, properties, typeof options === 'function' ? options : callback),
@@ -254,6 +263,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       extra: {},
       consent: openConsent(token, live),
       now: () => replayAt || Date.now(),
+      rev: 0,
     });
     api.__loaded = true;
     if (overflow) invalid('init', `${overflow} calls made before init() were dropped (over ${MAX_QUEUED_CALLS})`);

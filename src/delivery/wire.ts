@@ -6,12 +6,12 @@ export const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 /**
  * The request body for a batch, as Mixpanel reads it: `data=` and the
- * URL-encoded JSON array of record bodies, or of its UTF-8 base64 form. The
+ * URL-encoded JSON array of record bodies (each already JSON text), or of its UTF-8 base64 form. The
  * result is ASCII, so its length is its size in bytes. (ES2019 engines'
  * `JSON.stringify` escapes lone surrogates, so `encodeURIComponent` cannot throw.)
  */
 export function encodeBody(records: readonly OutboxRecord[], format: Config['api_payload_format']): string {
-  let data = JSON.stringify(records.map((r) => r.body));
+  let data = '[' + records.map((r) => r.json).join(',') + ']';
   if (format == 'base64') {
     let binary = '';
     new TextEncoder().encode(data).forEach((b) => (binary += String.fromCharCode(b)));

@@ -1,6 +1,6 @@
 import { clear, createStore, delMany, promisifyRequest, setMany, type UseStore } from 'idb-keyval';
 import { guard } from '../utils/env';
-import { isRecord } from './record';
+import { readRecord } from './record';
 import type { OutboxRecord, OutboxStore } from './types';
 
 /** Database name for a token (`outlast-<token>`, object store `outbox`): one database per token keeps tokens apart and deletable alone. */
@@ -72,10 +72,11 @@ export function createIdbStore(name: string, openTimeoutMs: number, makeStore = 
           const key = String(c.key);
           if (!skip || !skip.has(key)) {
             // a key that is not a string (another writer's) is deleted by its own value, not by String(key)
-            if (typeof c.key == 'string' && isRecord(c.value, key)) {
+            const r = typeof c.key == 'string' && readRecord(c.value, key);
+            if (r) {
               seen++;
-              seenBytes += c.value.size;
-              records.push(c.value);
+              seenBytes += r.size;
+              records.push(r);
             } else corrupt.push(c.key as string);
           }
           c.continue();

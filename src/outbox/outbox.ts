@@ -8,9 +8,9 @@ import { createLocalStorageStore, createMemoryStore } from './sorted-store';
 import type { Outbox, OutboxRecord, OutboxStore } from './types';
 
 /**
- * What `unacknowledged()` keeps: a beacon carries at most 64 KiB per page,
- * so four budgets' worth (and at most 1,000 records) is all `pagehide` can
- * ever use.
+ * What `unacknowledged()` keeps (a quarter more until it is called): a
+ * beacon carries at most 64 KiB per page, so four budgets' worth (and at most
+ * 1,000 records) is all `pagehide` can ever use.
  */
 const UNACKED_MAX_RECORDS = 1_000;
 const UNACKED_MAX_BYTES = 256 * 1024;
@@ -83,6 +83,14 @@ export function createOutbox(o: OutboxOptions): Outbox {
   const forget = (id: string): void => {
     unackedBytes -= (unacked.get(id) || { size: 0 }).size;
     unacked.delete(id);
+  };
+  /** Forgets the oldest unacknowledged records once there are `slack` times too many, down to the caps. */
+  const trimUnacked = (slack: number): void => {
+    if (unacked.size > UNACKED_MAX_RECORDS * slack || unackedBytes > UNACKED_MAX_BYTES * slack)
+      for (const [id] of unacked) {
+        if (unacked.size <= UNACKED_MAX_RECORDS && unackedBytes <= UNACKED_MAX_BYTES) break;
+        forget(id);
+      }
   };
   /** Whether a record of `size` fits next to `n` records of `b` bytes. */
   const fits = (n: number, b: number, size: number): boolean => n < config().outbox_max_events && b + size <= config().outbox_max_bytes;
@@ -196,22 +204,21 @@ export function createOutbox(o: OutboxOptions): Outbox {
   }
 
   return {
-    enqueue(ep, body, size) {
+    enqueue(ep, json) {
       try {
-        const r = newRecord(ep, body, now(), size);
+        const r = newRecord(ep, json, now());
         schedule();
         if (!fits(count + buffer.length, bytes + bufferBytes, r.size)) return void capDrops++;
         buffer.push(r);
         bufferBytes += r.size;
         unacked.set(r.id, r);
         unackedBytes += r.size;
-        for (const [id] of unacked) {
-          if (unacked.size <= UNACKED_MAX_RECORDS && unackedBytes <= UNACKED_MAX_BYTES) break;
-          forget(id);
-        }
+        // trimmed in steps of a quarter: dropping the oldest entry of a Map on every call
+        // makes each call skip all the entries deleted before it
+        trimUnacked(1.25);
         for (const l of listeners) l(r);
       } catch (e) {
-        reporter.debug('enqueue failed', e); // a body JSON cannot represent, a throwing listener
+        reporter.debug('enqueue failed', e); // a throwing listener
       }
     },
 
@@ -259,7 +266,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
       return { queued: st.count + buffer.length, bytes: st.bytes + bufferBytes, store: s.kind, dropped };
     },
 
-    unacknowledged: () => [...unacked.values()],
+    unacknowledged: () => (trimUnacked(1), [...unacked.values()]),
     forget: (ids) => ids.forEach(forget),
 
     onEnqueue(listener) {

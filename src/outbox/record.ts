@@ -11,39 +11,43 @@ import type { OutboxRecord } from './types';
  * a tab exactly. The tab id keeps apart tabs writing the same database.
  */
 export function createKeySource(tab = insertId().slice(0, 8)): (at: number) => string {
-  let last = 0;
+  let last = -1;
+  let time = '';
   let seq = 0;
-  // the time part never goes backwards: a clock set back must not sort new records first
-  return (at) => (last = Math.max(last, Math.floor(at) || 0)).toString(36).padStart(9, '0') + (seq = (seq + 1) % 36 ** 6).toString(36).padStart(6, '0') + tab;
+  return (at) => {
+    // the time part never goes backwards: a clock set back must not sort new records first.
+    // It is formatted once per millisecond: base-36 formatting of a 13-digit number is slow.
+    const ms = Math.floor(at) || 0;
+    if (ms > last) (last = ms), (time = ms.toString(36).padStart(9, '0'));
+    return time + (seq = (seq + 1) % 36 ** 6).toString(36).padStart(6, '0') + tab;
+  };
 }
 
 let key: ((at: number) => string) | undefined;
 
-/**
- * A new record keyed by this tab's key source. `size` is the body's JSON
- * length when the caller already measured it; otherwise it is measured here
- * (which also throws on a body JSON cannot represent).
- */
-export function newRecord(ep: Endpoint, body: Record<string, unknown>, at: number, size?: number): OutboxRecord {
-  return { v: RECORD_VERSION, id: (key || (key = createKeySource()))(at), at, ep, body, size: size || JSON.stringify(body).length };
+/** A new record keyed by this tab's key source. */
+export function newRecord(ep: Endpoint, json: string, at: number): OutboxRecord {
+  return { v: RECORD_VERSION, id: (key || (key = createKeySource()))(at), at, ep, json, size: json.length };
 }
 
 /**
- * Whether a stored value is a record this version can send. A value whose
- * `id` differs from its key is refused too: `remove(id)` could never delete
- * it, so it would be sent again forever. So is a body JSON cannot carry (a
- * BigInt or a cycle another writer stored): it would stop the queue at every send.
+ * The record a stored value holds under `key`, or null when this version
+ * cannot send it. A value whose `id` differs from its key is refused: its
+ * `remove(id)` could never delete it, so it would be sent again forever. A
+ * version-1 record (body kept as an object) is read as today's, so that an
+ * outbox written before an upgrade is sent rather than dropped; one whose body
+ * JSON cannot carry (a BigInt or a cycle another writer stored) is refused,
+ * as it would stop the queue at every send.
  */
-export function isRecord(value: unknown, key: string): value is OutboxRecord {
-  const r = value as OutboxRecord | null;
-  return !!r && r.v === RECORD_VERSION && r.id === key && typeof r.at == 'number' && typeof r.size == 'number' && /^(track|engage|groups)$/.test(r.ep) && !!r.body && typeof r.body === 'object' && jsonable(r.body);
+export function readRecord(value: unknown, key: string): OutboxRecord | null {
+  const r = value as (OutboxRecord & { body?: unknown }) | null;
+  if (!r || r.id !== key || typeof r.at != 'number' || !/^(track|engage|groups)$/.test(r.ep)) return null;
+  let json: unknown = r.v === RECORD_VERSION ? r.json : undefined;
+  if (r.v === 1 && r.body && typeof r.body == 'object')
+    try {
+      json = JSON.stringify(r.body);
+    } catch {
+      // not JSON: refused below
+    }
+  return typeof json == 'string' && json[0] == '{' ? { v: RECORD_VERSION, id: key, at: r.at, ep: r.ep, json, size: json.length } : null;
 }
-
-/** Whether `JSON.stringify` takes `v`. */
-const jsonable = (v: unknown): boolean => {
-  try {
-    return !!JSON.stringify(v);
-  } catch {
-    return false;
-  }
-};

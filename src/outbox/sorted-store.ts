@@ -1,5 +1,5 @@
 import { STORAGE_PREFIX } from '../constants';
-import { isRecord } from './record';
+import { readRecord } from './record';
 import type { OutboxRecord, OutboxStore, StoreKind } from './types';
 
 /** A flat key-value space of strings: localStorage under a prefix, or a Map. */
@@ -86,7 +86,8 @@ function createSortedStore(kind: StoreKind, slots: Slots, maxEvents: number, max
         } catch {
           /* corrupt */
         }
-        if (isRecord(value, id)) records.push(value);
+        const r = readRecord(value, id);
+        if (r) records.push(r);
         else corrupt.push(id);
       }
       return { records, corrupt };

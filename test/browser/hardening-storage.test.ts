@@ -30,15 +30,15 @@ async function tab(): Promise<{ page: Page; errors: string[] }> {
   return { page: t.page, errors };
 }
 
-/** A record as the outbox stores it, for `label`. */
-const record = (token: string, id: string, label: string) => ({
-  v: 1,
-  id,
-  at: Date.now(),
-  ep: 'track',
-  body: { event: 'seeded', properties: { token, label, time: Date.now() / 1000, $insert_id: 'seed' + id, distinct_id: 'seed-user' } },
-  size: 200,
-});
+/**
+ * A record as the outbox stores it, for `label`: version 2 keeps the body as JSON text; version 1
+ * (before the text) kept the object, and an outbox an older version left must still be sent.
+ */
+const record = (token: string, id: string, label: string, v = 2) => {
+  const body = { event: 'seeded', properties: { token, label, time: Date.now() / 1000, $insert_id: 'seed' + id, distinct_id: 'seed-user' } };
+  const json = JSON.stringify(body);
+  return v === 1 ? { v, id, at: Date.now(), ep: 'track', body, size: json.length } : { v, id, at: Date.now(), ep: 'track', json, size: json.length };
+};
 
 describe('garbage in storage before the SDK loads', () => {
   it('unreadable outbox records and identity are dropped and reported once; seeded valid records and new events arrive', async () => {
@@ -49,7 +49,8 @@ describe('garbage in storage before the SDK loads', () => {
     const valid = ['000000001000000aaaaaaaa', '000000002000000aaaaaaaa', '000000003000000aaaaaaaa'];
     const garbage: Array<[string | number, unknown]> = [
       ['000000000500000zzzzzzzz', 'just a string'],
-      ['000000000600000zzzzzzzz', { v: 2, id: '000000000600000zzzzzzzz', at: Date.now(), ep: 'track', body: {}, size: 2 }], // another schema version
+      ['000000000600000zzzzzzzz', { v: 99, id: '000000000600000zzzzzzzz', at: Date.now(), ep: 'track', json: '{}', size: 2 }], // another schema version
+      ['000000000650000zzzzzzzz', { v: 2, id: '000000000650000zzzzzzzz', at: Date.now(), ep: 'track', json: '[1]', size: 3 }], // a body that is not an object
       ['000000000700000zzzzzzzz', { v: 1, id: 'another-id', at: Date.now(), ep: 'track', body: {}, size: 2 }], // id is not its key
       ['000000000800000zzzzzzzz', { v: 1, id: '000000000800000zzzzzzzz', at: 'yesterday', ep: 'nowhere', body: null, size: '2' }], // wrong types
       ['000000000900000zzzzzzzz', { v: 1, id: '000000000900000zzzzzzzz', at: Date.now(), ep: 'track', body: { event: 'x', properties: { big: BigInt(10) } }, size: 2 }], // not JSON
@@ -75,7 +76,7 @@ describe('garbage in storage before the SDK loads', () => {
           localStorage.setItem('__mp_opt_in_out_' + token, 'maybe');
           localStorage.setItem('__outlast_stub_queue:garbage', '{"i": "not a list"');
         }),
-      { name: 'outlast-' + token, records: valid.map((id, i) => record(token, id, 'seeded-' + i)), garbage: garbage as unknown as Array<[string, string]>, token },
+      { name: 'outlast-' + token, records: valid.map((id, i) => record(token, id, 'seeded-' + i, i ? 2 : 1)), garbage: garbage as unknown as Array<[string, string]>, token },
     );
 
     await page.goto(sdkPage(h, '/garbage.html', { token, script: trackScript('fresh', 5) }));

@@ -9,13 +9,69 @@ afterEach(() => {
 });
 
 describe('track() body', () => {
-  it('hands the outbox the JSON length it measured, so the body is stringified once', () => {
+  it('stringifies what every event shares once, then only each call’s own part', () => {
     const { lib, pipes } = setup();
     lib.init('tok');
+    const stringify = vi.spyOn(JSON, 'stringify');
+    const shared = () => stringify.mock.calls.filter(([v]) => !!v && typeof v === 'object' && 'mp_lib' in v).length;
     lib.track('Added', { sku: 'A1', note: 'é' });
-    lib.people.set('plan', 'pro');
-    expect(pipes.sent).toHaveLength(2);
-    expect(pipes.sent.map((s) => s.size)).toEqual(pipes.sent.map((s) => JSON.stringify(s.body).length));
+    lib.track('Added', { sku: 'A2' });
+    lib.track('Viewed');
+    expect(shared()).toBe(1);
+    lib.register({ plan: 'pro' });
+    lib.track('Added', { sku: 'A3' });
+    expect(shared()).toBe(2);
+    stringify.mockRestore();
+    expect(pipes.sent).toHaveLength(4);
+    for (const s of pipes.sent) {
+      expect(typeof s.json).toBe('string');
+      // the body's own JSON: no key twice (JSON.parse would keep the last), nothing it would change
+      expect(s.json.length).toBe(JSON.stringify(s.body).length);
+      expect(s.body.properties).toMatchObject({ token: 'tok', mp_lib: LIB_NAME, $current_url: 'https://shop.example.com/cart?x=1' });
+    }
+    expect(pipes.sent.map((s) => s.body.properties.sku)).toEqual(['A1', 'A2', undefined, 'A3']);
+    expect(pipes.sent.map((s) => s.body.properties.plan)).toEqual([undefined, undefined, undefined, 'pro']);
+    expect(new Set(pipes.sent.map((s) => s.body.properties.$insert_id)).size).toBe(4);
+  });
+
+  it('each event carries what the page and the methods changed since the last one', () => {
+    const { lib, pipes, env } = setup();
+    lib.init('tok');
+    const props = () => pipes.sent.at(-1)!.body.properties;
+    lib.track('a');
+    const anonymous = props().distinct_id;
+    env!.location.href = 'https://shop.example.com/checkout';
+    lib.track('b');
+    expect(props().$current_url).toBe('https://shop.example.com/checkout');
+    lib.register({ plan: 'pro' }, { persistent: false });
+    lib.track('c');
+    expect(props().plan).toBe('pro');
+    lib.unregister('plan');
+    lib.identify('user-1');
+    lib.track('d');
+    expect(props()).toMatchObject({ distinct_id: 'user-1', $user_id: 'user-1' });
+    expect(props()).not.toHaveProperty('plan');
+    lib.set_config({ property_blacklist: ['$os', '$current_url'] });
+    lib.track('e');
+    expect(props()).not.toHaveProperty('$os');
+    expect(props()).not.toHaveProperty('$current_url');
+    lib.reset();
+    lib.track('f');
+    expect(props().distinct_id).not.toBe('user-1');
+    expect(props().distinct_id).not.toBe(anonymous);
+    const identify = pipes.sent.find((s) => s.body.event === '$identify')!;
+    // tracked by identify() after it changed identity: carries the new one
+    expect(identify.body.properties).toMatchObject({ distinct_id: 'user-1', $anon_distinct_id: anonymous });
+  });
+
+  it('the call’s own properties win over super and automatic ones, each key once', () => {
+    const { lib, pipes } = setup();
+    lib.init('tok');
+    lib.register({ plan: 'pro', time: 1_600_000_000 });
+    lib.track('x', { plan: 'team', $os: 'Custom', token: 'other', $insert_id: 'my-id-1' });
+    const { json, body } = pipes.sent.at(-1)!;
+    expect(body.properties).toMatchObject({ plan: 'team', $os: 'Custom', token: 'tok', $insert_id: 'my-id-1', time: 1_600_000_000 });
+    for (const key of ['plan', '$os', 'token', '$insert_id', 'time']) expect(json.split(`"${key}":`)).toHaveLength(2);
   });
 
   it('carries Mixpanel’s automatic properties', () => {

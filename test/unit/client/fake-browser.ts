@@ -107,12 +107,13 @@ export function removeBrowser(): void {
 
 export interface Sent {
   ep: Endpoint;
+  /** `json` parsed back, for tests to read. */
   body: Record<string, any>;
-  /** The JSON length the client measured and handed over with the body. */
-  size?: number;
+  /** The JSON text the client handed over: what the outbox stores and the sender puts on the wire. */
+  json: string;
 }
 
-/** A pipeline factory recording every enqueue (as the JSON the outbox would store) and every control call. */
+/** A pipeline factory recording every enqueue (the JSON text the outbox would store, and that text parsed) and every control call. */
 export function fakePipelines() {
   const sent: Sent[] = [];
   const calls: string[] = [];
@@ -134,8 +135,8 @@ export function fakePipelines() {
   const factory = (options: PipelineOptions): Pipeline => {
     created.push(options);
     return {
-      enqueue(ep, body, size) {
-        sent.push({ ep, body: JSON.parse(JSON.stringify(body)), size });
+      enqueue(ep, json) {
+        sent.push({ ep, body: JSON.parse(json), json });
       },
       settle: () => settle(),
       state: async () => state,

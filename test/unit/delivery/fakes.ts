@@ -1,7 +1,10 @@
 import { DEFAULT_CONFIG, type Config, type Endpoint } from '../../../src/config';
+import { RECORD_VERSION } from '../../../src/constants';
 import type { Answer } from '../../../src/delivery/wire';
 import type { Outbox, OutboxRecord, OutboxStats } from '../../../src/outbox/types';
 import type { ErrorReport, Reporter } from '../../../src/utils/report';
+
+export { bodyOf } from '../outbox/helpers';
 
 /** A config with short delays for tests. */
 export function testConfig(over: Partial<Config> = {}): Config {
@@ -41,6 +44,7 @@ export interface FakeOutbox extends Outbox {
   records: Map<string, OutboxRecord>;
   removed: string[];
   dropped: Array<{ records: OutboxRecord[]; reason: string }>;
+  /** Enqueues `n` records whose bodies `body` makes (stringified here, as the client does). */
   add(n: number, ep?: Endpoint, body?: (i: number) => Record<string, unknown>): OutboxRecord[];
 }
 
@@ -54,10 +58,9 @@ export function fakeOutbox(reporter: Reporter = testReporter()): FakeOutbox {
   let seq = 0;
   let droppedCount = 0;
 
-  const enqueue = (ep: Endpoint, body: Record<string, unknown>): OutboxRecord => {
+  const enqueue = (ep: Endpoint, json: string): OutboxRecord => {
     const id = String(seq++).padStart(8, '0');
-    const size = JSON.stringify(body).length;
-    const r: OutboxRecord = { v: 1, id, at: Date.now(), ep, body, size };
+    const r: OutboxRecord = { v: RECORD_VERSION, id, at: Date.now(), ep, json, size: json.length };
     records.set(id, r);
     mine.push(r);
     listeners.forEach((l) => l(r));
@@ -71,11 +74,11 @@ export function fakeOutbox(reporter: Reporter = testReporter()): FakeOutbox {
     dropped,
     add(n, ep = 'track', body = (i) => ({ event: 'e', properties: { i, $insert_id: `id${seq}` } })) {
       const out: OutboxRecord[] = [];
-      for (let i = 0; i < n; i++) out.push(enqueue(ep, body(i)));
+      for (let i = 0; i < n; i++) out.push(enqueue(ep, JSON.stringify(body(i))));
       return out;
     },
-    enqueue(ep, body) {
-      enqueue(ep, body);
+    enqueue(ep, json) {
+      enqueue(ep, json);
     },
     settle: async () => undefined,
     async oldest(limit, skip) {

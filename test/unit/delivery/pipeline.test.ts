@@ -6,7 +6,7 @@ import { decodeBody, testConfig, testReporter } from './fakes';
 describe('pipeline under Node', () => {
   it('is inert and never throws', async () => {
     const p = createPipeline({ token: 't', config: () => testConfig(), reporter: testReporter() });
-    expect(() => p.enqueue('track', { event: 'e' })).not.toThrow();
+    expect(() => p.enqueue('track', JSON.stringify({ event: 'e' }))).not.toThrow();
     await expect(p.flush()).resolves.toBeUndefined();
     await expect(p.settle()).resolves.toBeUndefined();
     expect((await p.state()).queued).toBe(0);
@@ -47,7 +47,7 @@ describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', 
 
   it('sends what is enqueued on flush and reports it in state()', async () => {
     const { p, sent } = page();
-    for (let i = 0; i < 3; i++) p.enqueue('track', { event: 'e', properties: { i } });
+    for (let i = 0; i < 3; i++) p.enqueue('track', JSON.stringify({ event: 'e', properties: { i } }));
     await p.settle();
     await p.flush();
     expect(sent.flat()).toHaveLength(3);
@@ -58,7 +58,7 @@ describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', 
   it('makes no request while offline and flushes on the online event', async () => {
     const { p, sent, nav, win } = page();
     nav.onLine = false;
-    p.enqueue('track', { event: 'e' });
+    p.enqueue('track', JSON.stringify({ event: 'e' }));
     await p.settle();
     await p.flush();
     expect(sent).toHaveLength(0);
@@ -71,7 +71,7 @@ describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', 
   it('pause() stops traffic and beacons, resume() picks up, purge() empties the queue', async () => {
     const { p, sent, nav, win } = page();
     p.pause();
-    p.enqueue('track', { event: 'e' });
+    p.enqueue('track', JSON.stringify({ event: 'e' }));
     await p.settle();
     await p.flush();
     win.dispatchEvent(new Event('pagehide'));
@@ -83,14 +83,14 @@ describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', 
     p.resume();
     await p.flush();
     expect(sent.flat()).toHaveLength(1);
-    p.enqueue('track', { event: 'e2' });
+    p.enqueue('track', JSON.stringify({ event: 'e2' }));
     await p.purge();
     expect((await p.state()).queued).toBe(0);
   });
 
   it('during an outage, beacons unacknowledged records on pagehide and keeps them queued', async () => {
     const { p, nav, win, sent } = page(503);
-    p.enqueue('track', { event: 'e' });
+    p.enqueue('track', JSON.stringify({ event: 'e' }));
     await p.settle();
     await p.flush();
     expect(sent.length).toBeGreaterThan(0); // tried and failed
@@ -104,7 +104,7 @@ describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', 
 
   it('once the page is hidden for good the beacon alone carries its records; a page shown again sends them', async () => {
     const { p, nav, win, sent } = page();
-    p.enqueue('track', { event: 'e' });
+    p.enqueue('track', JSON.stringify({ event: 'e' }));
     win.dispatchEvent(new Event('pagehide')); // while the sender's first pass still waits for the store
     await p.settle();
     await p.flush();

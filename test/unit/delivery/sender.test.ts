@@ -5,6 +5,7 @@ import { createSender, type Sender } from '../../../src/delivery/sender';
 import type { Answer } from '../../../src/delivery/wire';
 import {
   answer,
+  bodyOf,
   fakeOutbox,
   fakeTransport,
   ok,
@@ -316,7 +317,7 @@ describe('sender: refused batches', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(outbox.dropped).toHaveLength(1);
     expect(outbox.dropped[0]!.reason).toBe('too_large');
-    expect(outbox.dropped[0]!.records.map((r) => r.body.huge)).toEqual([true]);
+    expect(outbox.dropped[0]!.records.map((r) => bodyOf(r).huge)).toEqual([true]);
     expect(outbox.records.size).toBe(0);
     expect(reporter.reports.filter((r) => r.code === 'dropped')).toEqual([
       expect.objectContaining({ reason: 'too_large', count: 1 }),
@@ -336,7 +337,7 @@ describe('sender: refused batches', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(outbox.dropped).toHaveLength(1);
     expect(outbox.dropped[0]!.reason).toBe('rejected');
-    expect(outbox.dropped[0]!.records.map((r) => (r.body.properties as { i: number }).i)).toEqual([37]);
+    expect(outbox.dropped[0]!.records.map((r) => (bodyOf(r).properties as { i: number }).i)).toEqual([37]);
     expect(reporter.reports.filter((r) => r.code === 'dropped')).toEqual([
       expect.objectContaining({ reason: 'rejected', count: 1 }),
     ]);

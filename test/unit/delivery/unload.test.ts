@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BEACON_BUDGET_BYTES } from '../../../src/constants';
 import { beaconUnacknowledged, installUnload, planBeacons, type UnloadOptions } from '../../../src/delivery/unload';
-import { decodeBody, fakeOutbox, testConfig, testReporter, type FakeOutbox } from './fakes';
+import { bodyOf, decodeBody, fakeOutbox, testConfig, testReporter, type FakeOutbox } from './fakes';
 
 const padded = (bytes: number) => (i: number) => ({ event: 'e', properties: { i, pad: 'x'.repeat(bytes) } });
 
@@ -41,7 +41,7 @@ describe('planBeacons', () => {
     expect(total).toBeGreaterThan(BEACON_BUDGET_BYTES * 0.9);
     for (const c of plan) {
       expect(c.records.length).toBeLessThanOrEqual(50);
-      expect(decodeBody(c.body)).toEqual(c.records.map((r) => r.body));
+      expect(decodeBody(c.body)).toEqual(c.records.map(bodyOf));
       expect(new Set(c.records.map((r) => r.ep))).toEqual(new Set([c.ep]));
     }
     // oldest first
@@ -88,7 +88,7 @@ describe('unload beacon', () => {
     const recs = outbox.add(6);
     const inFlight = { ids: new Set(recs.slice(0, 4).map((r) => r.id)), bytes: BEACON_BUDGET_BYTES - 500 };
     expect(beaconUnacknowledged(options(outbox, { keepalive: () => inFlight }))).toBe(2);
-    expect(decodeBody(await sent[0]!.blob.text())).toEqual(recs.slice(4).map((r) => r.body));
+    expect(decodeBody(await sent[0]!.blob.text())).toEqual(recs.slice(4).map(bodyOf));
     inFlight.bytes = BEACON_BUDGET_BYTES - 20; // too little left for even one record
     expect(beaconUnacknowledged(options(outbox, { keepalive: () => inFlight }))).toBe(0);
   });

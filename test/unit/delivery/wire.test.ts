@@ -1,10 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../src/config';
 import { encodeBody, endpointUrl, fetchTransport } from '../../../src/delivery/wire';
+import { RECORD_VERSION } from '../../../src/constants';
 import type { OutboxRecord } from '../../../src/outbox/types';
 
-const rec = (body: Record<string, unknown>): OutboxRecord => ({ v: 1, id: '1', at: 0, ep: 'track', body, size: 0 });
-const bodies = [rec({ event: 'café ☕ 😀', properties: { $insert_id: 'x', n: 1 } }), rec({ event: 'b & c=d+e' })];
+const rec = (body: Record<string, unknown>): OutboxRecord => {
+  const json = JSON.stringify(body);
+  return { v: RECORD_VERSION, id: '1', at: 0, ep: 'track', json, size: json.length };
+};
+const objects = [{ event: 'café ☕ 😀', properties: { $insert_id: 'x', n: 1 } }, { event: 'b & c=d+e' }];
+const bodies = objects.map(rec);
 const signal = () => new AbortController().signal;
 
 afterEach(() => vi.unstubAllGlobals());
@@ -13,15 +18,15 @@ describe('payload', () => {
   it('sends data= with the URL-encoded JSON array of record bodies', () => {
     const body = encodeBody(bodies, 'json');
     expect(body.startsWith('data=')).toBe(true);
-    expect(new URLSearchParams(body).get('data')).toBe(JSON.stringify(bodies.map((r) => r.body)));
+    expect(new URLSearchParams(body).get('data')).toBe(JSON.stringify(objects));
   });
 
   it('sends UTF-8 base64 that any server decodes back to the same JSON', () => {
     const data = new URLSearchParams(encodeBody(bodies, 'base64')).get('data')!;
-    expect(Buffer.from(data, 'base64').toString('utf8')).toBe(JSON.stringify(bodies.map((r) => r.body)));
-    const long = [rec({ s: 'ü'.repeat(100_000) })];
-    const data2 = new URLSearchParams(encodeBody(long, 'base64')).get('data')!;
-    expect(Buffer.from(data2, 'base64').toString('utf8')).toBe(JSON.stringify([long[0]!.body]));
+    expect(Buffer.from(data, 'base64').toString('utf8')).toBe(JSON.stringify(objects));
+    const long = { s: 'ü'.repeat(100_000) };
+    const data2 = new URLSearchParams(encodeBody([rec(long)], 'base64')).get('data')!;
+    expect(Buffer.from(data2, 'base64').toString('utf8')).toBe(JSON.stringify([long]));
   });
 
   it('survives a lone surrogate', () => {

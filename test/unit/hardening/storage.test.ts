@@ -13,7 +13,7 @@ import { createLocalStorageStore } from '../../../src/outbox/sorted-store';
 import { encodeBody } from '../../../src/delivery/wire';
 import type { ErrorReport } from '../../../src/utils/report';
 import { fakeBrowser, memoryStorage, removeBrowser } from '../client/fake-browser';
-import { freshToken, MemoryStorage, recordingReporter, testConfig } from '../outbox/helpers';
+import { bodyOf, freshToken, json, MemoryStorage, recordingReporter, storedRecord, testConfig } from '../outbox/helpers';
 import { capturingPipelines, expectSendable, nasty } from './nasty';
 
 afterEach(removeBrowser);
@@ -30,26 +30,26 @@ function idbOutbox() {
 describe('IndexedDB outbox with garbage', () => {
   it('a record under a key that is not a string is dropped once, not read again on every batch', async () => {
     const { outbox, reporter, raw } = idbOutbox();
-    outbox.enqueue('track', { event: 'good' });
+    outbox.enqueue('track', json({ event: 'good' }));
     await outbox.settle();
-    await set(42, { v: 1, id: '42', at: Date.now(), ep: 'track', body: { event: 'numeric key' }, size: 10 }, raw);
+    await set(42, storedRecord('42', { event: 'numeric key' }), raw);
     await set([1, 2], 'an array key', raw);
-    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['good']);
-    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['good']);
+    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['good']);
+    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['good']);
     expect(reporter.reports).toEqual([expect.objectContaining({ code: 'dropped', reason: 'corrupt', count: 2 })]);
     expect((await outbox.stats()).queued).toBe(1);
   });
 
-  it('a record whose body JSON cannot carry (BigInt, a cycle) is dropped, so the batch it heads can be sent', async () => {
+  it('a version-1 record whose body JSON cannot carry (BigInt, a cycle) is dropped, so the batch it heads can be sent', async () => {
     const { outbox, reporter, raw } = idbOutbox();
     const cyclic: Record<string, unknown> = { event: 'cycle' };
     cyclic.self = cyclic;
     await set('000000000000001aaaaaaaa', { v: 1, id: '000000000000001aaaaaaaa', at: Date.now(), ep: 'track', body: { event: 'big', n: BigInt(10) }, size: 10 }, raw);
     await set('000000000000002aaaaaaaa', { v: 1, id: '000000000000002aaaaaaaa', at: Date.now(), ep: 'track', body: cyclic, size: 10 }, raw);
-    outbox.enqueue('track', { event: 'good' });
+    outbox.enqueue('track', json({ event: 'good' }));
     await outbox.settle();
     const batch = await outbox.oldest(50);
-    expect(batch.map((r) => r.body.event)).toEqual(['good']);
+    expect(batch.map((r) => bodyOf(r).event)).toEqual(['good']);
     expect(() => encodeBody(batch, 'json')).not.toThrow();
     expect(reporter.reports).toEqual([expect.objectContaining({ code: 'dropped', reason: 'corrupt', count: 2 })]);
   });
@@ -58,11 +58,11 @@ describe('IndexedDB outbox with garbage', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true }), { maxLength: 8 }), async (values) => {
         const { outbox, reporter, raw } = idbOutbox();
-        outbox.enqueue('track', { event: 'good' });
+        outbox.enqueue('track', json({ event: 'good' }));
         await outbox.settle();
         for (const [i, v] of values.entries()) await set('0' + i, v, raw);
         const read = await outbox.oldest(50);
-        expect(read.map((r) => r.body.event)).toEqual(['good']);
+        expect(read.map((r) => bodyOf(r).event)).toEqual(['good']);
         expect(() => encodeBody(read, 'json')).not.toThrow();
         const dropped = reporter.reports.reduce((n, r) => n + (r.count ?? 0), 0);
         expect(dropped).toBe(values.length);
@@ -75,21 +75,24 @@ describe('IndexedDB outbox with garbage', () => {
 });
 
 describe('localStorage outbox with garbage', () => {
-  it('entries that are not records of this version are dropped once; the readable ones are kept', async () => {
+  it('entries that are not records of this version (or of version 1) are dropped once; the readable ones are kept', async () => {
     const token = freshToken();
     const ls = new MemoryStorage();
     const prefix = `${STORAGE_PREFIX}outbox_${token}_`;
     ls.setItem(prefix + 'a1', '{not json');
-    ls.setItem(prefix + 'a2', JSON.stringify({ v: 2, id: 'a2', at: Date.now(), ep: 'track', body: {}, size: 2 }));
-    ls.setItem(prefix + 'a3', JSON.stringify({ v: 1, id: 'a3', at: 'now', ep: 'track', body: {}, size: 2 }));
-    ls.setItem(prefix + 'a4', JSON.stringify({ v: 1, id: 'a4', at: Date.now(), ep: 'track', body: { event: 'kept' }, size: 17 }));
+    ls.setItem(prefix + 'a2', JSON.stringify({ ...storedRecord('a2', {}), v: 99 }));
+    ls.setItem(prefix + 'a3', JSON.stringify({ ...storedRecord('a3', {}), at: 'now' }));
+    ls.setItem(prefix + 'a4', JSON.stringify(storedRecord('a4', { event: 'kept' })));
+    ls.setItem(prefix + 'a5', JSON.stringify({ ...storedRecord('a5', {}), json: '[]' }));
+    // version 1 kept the body as an object: still read, and sent as it was
+    ls.setItem(prefix + 'a6', JSON.stringify({ v: 1, id: 'a6', at: Date.now(), ep: 'track', body: { event: 'migrated' }, size: 20 }));
     const reporter = recordingReporter();
     const config = testConfig();
     const outbox = createOutbox({ token, config: () => config, reporter, openStore: async () => createLocalStorageStore(token, ls) });
-    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['kept']);
-    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['kept']);
-    expect(reporter.reports).toEqual([expect.objectContaining({ code: 'dropped', reason: 'corrupt', count: 3 })]);
-    expect(ls.length).toBe(1);
+    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['kept', 'migrated']);
+    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['kept', 'migrated']);
+    expect(reporter.reports).toEqual([expect.objectContaining({ code: 'dropped', reason: 'corrupt', count: 4 })]);
+    expect(ls.length).toBe(2);
   });
 });
 

@@ -16,8 +16,8 @@ function records(n: number): OutboxRecord[] {
     id: key(at),
     at,
     ep: 'track' as const,
-    body: { event: `e${i}` },
-    size: 14,
+    json: `{"event":"e${i}"}`,
+    size: `{"event":"e${i}"}`.length,
   }));
 }
 

@@ -1,13 +1,14 @@
 import 'fake-indexeddb/auto';
-import { createStore, set } from 'idb-keyval';
+import { createStore, get, set } from 'idb-keyval';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../../src/config';
 import { RECORD_VERSION } from '../../../src/constants';
+import { encodeBody } from '../../../src/delivery/wire';
 import { chooseStore } from '../../../src/outbox/choose-store';
 import { createIdbStore, idbName } from '../../../src/outbox/idb-store';
 import { createOutbox } from '../../../src/outbox/outbox';
-import type { OutboxStore } from '../../../src/outbox/types';
-import { freshToken, MemoryStorage, recordingReporter, testConfig } from './helpers';
+import type { OutboxRecord, OutboxStore } from '../../../src/outbox/types';
+import { bodyOf, freshToken, json, MemoryStorage, recordingReporter, testConfig } from './helpers';
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -39,13 +40,14 @@ describe('outbox', () => {
   it('enqueue is synchronous: the record is buffered, listed and announced at once, and stored after settle()', async () => {
     const { outbox } = setup();
     const seen: string[] = [];
-    outbox.onEnqueue((r) => seen.push(String(r.body.event)));
-    outbox.enqueue('track', { event: 'a', properties: { x: 1 } });
+    outbox.onEnqueue((r) => seen.push(String(bodyOf(r).event)));
+    outbox.enqueue('track', json({ event: 'a', properties: { x: 1 } }));
     expect(seen).toEqual(['a']);
-    expect(outbox.unacknowledged().map((r) => r.body.event)).toEqual(['a']);
+    expect(outbox.unacknowledged().map((r) => bodyOf(r).event)).toEqual(['a']);
     await outbox.settle();
     const [r] = await outbox.oldest(10);
-    expect(r).toMatchObject({ v: RECORD_VERSION, ep: 'track', body: { event: 'a', properties: { x: 1 } } });
+    expect(r).toMatchObject({ v: RECORD_VERSION, ep: 'track' });
+    expect(bodyOf(r!)).toEqual({ event: 'a', properties: { x: 1 } });
     expect(r!.size).toBe(JSON.stringify({ event: 'a', properties: { x: 1 } }).length);
     expect(await outbox.stats()).toMatchObject({ queued: 1, store: 'indexeddb', dropped: 0 });
   });
@@ -55,10 +57,10 @@ describe('outbox', () => {
     const { calls, open } = spiedIdb(token);
     const { outbox } = setup({}, { openStore: open });
     await outbox.settle(); // store chosen
-    for (let i = 0; i < 150; i++) outbox.enqueue('track', { event: `e${i}` });
+    for (let i = 0; i < 150; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     await endOfTick();
     expect(calls).toEqual([150]);
-    for (let i = 0; i < 3; i++) outbox.enqueue('track', { event: `late${i}` });
+    for (let i = 0; i < 3; i++) outbox.enqueue('track', json({ event: `late${i}` }));
     await new Promise((r) => setTimeout(r, 20)); // written without anyone calling settle()
     expect(calls).toEqual([150, 3]);
     expect((await outbox.stats()).queued).toBe(153);
@@ -69,7 +71,7 @@ describe('outbox', () => {
     const { calls, ids, open } = spiedIdb(token);
     const { outbox } = setup({}, { openStore: open });
     await outbox.settle();
-    for (let i = 0; i < 1_000; i++) outbox.enqueue('track', { event: `e${i}` });
+    for (let i = 0; i < 1_000; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     const enqueued = outbox.unacknowledged().map((r) => r.id);
     await endOfTick();
     expect(calls).toEqual([200]); // the rest waits for later tasks
@@ -80,7 +82,7 @@ describe('outbox', () => {
     expect(ids).toEqual(enqueued);
     expect(ids).toEqual([...ids].sort());
     const read = await outbox.oldest(1_000);
-    expect(read.map((r) => r.body.event)).toEqual(Array.from({ length: 1_000 }, (_, i) => `e${i}`));
+    expect(read.map((r) => bodyOf(r).event)).toEqual(Array.from({ length: 1_000 }, (_, i) => `e${i}`));
   });
 
   it('settle() resolves only once every chunk is written, and oldest() sees the backlog', async () => {
@@ -93,15 +95,15 @@ describe('outbox', () => {
     };
     const { outbox } = setup({}, { openStore });
     await outbox.settle();
-    for (let i = 0; i < 1_000; i++) outbox.enqueue('track', { event: `e${i}` });
+    for (let i = 0; i < 1_000; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     await outbox.settle();
     expect(puts).toBeGreaterThanOrEqual(5);
     expect(done).toBe(1_000);
 
-    for (let i = 0; i < 500; i++) outbox.enqueue('track', { event: `f${i}` });
+    for (let i = 0; i < 500; i++) outbox.enqueue('track', json({ event: `f${i}` }));
     const read = await outbox.oldest(1_500);
     expect(read).toHaveLength(1_500);
-    expect(read[1_499]!.body.event).toBe('f499');
+    expect(bodyOf(read[1_499]!).event).toBe('f499');
   });
 
   it('a page hidden in the middle of a backlog writes all that is left at once, in one putMany', async () => {
@@ -111,7 +113,7 @@ describe('outbox', () => {
     const { calls, open } = spiedIdb(token);
     const { outbox } = setup({}, { openStore: open });
     await outbox.settle();
-    for (let i = 0; i < 1_000; i++) outbox.enqueue('track', { event: `e${i}` });
+    for (let i = 0; i < 1_000; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     await endOfTick();
     expect(calls).toEqual([200]);
     hide.forEach((fn) => fn({ persisted: false }));
@@ -121,28 +123,30 @@ describe('outbox', () => {
     expect((await outbox.oldest(1_000)).length).toBe(1_000);
   });
 
-  it('uses the size the caller measured instead of stringifying the body again', async () => {
-    const { outbox } = setup();
+  it('a record is sized by its JSON text, and the text stored is the very text that goes on the wire', async () => {
+    const { outbox, token } = setup();
     await outbox.settle();
-    const body = { event: 'a', properties: { x: 1 } };
+    const text = json({ event: 'café ☕', properties: { x: 1, note: 'a "quoted" & encoded=value' } });
     const stringify = vi.spyOn(JSON, 'stringify');
-    outbox.enqueue('track', body, 123);
-    expect(stringify).not.toHaveBeenCalled();
+    outbox.enqueue('track', text);
+    expect(stringify).not.toHaveBeenCalled(); // the client stringified it once; the outbox never does again
     stringify.mockRestore();
-    outbox.enqueue('track', body); // no size given: measured here
-    const [given, measured] = outbox.unacknowledged();
-    expect(given!.size).toBe(123);
-    expect(measured!.size).toBe(JSON.stringify(body).length);
+    const [buffered] = outbox.unacknowledged();
+    expect(buffered).toMatchObject({ json: text, size: text.length });
     await outbox.settle();
-    expect((await outbox.oldest(2)).map((r) => r.size)).toEqual([123, measured!.size]);
+    const stored = await get<OutboxRecord>(buffered!.id, createStore(idbName(token), 'outbox'));
+    expect(stored).toMatchObject({ v: RECORD_VERSION, json: text, size: text.length });
+    const [read] = await outbox.oldest(1);
+    expect(read).toMatchObject({ json: text, size: text.length });
+    expect(new URLSearchParams(encodeBody([read!, read!], 'json')).get('data')).toBe(`[${text},${text}]`);
   });
 
   it('keeps records enqueued before the store is chosen, and oldest() waits for the store', async () => {
     vi.stubGlobal('indexedDB', { open: () => ({}) }); // IndexedDB hangs; falls back after the timeout
     vi.stubGlobal('localStorage', new MemoryStorage());
     const { outbox, reporter } = setup({ storage_open_timeout_ms: 50 });
-    outbox.enqueue('track', { event: 'early' });
-    outbox.enqueue('engage', { $set: { a: 1 } });
+    outbox.enqueue('track', json({ event: 'early' }));
+    outbox.enqueue('engage', json({ $set: { a: 1 } }));
     const read = await outbox.oldest(10);
     expect(read.map((r) => r.ep)).toEqual(['track', 'engage']);
     expect((await outbox.stats()).store).toBe('localstorage');
@@ -158,7 +162,7 @@ describe('outbox', () => {
     const { calls, open } = spiedIdb(token);
     const outbox = createOutbox({ token, config: () => testConfig(), reporter: recordingReporter(), openStore: open });
     await outbox.settle();
-    for (let i = 0; i < 300; i++) outbox.enqueue('track', { event: `e${i}` });
+    for (let i = 0; i < 300; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     await endOfTick(); // the first 200 are being written
     expect(calls).toEqual([200]);
     hide.forEach((fn) => fn({ persisted: true }));
@@ -179,18 +183,18 @@ describe('outbox', () => {
     const token = freshToken();
     const config = testConfig();
     const leaving = createOutbox({ token, config: () => config, reporter: recordingReporter(), openStore: () => new Promise(() => {}) });
-    for (const event of ['a', 'b', 'c']) leaving.enqueue('track', { event });
+    for (const event of ['a', 'b', 'c']) leaving.enqueue('track', json({ event }));
     hide.forEach((fn) => fn());
 
     const next = createOutbox({ token, config: () => config, reporter: recordingReporter() });
-    expect((await next.oldest(10)).map((r) => r.body.event)).toEqual(['a', 'b', 'c']);
+    expect((await next.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['a', 'b', 'c']);
   });
 
   it('returns the oldest in enqueue order, honouring limit and skip', async () => {
     const { outbox } = setup();
-    for (let i = 0; i < 10; i++) outbox.enqueue('track', { event: `e${i}` });
+    for (let i = 0; i < 10; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     await outbox.settle();
-    const names = (rs: { body: Record<string, unknown> }[]) => rs.map((r) => r.body.event);
+    const names = (rs: OutboxRecord[]) => rs.map((r) => bodyOf(r).event);
     const first = await outbox.oldest(4);
     expect(names(first)).toEqual(['e0', 'e1', 'e2', 'e3']);
     const next = await outbox.oldest(4, new Set(first.map((r) => r.id)));
@@ -199,29 +203,29 @@ describe('outbox', () => {
 
   it('remove() deletes acknowledged records only, from the store and from unacknowledged()', async () => {
     const { outbox } = setup();
-    for (let i = 0; i < 5; i++) outbox.enqueue('track', { event: `e${i}` });
+    for (let i = 0; i < 5; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     await outbox.settle();
     const all = await outbox.oldest(10);
     await outbox.remove([all[1]!.id, all[3]!.id]);
-    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['e0', 'e2', 'e4']);
-    expect(outbox.unacknowledged().map((r) => r.body.event)).toEqual(['e0', 'e2', 'e4']);
+    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['e0', 'e2', 'e4']);
+    expect(outbox.unacknowledged().map((r) => bodyOf(r).event)).toEqual(['e0', 'e2', 'e4']);
     expect((await outbox.stats()).queued).toBe(3);
   });
 
   it('forget() stops carrying records another tab had acknowledged, without touching the store', async () => {
     const { outbox } = setup();
-    for (let i = 0; i < 3; i++) outbox.enqueue('track', { event: `e${i}` });
+    for (let i = 0; i < 3; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     await outbox.settle();
     const [first] = outbox.unacknowledged();
     outbox.forget([first!.id]);
-    expect(outbox.unacknowledged().map((r) => r.body.event)).toEqual(['e1', 'e2']);
-    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['e0', 'e1', 'e2']);
+    expect(outbox.unacknowledged().map((r) => bodyOf(r).event)).toEqual(['e1', 'e2']);
+    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['e0', 'e1', 'e2']);
   });
 
   it('remove() of a record still in the buffer means it is never written', async () => {
     const { outbox } = setup();
     await outbox.settle();
-    outbox.enqueue('track', { event: 'beaconed' });
+    outbox.enqueue('track', json({ event: 'beaconed' }));
     const [r] = outbox.unacknowledged();
     await outbox.remove([r!.id]);
     await outbox.settle();
@@ -230,27 +234,27 @@ describe('outbox', () => {
 
   it('drops the new record past the event cap and reports it with a count', async () => {
     const { outbox, reporter } = setup({ outbox_max_events: 3 });
-    for (let i = 0; i < 5; i++) outbox.enqueue('track', { event: `e${i}` });
+    for (let i = 0; i < 5; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     await outbox.settle();
-    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['e0', 'e1', 'e2']);
+    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['e0', 'e1', 'e2']);
     expect(reporter.reports.filter((r) => r.code === 'dropped')).toEqual([
       expect.objectContaining({ code: 'dropped', reason: 'cap', count: 2 }),
     ]);
     expect((await outbox.stats()).dropped).toBe(2);
     // acknowledging makes room again
     await outbox.remove([(await outbox.oldest(1))[0]!.id]);
-    outbox.enqueue('track', { event: 'e5' });
+    outbox.enqueue('track', json({ event: 'e5' }));
     await outbox.settle();
-    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['e1', 'e2', 'e5']);
+    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['e1', 'e2', 'e5']);
   });
 
   it('drops the new record past the byte cap', async () => {
     const { outbox, reporter } = setup({ outbox_max_bytes: 100 });
-    outbox.enqueue('track', { event: 'small' });
-    outbox.enqueue('track', { event: 'x'.repeat(200) });
-    outbox.enqueue('track', { event: 'small2' });
+    outbox.enqueue('track', json({ event: 'small' }));
+    outbox.enqueue('track', json({ event: 'x'.repeat(200) }));
+    outbox.enqueue('track', json({ event: 'small2' }));
     await outbox.settle();
-    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['small', 'small2']);
+    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['small', 'small2']);
     expect(reporter.reports).toContainEqual(expect.objectContaining({ reason: 'cap', count: 1 }));
   });
 
@@ -259,41 +263,41 @@ describe('outbox', () => {
     const reporter = recordingReporter();
     const config = testConfig({ outbox_max_events: 4 });
     const earlier = createOutbox({ token, config: () => config, reporter });
-    for (let i = 0; i < 3; i++) earlier.enqueue('track', { event: `old${i}` });
+    for (let i = 0; i < 3; i++) earlier.enqueue('track', json({ event: `old${i}` }));
     await earlier.settle();
     const page = createOutbox({ token, config: () => config, reporter });
-    for (let i = 0; i < 3; i++) page.enqueue('track', { event: `new${i}` }); // before the store is even open
+    for (let i = 0; i < 3; i++) page.enqueue('track', json({ event: `new${i}` })); // before the store is even open
     await page.settle();
-    expect((await page.oldest(10)).map((r) => r.body.event)).toEqual(['old0', 'old1', 'old2', 'new0']);
+    expect((await page.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['old0', 'old1', 'old2', 'new0']);
     expect(reporter.reports).toContainEqual(expect.objectContaining({ reason: 'cap', count: 2 }));
   });
 
   it('drops and reports records older than retention_ms, and never returns them', async () => {
     let t = 1_700_000_000_000;
     const { outbox, reporter } = setup({ retention_ms: 60_000 }, { now: () => t });
-    outbox.enqueue('track', { event: 'old1' });
-    outbox.enqueue('track', { event: 'old2' });
+    outbox.enqueue('track', json({ event: 'old1' }));
+    outbox.enqueue('track', json({ event: 'old2' }));
     t += 50_000;
-    outbox.enqueue('track', { event: 'fresh' });
+    outbox.enqueue('track', json({ event: 'fresh' }));
     await outbox.settle();
     t += 20_000; // old ones are now 70 s old
-    expect((await outbox.oldest(1)).map((r) => r.body.event)).toEqual(['fresh']);
+    expect((await outbox.oldest(1)).map((r) => bodyOf(r).event)).toEqual(['fresh']);
     expect(reporter.reports).toEqual([expect.objectContaining({ code: 'dropped', reason: 'retention', count: 2 })]);
     expect((await outbox.stats()).queued).toBe(1);
-    expect(outbox.unacknowledged().map((r) => r.body.event)).toEqual(['fresh']);
+    expect(outbox.unacknowledged().map((r) => bodyOf(r).event)).toEqual(['fresh']);
   });
 
   it('drops corrupt stored records, reports them once per batch, and still returns the readable ones', async () => {
     const { outbox, reporter, token } = setup();
-    outbox.enqueue('track', { event: 'good1' });
+    outbox.enqueue('track', json({ event: 'good1' }));
     await outbox.settle();
     const raw = createStore(idbName(token), 'outbox');
     await set('0000000000000001garbage1', 'not an object', raw);
     await set('0000000000000002garbage2', { v: 999, id: '0000000000000002garbage2' }, raw);
     await set('0000000000000003garbage3', { v: RECORD_VERSION, id: '0000000000000003garbage3', at: 1 }, raw);
-    outbox.enqueue('track', { event: 'good2' });
+    outbox.enqueue('track', json({ event: 'good2' }));
     await outbox.settle();
-    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['good1', 'good2']);
+    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['good1', 'good2']);
     expect(reporter.reports).toEqual([expect.objectContaining({ code: 'dropped', reason: 'corrupt', count: 3 })]);
     expect((await outbox.oldest(10)).length).toBe(2);
     expect(reporter.reports).toHaveLength(1); // gone for good, not reported again
@@ -301,21 +305,21 @@ describe('outbox', () => {
 
   it('drop() removes the records and reports them with the given reason', async () => {
     const { outbox, reporter } = setup();
-    outbox.enqueue('track', { event: 'bad' });
-    outbox.enqueue('track', { event: 'ok' });
+    outbox.enqueue('track', json({ event: 'bad' }));
+    outbox.enqueue('track', json({ event: 'ok' }));
     await outbox.settle();
     const [bad] = await outbox.oldest(1);
     await outbox.drop([bad!], 'rejected');
-    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['ok']);
+    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['ok']);
     expect(reporter.reports).toEqual([expect.objectContaining({ code: 'dropped', reason: 'rejected', count: 1 })]);
     expect((await outbox.stats()).dropped).toBe(1);
   });
 
   it('clear() empties the store and the buffer', async () => {
     const { outbox } = setup();
-    outbox.enqueue('track', { event: 'stored' });
+    outbox.enqueue('track', json({ event: 'stored' }));
     await outbox.settle();
-    outbox.enqueue('track', { event: 'buffered' });
+    outbox.enqueue('track', json({ event: 'buffered' }));
     await outbox.clear();
     await outbox.settle();
     expect(await outbox.oldest(10)).toEqual([]);
@@ -325,11 +329,11 @@ describe('outbox', () => {
 
   it('keeps a bounded list of unacknowledged records, oldest first', async () => {
     const { outbox } = setup();
-    for (let i = 0; i < 1_200; i++) outbox.enqueue('track', { event: `e${i}` });
+    for (let i = 0; i < 1_200; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     const list = outbox.unacknowledged();
     expect(list).toHaveLength(1_000);
-    expect(list[0]!.body.event).toBe('e200');
-    expect(list[999]!.body.event).toBe('e1199');
+    expect(bodyOf(list[0]!).event).toBe('e200');
+    expect(bodyOf(list[999]!).event).toBe('e1199');
     await outbox.settle();
   });
 
@@ -354,35 +358,33 @@ describe('outbox', () => {
       });
     const config = testConfig();
     const outbox = createOutbox({ token, config: () => config, reporter, openStore });
-    outbox.enqueue('track', { event: 'a' });
+    outbox.enqueue('track', json({ event: 'a' }));
     await outbox.settle();
     failing = true;
-    outbox.enqueue('track', { event: 'b' });
-    outbox.enqueue('track', { event: 'c' });
+    outbox.enqueue('track', json({ event: 'b' }));
+    outbox.enqueue('track', json({ event: 'c' }));
     await outbox.settle();
-    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['a', 'b', 'c']);
+    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['a', 'b', 'c']);
     expect(await outbox.stats()).toMatchObject({ queued: 3, store: 'localstorage', dropped: 0 });
     expect(reporter.reports).toEqual([expect.objectContaining({ code: 'storage' })]);
   });
 
-  it('never throws into the page: a body JSON cannot represent, or a throwing listener', async () => {
+  it('never throws into the page: a throwing listener', async () => {
     const { outbox } = setup();
-    const cyclic: Record<string, unknown> = {};
-    cyclic.self = cyclic;
     outbox.onEnqueue(() => {
       throw new Error('listener bug');
     });
-    expect(() => outbox.enqueue('track', cyclic)).not.toThrow();
-    expect(() => outbox.enqueue('track', { event: 'fine' })).not.toThrow();
+    expect(() => outbox.enqueue('track', json({ event: 'fine' }))).not.toThrow();
     await outbox.settle();
-    expect((await outbox.oldest(10)).map((r) => r.body.event)).toEqual(['fine']);
+    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['fine']);
   });
 
   it('enqueue stays cheap: 10,000 calls well under a second', async () => {
     const { outbox } = setup();
     await outbox.settle();
+    const texts = Array.from({ length: 10_000 }, (_, i) => json({ event: 'click', properties: { i, $insert_id: `id${i}` } }));
     const started = performance.now();
-    for (let i = 0; i < 10_000; i++) outbox.enqueue('track', { event: 'click', properties: { i, $insert_id: `id${i}` } });
+    for (const text of texts) outbox.enqueue('track', text);
     const took = performance.now() - started;
     expect(took).toBeLessThan(2_000);
     await outbox.settle();

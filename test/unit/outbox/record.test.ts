@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createKeySource, newRecord } from '../../../src/outbox/record';
+import { RECORD_VERSION } from '../../../src/constants';
+import { createKeySource, newRecord, readRecord } from '../../../src/outbox/record';
 
-const recordKey = (at: number) => newRecord('track', {}, at).id;
+const recordKey = (at: number) => newRecord('track', '{}', at).id;
 
 describe('record keys', () => {
   it('sort by time, then by sequence within the same millisecond', () => {
@@ -38,5 +39,45 @@ describe('record keys', () => {
     const first = key(1_700_000_100_000);
     const after = key(1_700_000_000_000); // clock set back 100 s
     expect(after > first).toBe(true);
+  });
+});
+
+describe('records', () => {
+  it('keep the body as the JSON text they were given, sized by its length', () => {
+    const text = JSON.stringify({ event: 'café', properties: { n: 1 } });
+    const r = newRecord('engage', text, 1_700_000_000_000);
+    expect(r).toMatchObject({ v: RECORD_VERSION, at: 1_700_000_000_000, ep: 'engage', json: text, size: text.length });
+    expect(readRecord(JSON.parse(JSON.stringify(r)), r.id)).toEqual(r); // survives a localStorage round trip
+  });
+
+  it('of version 1 are read as today’s, with the body turned into its JSON text', () => {
+    const body = { event: 'e', properties: { list: [1, 'a', null], nested: { x: true } } };
+    const v1 = { v: 1, id: 'k1', at: 5, ep: 'groups', body, size: 999 };
+    const text = JSON.stringify(body);
+    expect(readRecord(v1, 'k1')).toEqual({ v: RECORD_VERSION, id: 'k1', at: 5, ep: 'groups', json: text, size: text.length });
+  });
+
+  it('are refused when they cannot be sent or deleted', () => {
+    const ok = newRecord('track', '{"event":"e"}', 5);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const refused: Array<[string, unknown]> = [
+      ['key differs from id', { ...ok, id: 'other' }],
+      ['another version', { ...ok, v: 99 }],
+      ['no version', { ...ok, v: undefined }],
+      ['unknown endpoint', { ...ok, ep: 'decide' }],
+      ['time not a number', { ...ok, at: '5' }],
+      ['json not a string', { ...ok, json: { event: 'e' } }],
+      ['json not an object', { ...ok, json: '[{"event":"e"}]' }],
+      ['json empty', { ...ok, json: '' }],
+      ['v1 with a BigInt', { v: 1, id: ok.id, at: 5, ep: 'track', body: { n: BigInt(1) }, size: 1 }],
+      ['v1 with a cycle', { v: 1, id: ok.id, at: 5, ep: 'track', body: cyclic, size: 1 }],
+      ['v1 with an array body', { v: 1, id: ok.id, at: 5, ep: 'track', body: [1], size: 3 }],
+      ['v1 with a text body', { v: 1, id: ok.id, at: 5, ep: 'track', body: '{"event":"e"}', size: 13 }],
+      ['v1 carrying only json', { ...ok, v: 1 }],
+      ['null', null],
+      ['a string', 'record'],
+    ];
+    for (const [label, value] of refused) expect(readRecord(value, ok.id), label).toBeNull();
   });
 });

@@ -14,8 +14,8 @@ const localStoragePrefix = (token: string) => `mp_outbox_${token}_`;
 const key = createKeySource();
 function records(n: number, at = Date.now()): OutboxRecord[] {
   return Array.from({ length: n }, (_, i) => {
-    const body = { event: `e${i}`, properties: { n: i } };
-    return { v: RECORD_VERSION, id: key(at + i), at: at + i, ep: 'track' as const, body, size: JSON.stringify(body).length };
+    const json = JSON.stringify({ event: `e${i}`, properties: { n: i } });
+    return { v: RECORD_VERSION, id: key(at + i), at: at + i, ep: 'track' as const, json, size: json.length };
   });
 }
 const ids = (rs: OutboxRecord[]): string[] => rs.map((r) => r.id);
