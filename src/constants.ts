@@ -43,6 +43,14 @@ export const KEEPALIVE_BODY_LIMIT = 48 * 1024;
  */
 export const KEEPALIVE_UNKNOWN_MS = 1000;
 
+/**
+ * How long an event's automatic properties other than the URL are reused: the
+ * user agent, referrer and screen size are read again after this, or at once
+ * on a new URL. Each read is a call into the browser costing microseconds on
+ * every `track()`; none of them changes within a second but a screen rotating.
+ */
+export const PAGE_PROPERTIES_MS = 1000;
+
 /** Key under which the paste-in stub leaves calls the library had no time to take (per token-less origin). */
 export const STUB_STORAGE_KEY = '__outlast_stub_queue';
 

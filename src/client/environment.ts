@@ -3,7 +3,7 @@
  * (single-page apps change the URL) and always guarded: under Node, or on a
  * page that has locked an API down, each value is simply missing.
  */
-import { MAX_STRING_LENGTH } from '../constants';
+import { MAX_STRING_LENGTH, PAGE_PROPERTIES_MS } from '../constants';
 import { guard } from '../utils/env';
 import type { Props } from './sanitize';
 
@@ -70,33 +70,31 @@ const cut = (props: Props): Props => {
   return props;
 };
 
-/** What `pageProperties()` last read, and the properties it made of that. */
-let page: [href: string, referrer: string, width: number, height: number, ua: Props, props: Props] | undefined;
+/** What `pageProperties()` last read: the document, its URL, when, and the properties made of them. */
+let page: [doc: unknown, href: string, at: number, props: Props] | undefined;
 
 /**
- * The automatic properties of an event that come from the page. The object
- * is shared between calls while the URL, referrer, screen and user agent stay
- * the same (building it was a fifth of a `track()`): callers copy it, never
- * change it.
+ * The automatic properties of an event that come from the page. The object is
+ * shared between calls while the URL stays the same, for `PAGE_PROPERTIES_MS` at most
+ * (building it was a fifth of a `track()`): callers copy it, never change it.
  */
 export const pageProperties = (): Props => {
   try {
     const href = location.href;
-    const referrer = document.referrer || '';
-    const { width, height } = screen;
-    const ua = uaProperties();
-    if (!page || page[0] !== href || page[1] !== referrer || page[2] !== width || page[3] !== height || page[4] !== ua) {
+    const now = Date.now();
+    if (!page || page[0] !== document || page[1] !== href || !(now - page[2] < PAGE_PROPERTIES_MS)) {
+      const referrer = document.referrer || '';
       const props: Props = {
         $current_url: href,
         $referrer: referrer,
         $referring_domain: (/^[a-z][\w+.-]*:\/\/([^/?#:]+)/i.exec(referrer) || [])[1] || '$direct',
-        ...ua,
-        $screen_width: width,
-        $screen_height: height,
+        ...uaProperties(),
+        $screen_width: screen.width,
+        $screen_height: screen.height,
       };
-      page = [href, referrer, width, height, ua, cut(props)];
+      page = [document, href, now, cut(props)];
     }
-    return page[5];
+    return page[3];
   } catch {
     // under Node, or where the page has locked these away: what can be read
     return uaProperties();

@@ -64,6 +64,27 @@ describe('track() body', () => {
     expect(identify.body.properties).toMatchObject({ distinct_id: 'user-1', $anon_distinct_id: anonymous });
   });
 
+  it('reads the URL on every event, and the screen and user agent again after a second', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_700_000_000_000);
+    const { lib, pipes, env } = setup();
+    lib.init('tok');
+    const props = () => pipes.sent.at(-1)!.body.properties;
+    lib.track('a');
+    expect(props()).toMatchObject({ $screen_width: 1440, $screen_height: 900 });
+    (globalThis as unknown as { screen: { width: number; height: number } }).screen.width = 900;
+    (globalThis as unknown as { screen: { width: number; height: number } }).screen.height = 1440;
+    env!.location.href = 'https://shop.example.com/rotated';
+    lib.track('b');
+    expect(props()).toMatchObject({ $current_url: 'https://shop.example.com/rotated', $screen_width: 900 });
+    (globalThis as unknown as { screen: { width: number } }).screen.width = 1440;
+    lib.track('c');
+    expect(props().$screen_width).toBe(900); // the same second, the same URL: reused
+    vi.setSystemTime(1_700_000_001_000);
+    lib.track('d');
+    expect(props().$screen_width).toBe(1440);
+  });
+
   it('the call’s own properties win over super and automatic ones, each key once', () => {
     const { lib, pipes } = setup();
     lib.init('tok');
