@@ -52,7 +52,45 @@ async function burst(env, sdk, n, settleMs, token) {
   }
 }
 
-/** For each burst size: median µs per call and the worst SDK task over the runs, per SDK. */
+/**
+ * The floor: what any SDK that queues events must do per call, measured the same way on a page
+ * without one. Each call builds an event of the same shape and size as the ones the SDKs send
+ * (20 properties, about 540 characters of JSON), stringifies it and keeps the text. On a slow
+ * machine this alone can be over a target; the figure says how much of a cost is the SDK's own.
+ */
+async function floorBurst(env, n) {
+  const page = await env.browser.newPage();
+  try {
+    await page.goto(env.site.page(`/floor/${n}-${Date.now()}`, sdkHtml({ sdk: 'none' })));
+    return await page.evaluate(
+      ([n, props]) =>
+        new Promise((resolve) =>
+          setTimeout(() => {
+            const shared = { $current_url: location.href, $referrer: '', $referring_domain: '$direct', $browser: 'Chrome', $browser_version: 156, $os: 'Linux' };
+            const kept = [];
+            const t0 = performance.now();
+            for (let i = 0; i < n; i++) {
+              const p = { ...shared, $screen_width: screen.width, $screen_height: screen.height, token: 'floor', mp_lib: 'web', $lib_version: '1.0.0' };
+              p.time = Date.now() / 1000;
+              p.$insert_id = Math.random().toString(16).slice(2) + Math.random().toString(16).slice(2);
+              p.distinct_id = '$device:0d9f6c1e-7a4b-4c2d-9e8f-123456789abc';
+              p.$device_id = '0d9f6c1e-7a4b-4c2d-9e8f-123456789abc';
+              Object.assign(p, props, { i });
+              kept.push(JSON.stringify({ event: 'burst', properties: p }));
+            }
+            resolve(((performance.now() - t0) * 1000) / n + (kept.length ? 0 : 1));
+          }, 0),
+        ),
+      [n, EVENT_PROPS],
+    );
+  } catch (e) {
+    return null;
+  } finally {
+    await page.context().close().catch(() => {});
+  }
+}
+
+/** For each burst size: median µs per call and the worst SDK task over the runs, per SDK, and the floor. */
 export async function measureTrackCost(env) {
   const sizes = [100, 1_000, 10_000];
   const out = [];
@@ -72,6 +110,10 @@ export async function measureTrackCost(env) {
         ? { us: median(ok.map((r) => r.us)), sdkTaskMs: Math.max(...ok.map((r) => r.sdkTaskMs)), runs: ok.length, calls: Math.min(...ok.map((r) => r.calls)) }
         : { failed: results[0]?.failed ?? 'no run' };
     }
+    const floor = [];
+    for (let i = 0; i < (env.quick ? 2 : 3); i++) floor.push(await floorBurst(env, n));
+    const ok = floor.filter((x) => typeof x === 'number');
+    if (ok.length) row.floorUs = median(ok);
     out.push(row);
   }
   return out;

@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import type { Reporter } from '../utils/report';
+import { OUTBOX_WRITE_CHUNK as WRITE_CHUNK } from '../constants';
 import { chooseStore } from './choose-store';
 import { nextTask } from './next-task';
 import { newRecord } from './record';
@@ -18,13 +19,6 @@ const UNACKED_MAX_BYTES = 256 * 1024;
 /** Reads one `oldest()` makes to fill a batch past expired or corrupt records: bounds one call after a long outage; the next call carries on. */
 const MAX_READS = 20;
 
-/**
- * Records one store write takes. IndexedDB structured-clones every record of
- * a `put` synchronously, in the task that calls it: 200 small events cost
- * about 20-50 ms on a slow phone, under the 50 ms of a long task. A burst
- * beyond that is written in following tasks, 200 at a time.
- */
-const WRITE_CHUNK = 200;
 
 export interface OutboxOptions {
   token: string;

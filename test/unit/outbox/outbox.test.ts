@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { createStore, get, set } from 'idb-keyval';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../../src/config';
-import { RECORD_VERSION } from '../../../src/constants';
+import { OUTBOX_WRITE_CHUNK as CHUNK, RECORD_VERSION } from '../../../src/constants';
 import { encodeBody } from '../../../src/delivery/wire';
 import { chooseStore } from '../../../src/outbox/choose-store';
 import { createIdbStore, idbName } from '../../../src/outbox/idb-store';
@@ -57,16 +57,17 @@ describe('outbox', () => {
     const { calls, open } = spiedIdb(token);
     const { outbox } = setup({}, { openStore: open });
     await outbox.settle(); // store chosen
-    for (let i = 0; i < 150; i++) outbox.enqueue('track', json({ event: `e${i}` }));
+    const small = CHUNK - 10;
+    for (let i = 0; i < small; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     await endOfTick();
-    expect(calls).toEqual([150]);
+    expect(calls).toEqual([small]);
     for (let i = 0; i < 3; i++) outbox.enqueue('track', json({ event: `late${i}` }));
     await new Promise((r) => setTimeout(r, 20)); // written without anyone calling settle()
-    expect(calls).toEqual([150, 3]);
-    expect((await outbox.stats()).queued).toBe(153);
+    expect(calls).toEqual([small, 3]);
+    expect((await outbox.stats()).queued).toBe(small + 3);
   });
 
-  it('writes a burst of 1,000 in chunks of at most 200, one per task, in key order, all readable after settle()', async () => {
+  it('writes a burst of 1,000 in chunks of at most OUTBOX_WRITE_CHUNK, one per task, in key order, all readable after settle()', async () => {
     const token = freshToken();
     const { calls, ids, open } = spiedIdb(token);
     const { outbox } = setup({}, { openStore: open });
@@ -74,11 +75,11 @@ describe('outbox', () => {
     for (let i = 0; i < 1_000; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     const enqueued = outbox.unacknowledged().map((r) => r.id);
     await endOfTick();
-    expect(calls).toEqual([200]); // the rest waits for later tasks
+    expect(calls).toEqual([CHUNK]); // the rest waits for later tasks
     expect((await outbox.stats()).queued).toBe(1_000); // the backlog counts as queued
     await outbox.settle();
     expect(calls.length).toBeGreaterThan(1);
-    expect(Math.max(...calls)).toBeLessThanOrEqual(200);
+    expect(Math.max(...calls)).toBeLessThanOrEqual(CHUNK);
     expect(ids).toEqual(enqueued);
     expect(ids).toEqual([...ids].sort());
     const read = await outbox.oldest(1_000);
@@ -115,11 +116,11 @@ describe('outbox', () => {
     await outbox.settle();
     for (let i = 0; i < 1_000; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     await endOfTick();
-    expect(calls).toEqual([200]);
+    expect(calls).toEqual([CHUNK]);
     hide.forEach((fn) => fn({ persisted: false }));
-    expect(calls).toEqual([200, 800]); // synchronously, in the pagehide handler
+    expect(calls).toEqual([CHUNK, 1_000 - CHUNK]); // synchronously, in the pagehide handler
     await outbox.settle();
-    expect(calls).toEqual([200, 800]);
+    expect(calls).toEqual([CHUNK, 1_000 - CHUNK]);
     expect((await outbox.oldest(1_000)).length).toBe(1_000);
   });
 
@@ -163,15 +164,15 @@ describe('outbox', () => {
     const outbox = createOutbox({ token, config: () => testConfig(), reporter: recordingReporter(), openStore: open });
     await outbox.settle();
     for (let i = 0; i < 300; i++) outbox.enqueue('track', json({ event: `e${i}` }));
-    await endOfTick(); // the first 200 are being written
-    expect(calls).toEqual([200]);
+    await endOfTick(); // the first chunk is being written
+    expect(calls).toEqual([CHUNK]);
     hide.forEach((fn) => fn({ persisted: true }));
-    expect(calls).toEqual([200]); // WebKit would suspend a write started now, holding up every other page
+    expect(calls).toEqual([CHUNK]); // WebKit would suspend a write started now, holding up every other page
     await outbox.settle();
 
     const next = createOutbox({ token, config: () => testConfig(), reporter: recordingReporter() }); // IndexedDB, and localStorage
     const got = await next.oldest(1_000);
-    expect(got).toHaveLength(300); // the 200 are in IndexedDB and in localStorage: sent once
+    expect(got).toHaveLength(300); // the first chunk is in IndexedDB and in localStorage: sent once
     expect(new Set(got.map((r) => r.id)).size).toBe(300);
   });
 
