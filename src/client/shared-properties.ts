@@ -25,9 +25,9 @@ const made = new WeakMap<Core, [rev: number, page: Props, blacklist: readonly st
 
 /**
  * The shared part for `core`, made again when the page's automatic properties
- * change (a new URL) or a method other than `track()` or a getter has run
- * since (`core.rev`: the instance counts those, as any of them may change
- * what every event carries).
+ * are (a new URL, or `PAGE_PROPERTIES_MS` later), the blacklist is replaced,
+ * or a method other than `track()` or a getter has run since (`core.rev`: the
+ * instance counts those, as any of them may change what every event carries).
  */
 export function sharedProperties(core: Core): SharedProperties {
   const page = pageProperties();
