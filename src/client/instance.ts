@@ -6,6 +6,7 @@
  */
 import { DEFAULT_CONFIG, type Config, type Endpoint } from '../config';
 import { MAX_STRING_LENGTH } from '../constants';
+import type { PipelineOptions } from '../delivery/pipeline';
 import type { DeliveryState, Pipeline } from '../delivery/types';
 import { isBrowser, isOffline } from '../utils/env';
 import { createReporter, type ErrorReport, type Reporter } from '../utils/report';
@@ -17,12 +18,7 @@ import { cleanProperties, type Props } from './sanitize';
 import type { Mixpanel } from './types';
 import { describe, validateConfig } from './validate-config';
 
-/** What `createPipeline()` in `delivery/pipeline.ts` takes. */
-export interface PipelineOptions {
-  token: string;
-  config: () => Config;
-  reporter: Reporter;
-}
+export type { PipelineOptions };
 export type PipelineFactory = (options: PipelineOptions) => Pipeline;
 
 /**

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import { createOutbox } from '../outbox/outbox';
-import { isBrowser, isOffline } from '../utils/env';
+import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
 import { electSender, type Election } from './leader';
 import { createSender } from './sender';
@@ -16,25 +16,12 @@ export interface PipelineOptions {
 /**
  * Everything behind `track()` for one token: the outbox, the sender (running
  * only in the elected tab, and only while not paused), the nudges from other
- * tabs, the `online` flush and the unload beacon. Under Node the pipeline is
- * inert. `enqueue` and the controls never throw; the promises may reject on a
- * store error, for the client to report.
+ * tabs, the `online` flush and the unload beacon. Built only in a browser (the
+ * client builds none under Node). `enqueue` and the controls never throw; the
+ * promises may reject on a store error, for the client to report.
  */
 export function createPipeline({ token, config, reporter }: PipelineOptions): Pipeline {
   const done = async () => {};
-  if (!isBrowser()) {
-    const off = () => {};
-    return {
-      enqueue: off,
-      state: async () => ({ queued: 0, bytes: 0, store: 'memory', in_flight: 0, delivered: 0, retried: 0, dropped: 0, host: '', next_attempt_at: null, is_sender: false, offline: false }),
-      settle: done,
-      flush: done,
-      pause: off,
-      resume: off,
-      purge: done,
-      close: off,
-    };
-  }
   const outbox = createOutbox({ token, config, reporter });
   // what this tab's sender gets acknowledged, the other tabs stop carrying for their unload beacon
   const remove = (ids: string[]) => outbox.remove(ids).then(() => election.announce(ids));

@@ -3,22 +3,6 @@ import { createPipeline } from '../../../src/delivery/pipeline';
 import type { Pipeline } from '../../../src/delivery/types';
 import { decodeBody, testConfig, testReporter } from './fakes';
 
-describe('pipeline under Node', () => {
-  it('is inert and never throws', async () => {
-    const p = createPipeline({ token: 't', config: () => testConfig(), reporter: testReporter() });
-    expect(() => p.enqueue('track', JSON.stringify({ event: 'e' }))).not.toThrow();
-    await expect(p.flush()).resolves.toBeUndefined();
-    await expect(p.settle()).resolves.toBeUndefined();
-    expect((await p.state()).queued).toBe(0);
-    expect(() => {
-      p.pause();
-      p.resume();
-      p.close();
-    }).not.toThrow();
-    await expect(p.purge()).resolves.toBeUndefined();
-  });
-});
-
 describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', () => {
   let pipeline: Pipeline | null = null;
   afterEach(() => {
