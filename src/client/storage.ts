@@ -3,6 +3,7 @@
  * (identity, super properties, the opt-out choice): localStorage, a cookie, or
  * memory, all behind the same guarded face. A write reports whether it took.
  */
+import type { Config } from '../config';
 import { guard, safeLocalStorage } from '../utils/env';
 
 type Backend = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
@@ -15,13 +16,8 @@ export interface KV {
   remove(key: string): void;
 }
 
-/** Cookie attributes, from the config options of the same names. */
-export interface CookieOptions {
-  cookie_domain: string;
-  cross_subdomain_cookie: boolean;
-  secure_cookie: boolean;
-  cookie_expiration: number;
-}
+/** Cookie attributes: the config options of the same names. */
+export type CookieOptions = Pick<Config, 'cookie_domain' | 'cross_subdomain_cookie' | 'secure_cookie' | 'cookie_expiration'>;
 
 /** `backend` with every call guarded; a write that throws returns false. */
 const wrap = (kind: string, b: Backend | null): KV | null =>
