@@ -35,7 +35,7 @@ export interface Config {
   /** Outbox caps; past them new events are dropped and reported. */
   outbox_max_events: number;
   outbox_max_bytes: number;
-  /** How long IndexedDB may take to open before the outbox falls back to localStorage. */
+  /** How long IndexedDB may take to open before the outbox writes to localStorage; it goes back to IndexedDB if the open completes later. */
   storage_open_timeout_ms: number;
   /** Lease length when Web Locks are missing and tabs elect a sender through storage. */
   sender_lease_ms: number;

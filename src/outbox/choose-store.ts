@@ -9,8 +9,8 @@ export interface ChooseStoreOptions {
   /** `storage_open_timeout_ms`: how long IndexedDB may take to open. */
   openTimeoutMs: number;
   reporter: Reporter;
-  /** Opens the IndexedDB store; replaceable in tests. */
-  openIndexedDb?: (name: string, openTimeoutMs: number) => Promise<OutboxStore>;
+  /** Opens the IndexedDB store (no deadline: `openTimeoutMs` is applied here); replaceable in tests. */
+  openIndexedDb?: (name: string) => Promise<OutboxStore>;
 }
 
 /**
@@ -24,12 +24,27 @@ export interface ChooseStoreOptions {
  * `oldest()` merges them by key and deletes go to all of them, so a fallback
  * never strands what was already stored, including what an earlier page left
  * in localStorage while IndexedDB was unusable.
+ *
+ * An IndexedDB open that misses `openTimeoutMs` is slow, not failed: the
+ * outbox writes to localStorage meanwhile, and if the open completes after
+ * all, IndexedDB is read again and written to again. Until then this tab
+ * cannot see what other tabs and earlier pages keep there, and a sending tab
+ * that never read it would leave their events waiting for as long as it is
+ * open (seen with three tabs opened at once on a loaded machine).
  */
 export async function chooseStore(o: ChooseStoreOptions): Promise<OutboxStore> {
   const ls = safeLocalStorage();
   const lsStore = ls && createLocalStorageStore(o.token, ls);
+  const idb = (o.openIndexedDb || createIdbStore)(idbName(o.token));
   const stores: Array<[string, () => Promise<OutboxStore | null> | OutboxStore | null]> = [
-    ['IndexedDB', () => (o.openIndexedDb || createIdbStore)(idbName(o.token), o.openTimeoutMs)],
+    [
+      'IndexedDB',
+      () =>
+        Promise.race([
+          idb,
+          new Promise<never>((_, reject) => setTimeout(reject, o.openTimeoutMs, Error(`IndexedDB did not open within ${o.openTimeoutMs} ms`))),
+        ]),
+    ],
     ['localStorage', () => lsStore],
     ['memory', createMemoryStore],
   ];
@@ -57,6 +72,16 @@ export async function chooseStore(o: ChooseStoreOptions): Promise<OutboxStore> {
     }
   }
   await openNext([]);
+  idb.then(
+    (s) => {
+      if (readers.indexOf(s) >= 0) return; // it opened in time
+      readers.push(s);
+      writer = s;
+      next = 1; // should it fail to write, localStorage is next again
+      o.reporter.debug('storage: IndexedDB opened late; the outbox uses it again');
+    },
+    () => undefined,
+  );
 
   const each = <T>(f: (s: OutboxStore) => Promise<T>, fallback: T) => Promise.all(readers.map((s) => f(s).catch(() => fallback)));
 

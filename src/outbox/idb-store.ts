@@ -12,9 +12,10 @@ export const idbName = (token: string): string => 'outlast-' + token;
  * cursor per `oldest`).
  *
  * Resolves once the database has answered a first read; rejects when it is
- * missing, refuses to open (SecurityError, private modes) or has not opened
- * within `openTimeoutMs` (a blocked or hung open), and the caller then falls
- * back to another store.
+ * missing or refuses to open (SecurityError, private modes), and the caller
+ * then falls back to another store. It sets no deadline: an open that is
+ * only slow (a busy machine, a first open that creates the database) may
+ * still succeed, and `chooseStore` decides how long to wait for it.
  *
  * `stats()` does not read values: the count comes from IndexedDB, so it
  * includes what other tabs wrote, and bytes are that count times the mean
@@ -22,7 +23,7 @@ export const idbName = (token: string): string => 'outlast-' + token;
  * writes or reads). A running total kept by one tab would be wrong as soon as
  * another tab writes, and summing sizes would read the whole queue.
  */
-export function createIdbStore(name: string, openTimeoutMs: number, makeStore = createStore): Promise<OutboxStore> {
+export function createIdbStore(name: string, makeStore = createStore): Promise<OutboxStore> {
   let current = makeStore(name, 'outbox');
   let seen = 0;
   let seenBytes = 0;
@@ -99,8 +100,5 @@ export function createIdbStore(name: string, openTimeoutMs: number, makeStore = 
     clear: () => clear(use),
   };
 
-  return new Promise((resolve, reject) => {
-    setTimeout(reject, openTimeoutMs, Error(`IndexedDB did not open within ${openTimeoutMs} ms`));
-    oldest(64).then(() => resolve(store), reject);
-  });
+  return oldest(64).then(() => store);
 }

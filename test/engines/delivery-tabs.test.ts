@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/fixtures';
 import { setupEngine, type EngineHarness } from '../support/engines/harness';
 import type { Tab } from '../support/engines/types';
-import { waitArrived, deliveryState, expectedLabels, requestsOf, sdkPage, trackIn } from '../support/sdk-page';
+import { pageHtml } from '../support/site';
+import { arrived, waitArrived, deliveryState, expectedLabels, requestsOf, sdkPage, trackIn, waitState } from '../support/sdk-page';
 
 let h: EngineHarness;
 
@@ -55,6 +56,70 @@ describe('tabs', () => {
       throw e;
     } finally {
       await Promise.all(tabs.map((t) => t.page.close().catch(() => undefined)));
+    }
+  });
+
+  it('a sending tab whose IndexedDB opened late still delivers what other tabs stored there', async () => {
+    // A slow open, made real: one tab holds the database open, a second asks for a version
+    // change and is blocked, and every later open waits behind it until the first tab lets go.
+    for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, '503');
+    const token = 'tabs-late-idb';
+    const db = `outlast-${token}`;
+    const opened: Tab[] = [];
+    const tab = async (url: string) => {
+      const t = await h.browser.newTab();
+      opened.push(t);
+      await t.goto(url);
+      return t;
+    };
+    try {
+      const earlier = await tab(sdkPage(h, '/late-earlier.html', { token }));
+      await trackIn(earlier, 'earlier', 5);
+      expect(await waitState(earlier, (s) => s.queued === 5 && s.retried > 0)).toMatchObject({ store: 'indexeddb' });
+      await earlier.close();
+
+      const holder = await tab(h.site.page('/late-holder.html', pageHtml()));
+      await holder.evaluate(
+        (name: string) =>
+          new Promise<void>((ok, ko) => {
+            const req = indexedDB.open(name);
+            req.onsuccess = () => ((window as unknown as { __db: IDBDatabase }).__db = req.result, ok());
+            req.onerror = () => ko(req.error);
+          }),
+        db,
+      );
+      const upgrader = await tab(h.site.page('/late-upgrader.html', pageHtml()));
+      expect(
+        await upgrader.evaluate(
+          (name: string) =>
+            new Promise<string>((ok) => {
+              const req = indexedDB.open(name, 2);
+              req.onblocked = () => ok('blocked');
+              req.onsuccess = () => ok('opened');
+            }),
+          db,
+        ),
+      ).toBe('blocked');
+
+      for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, 'ok');
+      const late = await tab(sdkPage(h, '/late-sender.html', { token, config: { debug: true, storage_open_timeout_ms: 300 } }));
+      await trackIn(late, 'late', 5);
+      await waitArrived(h.collector, token, 5, 10_000);
+      expect(await deliveryState(late), 'the sender writes to localStorage while IndexedDB waits').toMatchObject({ store: 'localstorage', is_sender: true });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(arrived(h.collector, token).labels, 'what is in IndexedDB cannot be read yet').toEqual(expectedLabels('late', 5));
+
+      await holder.evaluate(() => (window as unknown as { __db: IDBDatabase }).__db.close());
+      const got = await waitArrived(h.collector, token, 10, 15_000);
+      expect(got.labels).toEqual([...expectedLabels('earlier', 5), ...expectedLabels('late', 5)].sort());
+      expect(got.duplicates).toBe(0);
+      expect(await waitState(late, (s) => s.delivered === 10)).toMatchObject({ store: 'indexeddb', queued: 0, in_flight: 0 });
+    } catch (e) {
+      opened.forEach((t, i) => console.log(`tab ${i} (${h.engine}):\n${t.logs.join('\n')}`));
+      throw e;
+    } finally {
+      await Promise.all(opened.map((t) => t.close().catch(() => undefined)));
+      for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, 'ok');
     }
   });
 });

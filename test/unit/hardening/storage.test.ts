@@ -23,7 +23,7 @@ function idbOutbox() {
   const token = freshToken();
   const reporter = recordingReporter();
   const config = testConfig();
-  const outbox = createOutbox({ token, config: () => config, reporter, openStore: () => createIdbStore(idbName(token), 500) });
+  const outbox = createOutbox({ token, config: () => config, reporter, openStore: () => createIdbStore(idbName(token)) });
   return { outbox, reporter, raw: createStore(idbName(token), 'outbox') };
 }
 

@@ -25,6 +25,11 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
+async function waitUntil(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(ok()).toBe(true);
+}
+
 describe('chooseStore', () => {
   it('uses IndexedDB when it opens, without reporting anything', async () => {
     vi.stubGlobal('localStorage', new MemoryStorage());
@@ -70,6 +75,34 @@ describe('chooseStore', () => {
     expect(reporter.reports[0]!.message).toMatch(/did not open within 60 ms/);
   });
 
+  it('reads and writes IndexedDB again when it opens after the timeout, so what other tabs stored there is sent too', async () => {
+    vi.stubGlobal('localStorage', new MemoryStorage());
+    const token = freshToken();
+    // another tab (or an earlier page) stored these in IndexedDB
+    const theirs = records(2);
+    await (await createIdbStore(`outlast-${token}`)).putMany(theirs);
+    let open!: () => void;
+    const opened = new Promise<void>((r) => (open = r));
+    const reporter = recordingReporter();
+    const s = await chooseStore({ token, openTimeoutMs: 30, reporter, openIndexedDb: async (name) => (await opened, createIdbStore(name)) });
+    expect(s.kind).toBe('localstorage');
+    expect(reporter.reports[0]!.message).toMatch(/did not open within 30 ms.*localStorage/);
+    const mine = records(1);
+    await s.putMany(mine);
+    expect((await s.oldest(10)).records).toEqual(mine); // IndexedDB is not readable yet
+
+    open();
+    await waitUntil(() => s.kind === 'indexeddb');
+    expect((await s.oldest(10)).records).toEqual([...theirs, ...mine]);
+    const later = records(1);
+    await s.putMany(later);
+    const idb = await createIdbStore(`outlast-${token}`);
+    expect((await idb.oldest(10)).records).toEqual([...theirs, ...later]);
+    await s.deleteMany([...theirs, ...mine, ...later].map((r) => r.id));
+    expect(await s.stats()).toMatchObject({ count: 0 });
+    expect(reporter.reports).toHaveLength(1); // the recovery is a debug line, not an error
+  });
+
   it('moves writes to the next store when IndexedDB starts failing, losing nothing already stored', async () => {
     vi.stubGlobal('localStorage', new MemoryStorage());
     const reporter = recordingReporter();
@@ -79,8 +112,8 @@ describe('chooseStore', () => {
       token: freshToken(),
       openTimeoutMs: 500,
       reporter,
-      openIndexedDb: async (name, ms) => {
-        const real = await createIdbStore(name, ms);
+      openIndexedDb: async (name) => {
+        const real = await createIdbStore(name);
         idb = real;
         return {
           ...real,

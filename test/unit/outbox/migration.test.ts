@@ -30,7 +30,7 @@ function idbBackend(): Backend {
   const name = idbName(freshToken());
   const raw = createStore(name, 'outbox');
   return {
-    open: () => createIdbStore(name, 500),
+    open: () => createIdbStore(name),
     seed: (id, value) => set(id, value, raw),
     left: async () => (await keys(raw)).length,
   };

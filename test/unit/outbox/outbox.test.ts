@@ -27,7 +27,7 @@ function spiedIdb(token: string) {
   const calls: number[] = [];
   const ids: string[] = [];
   const open = async (): Promise<OutboxStore> => {
-    const real = await createIdbStore(idbName(token), 500);
+    const real = await createIdbStore(idbName(token));
     return { ...real, kind: real.kind, putMany: (rs) => (calls.push(rs.length), ids.push(...rs.map((r) => r.id)), real.putMany(rs)) };
   };
   return { calls, ids, open };
@@ -91,7 +91,7 @@ describe('outbox', () => {
     let puts = 0;
     let done = 0;
     const openStore = async (): Promise<OutboxStore> => {
-      const real = await createIdbStore(idbName(token), 500);
+      const real = await createIdbStore(idbName(token));
       return { ...real, kind: real.kind, putMany: (rs) => (puts++, real.putMany(rs).then(() => void (done += rs.length))) };
     };
     const { outbox } = setup({}, { openStore });
@@ -348,8 +348,8 @@ describe('outbox', () => {
         token,
         openTimeoutMs: 500,
         reporter,
-        openIndexedDb: async (name, ms) => {
-          const real = await createIdbStore(name, ms);
+        openIndexedDb: async (name) => {
+          const real = await createIdbStore(name);
           return {
             ...real,
             kind: real.kind,
