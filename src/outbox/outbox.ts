@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import type { Reporter } from '../utils/report';
-import { OUTBOX_WRITE_CHUNK as WRITE_CHUNK } from '../constants';
+import { OUTBOX_FIRST_WRITE as FIRST_WRITE, OUTBOX_WRITE_CHUNK as WRITE_CHUNK } from '../constants';
 import { chooseStore } from './choose-store';
 import { nextTask } from './next-task';
 import { newRecord } from './record';
@@ -32,12 +32,12 @@ export interface OutboxOptions {
 
 /**
  * The outbox: `enqueue()` builds a record and buffers it synchronously; at
- * the end of the tick the buffer goes to the store in one `putMany` (a
- * microtask, not a timer, so a call made in a `pagehide` handler is written
- * before the page freezes, and timers throttled in background tabs do not
- * delay it). A burst of more than `WRITE_CHUNK` records is written that many
- * at a time, one write per task, so it never makes one long task; on
- * `pagehide` what is left goes in one write at once. Records stay in the
+ * the end of the tick the buffer's head goes to the store in one `putMany` (a
+ * microtask, not a timer, so timers throttled in background tabs do not delay
+ * it). A burst is written `FIRST_WRITE` records in its own task, then
+ * `WRITE_CHUNK` at a time, one write per task, so it never makes one long
+ * task. From `pagehide` on (no more tasks may come) everything buffered, and
+ * every call made in a `pagehide` handler, goes in one write at once. Records stay in the
  * store until `remove()` (a host acknowledged them) or until they are
  * dropped and reported: past the caps, past retention, corrupt, or given up
  * on by the sender.
@@ -55,6 +55,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
   let buffer: OutboxRecord[] = [];
   let bufferBytes = 0;
   let scheduled = false;
+  let leaving = false;
   let pump: Promise<void> = Promise.resolve(); // the next scheduled write of the buffer's head
   let written: Promise<unknown> = Promise.resolve();
   /** Batches handed to the store whose write has not completed, and those of them copied to localStorage on `pagehide`. */
@@ -115,7 +116,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
    */
   const rescue = (e: Event): void => {
     // no new write when the page enters the back/forward cache: WebKit would suspend it (see idb-store)
-    if (store && !(e as PageTransitionEvent).persisted) flush(true);
+    if (!(e as PageTransitionEvent).persisted) (leaving = true), flush();
     const unsure = buffer.concat(...writing);
     const ls = unsure.length ? safeLocalStorage() : null;
     if (!ls) return;
@@ -132,21 +133,21 @@ export function createOutbox(o: OutboxOptions): Outbox {
 
   /** Has the buffer's head written at the end of this tick, or with `later` in a following task. */
   function schedule(later?: boolean): void {
-    if (!scheduled) (scheduled = true), (pump = Promise.resolve(later && new Promise<void>(nextTask)).then(() => flush()));
+    if (!scheduled) (scheduled = true), (pump = Promise.resolve(later && new Promise<void>(nextTask)).then(() => flush(later ? WRITE_CHUNK : FIRST_WRITE)));
   }
 
   /**
-   * Writes the buffer's first `WRITE_CHUNK` records (all of it with `all`),
-   * keeping what fits the caps (records enqueued before the first count are
-   * checked here); the rest is scheduled for the next task.
+   * Writes the buffer's first `max` records (all of it once the page is
+   * leaving), keeping what fits the caps (records enqueued before the first
+   * count are checked here); the rest is scheduled for the next task.
    */
-  function flush(all?: boolean): void {
+  function flush(max = FIRST_WRITE): void {
     scheduled = false;
     const s = store;
     if (!s) return; // `ready` flushes
     let n = 0;
     let b = 0;
-    const batch = buffer.splice(0, all ? buffer.length : WRITE_CHUNK).filter((r) => ((bufferBytes -= r.size), fits(count + n, bytes + b, r.size) ? (n++, (b += r.size)) : (capDrops++, forget(r.id), 0)));
+    const batch = buffer.splice(0, leaving ? buffer.length : max).filter((r) => ((bufferBytes -= r.size), fits(count + n, bytes + b, r.size) ? (n++, (b += r.size)) : (capDrops++, forget(r.id), 0)));
     if (buffer.length) schedule(true);
     lost(capDrops, 'cap');
     capDrops = 0;

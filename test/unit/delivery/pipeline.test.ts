@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPipeline } from '../../../src/delivery/pipeline';
+import type { Config } from '../../../src/config';
 import type { Pipeline } from '../../../src/delivery/types';
 import { decodeBody, testConfig, testReporter } from './fakes';
 
@@ -11,7 +12,7 @@ describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', 
     vi.unstubAllGlobals();
   });
 
-  function page(status = 200) {
+  function page(status = 200, over: Partial<Config> = {}) {
     const win = new EventTarget();
     const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' });
     const nav = { onLine: true, sendBeacon: vi.fn(() => true) };
@@ -23,7 +24,7 @@ describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', 
       sent.push(decodeBody(String(init.body)));
       return new Response(status === 200 ? '{"status":1,"error":null}' : '', { status });
     });
-    const cfg = testConfig({ batch_flush_interval_ms: 60_000 });
+    const cfg = testConfig({ batch_flush_interval_ms: 60_000, ...over });
     const reporter = testReporter();
     pipeline = createPipeline({ token: 'tok', config: () => cfg, reporter });
     return { win, doc, nav, sent, reporter, p: pipeline };
@@ -73,7 +74,8 @@ describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', 
   });
 
   it('during an outage, beacons unacknowledged records on pagehide and keeps them queued', async () => {
-    const { p, nav, win, sent } = page(503);
+    // a backoff no test run outlasts: on a loaded machine a short one let a second round in before state() was read
+    const { p, nav, win, sent } = page(503, { retry_backoff_base_ms: 60_000, retry_backoff_max_ms: 60_000 });
     p.enqueue('track', JSON.stringify({ event: 'e' }));
     await p.settle();
     await p.flush();
