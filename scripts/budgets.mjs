@@ -9,8 +9,11 @@
 // part every event shares is kept as JSON and only the call's own part is stringified, records are
 // stored as JSON text (with a reader for the earlier records), and the sanitizer copies a plain
 // object straight into the event. A burst of 10,000 calls went from about 33 to about 17 µs per call.
+// Raised again on 2026-11-26 (from 15,350), by about 90 bytes: an IndexedDB open that misses its
+// deadline is read and written again once it completes (a sending tab that never read it left other
+// tabs' events waiting), and a burst's first write is small while everything goes at once on pagehide.
 export const BUDGETS = {
   'dist/snippet.min.js': { target: 1100, ceiling: 1100 },
-  'dist/mixpanel.min.js': { target: 8192, ceiling: 15350 },
+  'dist/mixpanel.min.js': { target: 8192, ceiling: 15400 },
   'tree-shaken npm entry': { target: 8192, ceiling: 14100 },
 };
