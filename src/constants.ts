@@ -65,8 +65,8 @@ export const OUTBOX_WRITE_CHUNK = 100;
  * Records the first write takes, the one at the end of the calling task: a
  * single call (the usual case) is stored at once, and a burst adds little to
  * its own task. Measured as above, 12 alternating runs each: with 100 the
- * burst's task grew by 10 to 39 ms (median 24), with 20 by 0 to 31 ms
- * (median 8.5). Once the page is leaving, everything is written at once.
+ * burst's task grew by 0 to 40 ms (median 12.1), with 20 by 0 to 22 ms
+ * (median 6.9). Once the page is leaving, everything is written at once.
  */
 export const OUTBOX_FIRST_WRITE = 20;
 

@@ -37,10 +37,10 @@ export interface OutboxOptions {
  * it). A burst is written `FIRST_WRITE` records in its own task, then
  * `WRITE_CHUNK` at a time, one write per task, so it never makes one long
  * task. From `pagehide` on (no more tasks may come) everything buffered, and
- * every call made in a `pagehide` handler, goes in one write at once. Records stay in the
- * store until `remove()` (a host acknowledged them) or until they are
- * dropped and reported: past the caps, past retention, corrupt, or given up
- * on by the sender.
+ * every call made in a `pagehide` handler, goes in one write at once.
+ * Records stay in the store until `remove()` (a host acknowledged them) or
+ * until they are dropped and reported: past the caps, past retention,
+ * corrupt, or given up on by the sender.
  *
  * Caps are checked against an estimate of what is stored: the store's count
  * as last read plus what this tab wrote since, minus what it removed. Since
