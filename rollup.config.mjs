@@ -29,12 +29,20 @@ const replaceVersion = {
   name: 'outlast-version',
   transform(code) {
     if (!code.includes('__OUTLAST_VERSION__')) return null;
-    return { code: code.replace(/typeof __OUTLAST_VERSION__ === 'string' \? __OUTLAST_VERSION__ : '0\.0\.0-dev'/g, JSON.stringify(pkg.version)), map: null };
+    return {
+      code: code.replace(/typeof __OUTLAST_VERSION__ === 'string' \? __OUTLAST_VERSION__ : '0\.0\.0-dev'/g, JSON.stringify(pkg.version)),
+      map: null,
+    };
   },
 };
 
 // Terser settings shared by the CDN file and the snippet: strict-CSP safe (no eval), ES2019 output.
-const minify = terser({ ecma: 2019, compress: { passes: 3, pure_getters: true }, mangle: { properties: false }, format: { comments: false } });
+const minify = terser({
+  ecma: 2019,
+  compress: { passes: 3, pure_getters: true },
+  mangle: { properties: false },
+  format: { comments: false },
+});
 
 const builds = [
   {
@@ -61,7 +69,21 @@ if (existsSync('src/snippet/snippet.ts')) {
     input: 'src/snippet/snippet.ts',
     plugins: [ts(false), snippetArtifacts()],
     // strict: false drops the 'use strict' prologue (the code is strict-safe); the extra compress flags save ~15 bytes gzip.
-    output: [{ file: 'dist/snippet.min.js', format: 'iife', strict: false, plugins: [terser({ ecma: 2019, toplevel: true, compress: { passes: 3, unsafe: true, unsafe_arrows: true, pure_getters: true, booleans_as_integers: true }, format: { comments: false } })] }],
+    output: [
+      {
+        file: 'dist/snippet.min.js',
+        format: 'iife',
+        strict: false,
+        plugins: [
+          terser({
+            ecma: 2019,
+            toplevel: true,
+            compress: { passes: 3, unsafe: true, unsafe_arrows: true, pure_getters: true, booleans_as_integers: true },
+            format: { comments: false },
+          }),
+        ],
+      },
+    ],
   });
 }
 

@@ -41,7 +41,7 @@ export async function launch(userDataDir) {
     child.stderr.on('data', (c) => {
       text += c;
       const m = /DevTools listening on (ws:\/\/\S+)/.exec(text);
-      if (m) clearTimeout(timer), resolve(m[1]);
+      if (m) (clearTimeout(timer), resolve(m[1]));
       if (text.length > 65536) text = text.slice(-4096);
     });
     child.once('exit', (code) => reject(new Error(`Chromium exited (${code}):\n${text}`)));

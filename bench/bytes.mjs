@@ -16,7 +16,8 @@ const sizes = (code) => ({ raw: Buffer.byteLength(code), gzip: gzipSync(code, { 
 
 /** The same app entry as Outlast's, importing mixpanel-browser through its package `module` field. */
 async function bundleMixpanelEntry() {
-  const entry = "import mixpanel from 'mixpanel-browser'; mixpanel.init('TOKEN', { api_host: 'https://example.com' }); mixpanel.track('Signed up', { plan: 'pro' });";
+  const entry =
+    "import mixpanel from 'mixpanel-browser'; mixpanel.init('TOKEN', { api_host: 'https://example.com' }); mixpanel.track('Signed up', { plan: 'pro' });";
   const bundle = await rollup({
     input: 'app-entry',
     plugins: [

@@ -33,7 +33,10 @@ export async function measureDrain(env) {
       while (Date.now() - t0 < capMs && (got = arrivedCount(env.collector, token)) < queued) await sleep(50);
       out[sdk] = { queued, delivered: got, ...(got >= queued ? { ms: Date.now() - t0 } : { capped: true }) };
     } finally {
-      await page.context().close().catch(() => {});
+      await page
+        .context()
+        .close()
+        .catch(() => {});
       await env.setApi('ok');
     }
   }

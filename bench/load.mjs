@@ -17,7 +17,10 @@ async function loadTime(env, url, capMs) {
       .catch(() => null);
     return await done;
   } finally {
-    await page.context().close().catch(() => {});
+    await page
+      .context()
+      .close()
+      .catch(() => {});
   }
 }
 

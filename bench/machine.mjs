@@ -10,5 +10,11 @@ export function machine() {
   } catch {
     // not Linux: os.cpus() has it
   }
-  return { cpu, cores: cpus().length, memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10, node: process.version, loadAverage: loadavg().map((l) => Math.round(l * 10) / 10) };
+  return {
+    cpu,
+    cores: cpus().length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    loadAverage: loadavg().map((l) => Math.round(l * 10) / 10),
+  };
 }

@@ -23,7 +23,9 @@ export async function measureMemory(env) {
       const token = `mem-${sdk}-${Date.now()}`;
       const page = await env.browser.newPage();
       try {
-        await page.goto(env.site.page(`/mem/${token}`, sdkHtml({ sdk, token, libUrl: `/lib/${sdk}.min.js`, config: hostConfig(sdk, env.apiHosts) })));
+        await page.goto(
+          env.site.page(`/mem/${token}`, sdkHtml({ sdk, token, libUrl: `/lib/${sdk}.min.js`, config: hostConfig(sdk, env.apiHosts) })),
+        );
         await libraryReady(page);
         const before = await heapAfterGc(page);
         const queued = await trackMany(page, 'memory', n, sdk === 'mixpanel' ? queueCapMs : capMs, sdk === 'mixpanel' ? 100 : 1000);
@@ -37,7 +39,10 @@ export async function measureMemory(env) {
       } catch (e) {
         out[sdk] = { failed: String(e.message || e).split('\n')[0] };
       } finally {
-        await page.context().close().catch(() => {});
+        await page
+          .context()
+          .close()
+          .catch(() => {});
       }
     }
   } finally {

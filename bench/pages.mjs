@@ -14,7 +14,10 @@ export const MIXPANEL_SNIPPET = `${root}node_modules/mixpanel-browser/dist/mixpa
 /** The SDKs measured, in column order. */
 export const SDKS = ['outlast', 'mixpanel'];
 
-const js = (file) => readFileSync(file, 'utf8').trim().replace(/<\/script/gi, '<\\/script');
+const js = (file) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .replace(/<\/script/gi, '<\\/script');
 
 /**
  * HTML of a page with `sdk` ('outlast', 'mixpanel' or 'none') inited with `token` and `config`,
@@ -29,7 +32,8 @@ export function sdkHtml({ sdk, token = 'bench', config = {}, libUrl, snippet = f
     head = snippet
       ? `<script>window.MIXPANEL_LIB_URLS=${JSON.stringify([libUrl])};</script><script>${js(OUTLAST_SNIPPET)}</script>`
       : `<script src="${libUrl}"></script>`;
-  if (sdk === 'mixpanel') head = `<script>window.MIXPANEL_CUSTOM_LIB_URL=${JSON.stringify(libUrl)};</script><script>${js(MIXPANEL_SNIPPET)}</script>`;
+  if (sdk === 'mixpanel')
+    head = `<script>window.MIXPANEL_CUSTOM_LIB_URL=${JSON.stringify(libUrl)};</script><script>${js(MIXPANEL_SNIPPET)}</script>`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>bench</title>${head}</head><body>${body}<script>${init}${script}</script></body></html>`;
 }
 
@@ -54,7 +58,8 @@ export function median(xs) {
 /** Distinct `$insert_id`s the collector accepted for `token`'s track events. */
 export function arrivedCount(collector, token) {
   const ids = new Set();
-  for (const e of collector.events({ endpoint: 'track' })) if (e.data.properties?.token === token) ids.add(String(e.data.properties.$insert_id));
+  for (const e of collector.events({ endpoint: 'track' }))
+    if (e.data.properties?.token === token) ids.add(String(e.data.properties.$insert_id));
   return ids.size;
 }
 
@@ -79,5 +84,7 @@ export function trackMany(page, name, n, capMs, chunk = 1000) {
     },
     [name, n, capMs, chunk],
   );
-  return Promise.race([run, sleep(capMs * 2 + 30_000).then(() => null), new Promise((r) => page.once('crash', () => r(null)))]).catch(() => null);
+  return Promise.race([run, sleep(capMs * 2 + 30_000).then(() => null), new Promise((r) => page.once('crash', () => r(null)))]).catch(
+    () => null,
+  );
 }

@@ -18,7 +18,10 @@ import { measureTrackCost } from './track-cost.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 
 const resultsDir = `${root}bench-results/`;
 const libDir = `${resultsDir}lib/`;
@@ -44,7 +47,11 @@ const env = {
   setApi: (mode, opts) => Promise.all(['primary', 'alternate'].map((h) => collector.setMode(h, mode, opts))),
 };
 
-const results = { machine: { ...machine(), chromium: await browser.version(), referenceMs: await referenceMs(browser) }, date: new Date().toISOString(), quick };
+const results = {
+  machine: { ...machine(), chromium: await browser.version(), referenceMs: await referenceMs(browser) },
+  date: new Date().toISOString(),
+  quick,
+};
 /**
  * A fixed piece of page work (1,000,000 small JSON.stringify calls) timed in this Chromium, so a
  * reader can scale the timings: the machines this runs on are shared and their speed varies.

@@ -50,7 +50,10 @@ async function burst(env, sdk, n, settleMs, token) {
   } catch (e) {
     return { failed: String(e.message || e).split('\n')[0] };
   } finally {
-    await page.context().close().catch(() => {});
+    await page
+      .context()
+      .close()
+      .catch(() => {});
   }
 }
 
@@ -68,11 +71,25 @@ async function floorBurst(env, n) {
       ([n, props]) =>
         new Promise((resolve) =>
           setTimeout(() => {
-            const shared = { $current_url: location.href, $referrer: '', $referring_domain: '$direct', $browser: 'Chrome', $browser_version: 156, $os: 'Linux' };
+            const shared = {
+              $current_url: location.href,
+              $referrer: '',
+              $referring_domain: '$direct',
+              $browser: 'Chrome',
+              $browser_version: 156,
+              $os: 'Linux',
+            };
             const kept = [];
             const t0 = performance.now();
             for (let i = 0; i < n; i++) {
-              const p = { ...shared, $screen_width: screen.width, $screen_height: screen.height, token: 'floor', mp_lib: 'web', $lib_version: '1.0.0' };
+              const p = {
+                ...shared,
+                $screen_width: screen.width,
+                $screen_height: screen.height,
+                token: 'floor',
+                mp_lib: 'web',
+                $lib_version: '1.0.0',
+              };
               p.time = Date.now() / 1000;
               p.$insert_id = Math.random().toString(16).slice(2) + Math.random().toString(16).slice(2);
               p.distinct_id = '$device:0d9f6c1e-7a4b-4c2d-9e8f-123456789abc';
@@ -88,7 +105,10 @@ async function floorBurst(env, n) {
   } catch (e) {
     return null;
   } finally {
-    await page.context().close().catch(() => {});
+    await page
+      .context()
+      .close()
+      .catch(() => {});
   }
 }
 

@@ -35,7 +35,10 @@ async function main() {
   try {
     const context = await browser.newContext();
     const tab = await context.newPage();
-    tab.on('pageerror', (e) => { log(`  page error: ${e.message}`); failed = true; });
+    tab.on('pageerror', (e) => {
+      log(`  page error: ${e.message}`);
+      failed = true;
+    });
     const phases = [];
 
     const setPhase = async (name, description) => {
@@ -46,7 +49,9 @@ async function main() {
     const totals = () => tab.evaluate(() => window.outlastDemo.totals());
     const delivered = (phase) => collector.events({ endpoint: 'track' }).filter((e) => e.data.properties?.demo_phase === phase);
     const deliveredUnique = (phase) => delivered(phase).filter((e) => !e.duplicate).length;
-    const click = async (page, selector, times = 1) => { for (let i = 0; i < times; i++) await page.click(selector); };
+    const click = async (page, selector, times = 1) => {
+      for (let i = 0; i < times; i++) await page.click(selector);
+    };
     const allDelivered = async (phase) => deliveredUnique(phase) >= ((await totals()).byPhase[phase] ?? 0);
 
     await tab.goto(demo.url);
@@ -69,7 +74,10 @@ async function main() {
     await waitFor(() => allDelivered('primary down'), 15_000, 'failover to the alternate host');
 
     const proxyNote = nginx ? ', nginx killed' : '';
-    await setPhase('every host down', `primary refuses, alternate hangs, the proxy's upstream answers 503${proxyNote}; two tabs keep tracking`);
+    await setPhase(
+      'every host down',
+      `primary refuses, alternate hangs, the proxy's upstream answers 503${proxyNote}; two tabs keep tracking`,
+    );
     await collector.setMode('alternate', 'hang');
     await collector.setMode('upstream', '503');
     await nginx?.kill();
@@ -78,7 +86,10 @@ async function main() {
     await tab.click('a[href="/"]');
     await click(tab, '#track', 10);
     const second = await context.newPage();
-    second.on('pageerror', (e) => { log(`  page error (second tab): ${e.message}`); failed = true; });
+    second.on('pageerror', (e) => {
+      log(`  page error (second tab): ${e.message}`);
+      failed = true;
+    });
     await second.goto(demo.spaUrl);
     await second.click('a[href="/spa/pricing"]');
     await click(second, '#action', 4);
@@ -96,11 +107,15 @@ async function main() {
     await nginx?.start();
     await tab.click('a[href="/"]');
     await click(tab, '#track', 3);
-    await waitFor(async () => {
-      for (const p of phases) if (!(await allDelivered(p))) return false;
-      const s = await tab.evaluate(() => mixpanel.get_delivery_state());
-      return s.queued === 0;
-    }, DRAIN_TIMEOUT_MS, 'the outbox to drain');
+    await waitFor(
+      async () => {
+        for (const p of phases) if (!(await allDelivered(p))) return false;
+        const s = await tab.evaluate(() => mixpanel.get_delivery_state());
+        return s.queued === 0;
+      },
+      DRAIN_TIMEOUT_MS,
+      'the outbox to drain',
+    );
 
     const t = await totals();
     const rows = phases.map((phase) => {
@@ -109,19 +124,33 @@ async function main() {
       const hosts = {};
       for (const e of delivered(phase)) if (!e.duplicate) hosts[e.host] = (hosts[e.host] ?? 0) + 1;
       return {
-        phase, tracked, delivered: unique, lost: Math.max(0, tracked - unique),
+        phase,
+        tracked,
+        delivered: unique,
+        lost: Math.max(0, tracked - unique),
         duplicated: delivered(phase).length - unique,
-        'accepted by': Object.entries(hosts).map(([h, n]) => `${h} ${n}`).join(', '),
+        'accepted by': Object.entries(hosts)
+          .map(([h, n]) => `${h} ${n}`)
+          .join(', '),
       };
     });
     const sum = (k) => rows.reduce((n, r) => n + r[k], 0);
-    const total = { phase: 'total', tracked: sum('tracked'), delivered: sum('delivered'), lost: sum('lost'), duplicated: sum('duplicated'), 'accepted by': '' };
+    const total = {
+      phase: 'total',
+      tracked: sum('tracked'),
+      delivered: sum('delivered'),
+      lost: sum('lost'),
+      duplicated: sum('duplicated'),
+      'accepted by': '',
+    };
     const empty = rows.some((r) => r.tracked === 0);
     printTable([...rows, total]);
     if (total.lost > 0 || empty) failed = true;
-    log(!failed
-      ? `\nNo event lost: ${total.tracked} tracked, ${total.delivered} delivered once each (duplicate copies absorbed by $insert_id: ${total.duplicated}).`
-      : `\nFAILED: ${total.lost} event(s) lost${empty ? ', or a phase tracked nothing' : ''}.`);
+    log(
+      !failed
+        ? `\nNo event lost: ${total.tracked} tracked, ${total.delivered} delivered once each (duplicate copies absorbed by $insert_id: ${total.duplicated}).`
+        : `\nFAILED: ${total.lost} event(s) lost${empty ? ', or a phase tracked nothing' : ''}.`,
+    );
   } finally {
     await browser.close().catch(() => {});
     await demo.close();
@@ -135,11 +164,21 @@ function printTable(rows) {
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
   const cell = (v, i) => (typeof v === 'number' ? String(v).padStart(width[i]) : String(v).padEnd(width[i]));
   log('');
-  log(cols.map((c, i) => c.padEnd(width[i])).join('  ').trimEnd());
+  log(
+    cols
+      .map((c, i) => c.padEnd(width[i]))
+      .join('  ')
+      .trimEnd(),
+  );
   log(width.map((w) => '-'.repeat(w)).join('  '));
   rows.forEach((r, j) => {
     if (j === rows.length - 1) log(width.map((w) => '-'.repeat(w)).join('  '));
-    log(cols.map((c, i) => cell(r[c], i)).join('  ').trimEnd());
+    log(
+      cols
+        .map((c, i) => cell(r[c], i))
+        .join('  ')
+        .trimEnd(),
+    );
   });
 }
 

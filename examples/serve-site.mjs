@@ -77,7 +77,8 @@ export async function startSite({ port, host = '127.0.0.1', vars, routes = {} })
       const isBuilt = path.startsWith('/dist/') || path.startsWith('/spa/dist/');
       if (!isBuilt && /^text\/(html|javascript)/.test(file.type)) {
         let text = body.toString('utf8');
-        for (const [mark, name] of [...text.matchAll(INCLUDE)]) text = text.replace(mark, (await readFile(`${root}examples/site/${name}.html`, 'utf8')).trim());
+        for (const [mark, name] of [...text.matchAll(INCLUDE)])
+          text = text.replace(mark, (await readFile(`${root}examples/site/${name}.html`, 'utf8')).trim());
         if (text.includes(MARK)) text = text.replace(MARK, (await readFile(`${root}dist/snippet.min.js`, 'utf8')).trim());
         text = text.replace(/\{\{(\w+)\}\}/g, (m, name) => values[name] ?? m);
         body = Buffer.from(text);

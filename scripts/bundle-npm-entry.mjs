@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export async function bundleNpmEntry() {
-  const entry = "import mixpanel from 'outlast'; mixpanel.init('TOKEN', { api_host: 'https://example.com' }); mixpanel.track('Signed up', { plan: 'pro' });";
+  const entry =
+    "import mixpanel from 'outlast'; mixpanel.init('TOKEN', { api_host: 'https://example.com' }); mixpanel.track('Signed up', { plan: 'pro' });";
   const bundle = await rollup({
     input: 'app-entry',
     plugins: [

@@ -15,6 +15,7 @@ const count = (ok) => (ok ? passed++ : failed++);
 
 count(step('build', 'npx', ['rollup', '-c', '--silent']));
 count(step('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.test.json']));
+count(step('format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']));
 
 mkdirSync('test-results', { recursive: true });
 const report = 'test-results/vitest.json';

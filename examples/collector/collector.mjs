@@ -67,15 +67,18 @@ export async function startCollector(options = {}) {
   /** @type {Map<string, Promise<void>>} */
   const switching = new Map();
 
-  const servers = new Map(names.map((name) => {
-    const fault = () => /** @type {FaultState} */ (faults.get(name));
-    const handler = name === SCRIPT_HOST && options.scriptHost
-      ? createScriptHandler({ name, dir: options.scriptHost.dir, fault, store, hung })
-      : createIngestHandler({ name, fault, store, maxBodyBytes, hung });
-    const port = name === SCRIPT_HOST ? options.scriptHost?.port : options.ports?.[name];
-    const keepAlive = options.keepAlive ?? false;
-    return [name, createHostServer({ host: listenHost, port: port ?? 0, keepAlive, onRequest: guarded(handler) })];
-  }));
+  const servers = new Map(
+    names.map((name) => {
+      const fault = () => /** @type {FaultState} */ (faults.get(name));
+      const handler =
+        name === SCRIPT_HOST && options.scriptHost
+          ? createScriptHandler({ name, dir: options.scriptHost.dir, fault, store, hung })
+          : createIngestHandler({ name, fault, store, maxBodyBytes, hung });
+      const port = name === SCRIPT_HOST ? options.scriptHost?.port : options.ports?.[name];
+      const keepAlive = options.keepAlive ?? false;
+      return [name, createHostServer({ host: listenHost, port: port ?? 0, keepAlive, onRequest: guarded(handler) })];
+    }),
+  );
 
   /** @type {Record<string, string>} */
   const urls = {};
@@ -98,12 +101,14 @@ export async function startCollector(options = {}) {
       return Promise.reject(e);
     }
     const previous = switching.get(host) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(async () => {
-      if (closed) return;
-      faults.set(host, state);
-      if (state.mode === 'refuse') await server.shut();
-      else await server.open();
-    });
+    const next = previous
+      .catch(() => {})
+      .then(async () => {
+        if (closed) return;
+        faults.set(host, state);
+        if (state.mode === 'refuse') await server.shut();
+        else await server.open();
+      });
     switching.set(host, next);
     return next;
   }
@@ -133,7 +138,9 @@ export async function startCollector(options = {}) {
     reset,
   };
   const control = createHostServer({
-    host: listenHost, port: options.controlPort ?? 0, onRequest: guarded(createControlHandler(api)),
+    host: listenHost,
+    port: options.controlPort ?? 0,
+    onRequest: guarded(createControlHandler(api)),
   });
 
   async function close() {

@@ -60,11 +60,16 @@ export function blanketAnswer(state) {
   /** @type {Record<string, string>} */
   const headers = state.retryAfter !== undefined ? { 'Retry-After': String(state.retryAfter) } : {};
   switch (state.mode) {
-    case '500': return { status: 500, error: 'internal server error (fault mode 500)', headers: {} };
-    case '503': return { status: 503, error: 'service unavailable (fault mode 503)', headers };
-    case '429': return { status: 429, error: 'rate limited (fault mode 429)', headers };
-    case 'notfound': return { status: 404, error: 'not found (fault mode notfound)', headers: {} };
-    default: return null;
+    case '500':
+      return { status: 500, error: 'internal server error (fault mode 500)', headers: {} };
+    case '503':
+      return { status: 503, error: 'service unavailable (fault mode 503)', headers };
+    case '429':
+      return { status: 429, error: 'rate limited (fault mode 429)', headers };
+    case 'notfound':
+      return { status: 404, error: 'not found (fault mode notfound)', headers: {} };
+    default:
+      return null;
   }
 }
 

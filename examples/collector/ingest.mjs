@@ -60,8 +60,17 @@ export function createIngestHandler({ name, fault, store, maxBodyBytes, hung }) 
     const endpoint = /** @type {Endpoint | null} */ (match ? match[1] : null);
     /** @type {Omit<RequestLogEntry, 'seq' | 'status'>} */
     const entry = {
-      time: Date.now(), host: name, method: req.method ?? 'GET', path: url.pathname, query: url.search, contentType,
-      endpoint, count: 0, transport: isBeacon(req, contentType) ? 'beacon' : 'fetch', error: null, bytes: 0,
+      time: Date.now(),
+      host: name,
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.search,
+      contentType,
+      endpoint,
+      count: 0,
+      transport: isBeacon(req, contentType) ? 'beacon' : 'fetch',
+      error: null,
+      bytes: 0,
     };
     /** @param {RequestLogEntry['status']} status @param {string | null} [error] */
     const log = (status, error = null) => store.logRequest({ ...entry, status, error });
@@ -114,7 +123,10 @@ export function createIngestHandler({ name, fault, store, maxBodyBytes, hung }) 
     let items;
     try {
       items = decodeItems({
-        query: url.searchParams, contentType, contentEncoding: String(req.headers['content-encoding'] ?? ''), body,
+        query: url.searchParams,
+        contentType,
+        contentEncoding: String(req.headers['content-encoding'] ?? ''),
+        body,
       });
       validateItems(endpoint, items);
     } catch (e) {

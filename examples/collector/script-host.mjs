@@ -20,8 +20,15 @@ export function createScriptHandler({ name, dir, fault, store, hung }) {
     const state = fault();
     const url = parseUrl(req);
     const entry = {
-      time: Date.now(), host: name, method: req.method ?? 'GET', path: url.pathname, endpoint: null,
-      count: 0, transport: /** @type {const} */ ('fetch'), error: null, bytes: 0,
+      time: Date.now(),
+      host: name,
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      endpoint: null,
+      count: 0,
+      transport: /** @type {const} */ ('fetch'),
+      error: null,
+      bytes: 0,
     };
     /** @param {import('./types').RequestLogEntry['status']} status @param {string | null} [error] */
     const log = (status, error = null) => store.logRequest({ ...entry, status, error });

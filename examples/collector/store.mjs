@@ -43,7 +43,10 @@ function stableJson(value) {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
     const obj = /** @type {Record<string, unknown>} */ (value);
-    return `{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${stableJson(obj[k])}`).join(',')}}`;
+    return `{${Object.keys(obj)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson(obj[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
@@ -81,7 +84,9 @@ export function createStore(options = {}) {
     mkdirSync(dirname(options.file), { recursive: true });
     out = createWriteStream(options.file, { flags: 'a' });
     // A full disk must not take the collector down; the memory copy still works.
-    out.on('error', () => { out = null; });
+    out.on('error', () => {
+      out = null;
+    });
   }
 
   /** @param {string} host */
@@ -154,12 +159,14 @@ export function createStore(options = {}) {
    * @param {EventFilter} [filter]
    */
   function events(filter = {}) {
-    return items.filter((e) =>
-      (filter.host === undefined || e.host === filter.host) &&
-      (filter.endpoint === undefined || e.endpoint === filter.endpoint) &&
-      (filter.since === undefined || e.seq > filter.since) &&
-      (filter.event === undefined || e.data.event === filter.event) &&
-      (!filter.unique || !e.duplicate));
+    return items.filter(
+      (e) =>
+        (filter.host === undefined || e.host === filter.host) &&
+        (filter.endpoint === undefined || e.endpoint === filter.endpoint) &&
+        (filter.since === undefined || e.seq > filter.since) &&
+        (filter.event === undefined || e.data.event === filter.event) &&
+        (!filter.unique || !e.duplicate),
+    );
   }
 
   /**
@@ -171,16 +178,31 @@ export function createStore(options = {}) {
     const withDup = (s) => ({ ...s, duplicates: s.raw - s.unique });
     /** @param {Record<Endpoint, EndpointStats>} by */
     const byEndpoint = (by) => ({ track: withDup(by.track), engage: withDup(by.engage), groups: withDup(by.groups) });
-    const byHost = Object.fromEntries(hostNames.map((name) => {
-      const h = hostCounts(name);
-      return [name, {
-        raw: h.raw, unique: h.unique, duplicates: h.raw - h.unique, requests: h.requests, accepted: h.accepted,
-        byEndpoint: byEndpoint(h.byEndpoint), statuses: { ...h.statuses },
-      }];
-    }));
+    const byHost = Object.fromEntries(
+      hostNames.map((name) => {
+        const h = hostCounts(name);
+        return [
+          name,
+          {
+            raw: h.raw,
+            unique: h.unique,
+            duplicates: h.raw - h.unique,
+            requests: h.requests,
+            accepted: h.accepted,
+            byEndpoint: byEndpoint(h.byEndpoint),
+            statuses: { ...h.statuses },
+          },
+        ];
+      }),
+    );
     return {
-      raw: overall.raw, unique: overall.unique, duplicates: overall.raw - overall.unique,
-      requests: overall.requests, accepted: overall.accepted, byEndpoint: byEndpoint(overall.byEndpoint), byHost,
+      raw: overall.raw,
+      unique: overall.unique,
+      duplicates: overall.raw - overall.unique,
+      requests: overall.requests,
+      accepted: overall.accepted,
+      byEndpoint: byEndpoint(overall.byEndpoint),
+      byHost,
     };
   }
 

@@ -10,17 +10,7 @@ export type Endpoint = 'track' | 'engage' | 'groups';
  * `notfound` answers 404; `hang` reads the request and never answers; `refuse` stops listening;
  * `reset` destroys the connection without an answer.
  */
-export type FaultMode =
-  | 'ok'
-  | '500'
-  | '503'
-  | '429'
-  | '413'
-  | '400'
-  | 'notfound'
-  | 'hang'
-  | 'refuse'
-  | 'reset';
+export type FaultMode = 'ok' | '500' | '503' | '429' | '413' | '400' | 'notfound' | 'hang' | 'refuse' | 'reset';
 
 /** Options of a fault mode; each `setMode` call replaces the previous ones. */
 export interface FaultOptions {

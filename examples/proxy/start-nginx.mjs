@@ -125,7 +125,9 @@ export async function startNginx({ nginx, port = 0, ingestPort, libraryPort }) {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
-    proc.stderr?.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
+    proc.stderr?.on('data', (d) => {
+      stderr = (stderr + d).slice(-4000);
+    });
     child = proc;
     exited = new Promise((resolve) => {
       const done = (/** @type {unknown} */ why) => {

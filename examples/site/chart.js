@@ -14,7 +14,12 @@
    */
   function createChart(container, { series, width = 640, height = 200, windowMs = 120_000 }) {
     const pad = { left: 44, right: 12, top: 12, bottom: 26 };
-    const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width: '100%', role: 'img', 'aria-label': 'outbox depth and delivered events over time' });
+    const root = svg('svg', {
+      viewBox: `0 0 ${width} ${height}`,
+      width: '100%',
+      role: 'img',
+      'aria-label': 'outbox depth and delivered events over time',
+    });
     const plot = { x: pad.left, y: pad.top, w: width - pad.left - pad.right, h: height - pad.top - pad.bottom };
     root.append(svg('rect', { x: plot.x, y: plot.y, width: plot.w, height: plot.h, fill: '#f7f8fa', stroke: '#e3e6ec' }));
     const grid = svg('g', {});

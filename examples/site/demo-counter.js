@@ -10,10 +10,18 @@
   const channel = 'BroadcastChannel' in window ? new BroadcastChannel('outlast-demo') : null;
 
   const phase = () => {
-    try { return localStorage.getItem('outlast-demo:phase') || 'live'; } catch { return 'live'; }
+    try {
+      return localStorage.getItem('outlast-demo:phase') || 'live';
+    } catch {
+      return 'live';
+    }
   };
   const save = () => {
-    try { localStorage.setItem(PREFIX + id, JSON.stringify(entry)); } catch { /* storage full or blocked */ }
+    try {
+      localStorage.setItem(PREFIX + id, JSON.stringify(entry));
+    } catch {
+      /* storage full or blocked */
+    }
   };
   const count = (p) => {
     entry.tracked++;
@@ -46,7 +54,9 @@
           save();
         }
         channel?.postMessage({ id, page: location.pathname, at: Date.now(), state });
-      } catch { /* not ready */ }
+      } catch {
+        /* not ready */
+      }
     };
     publish();
     setInterval(publish, 500);
@@ -64,7 +74,9 @@
         all.tracked += e.tracked;
         all.dropped += e.dropped;
         for (const [p, n] of Object.entries(e.byPhase)) all.byPhase[p] = (all.byPhase[p] || 0) + n;
-      } catch { /* another demo's key */ }
+      } catch {
+        /* another demo's key */
+      }
     }
     return all;
   }

@@ -30,7 +30,9 @@ export async function buildSpa() {
   const bundle = await rollup({
     input: here('./app.js'),
     plugins: [outlastFromThisRepo, resolve({ browser: true })],
-    onwarn: (w, warn) => { if (w.code !== 'CIRCULAR_DEPENDENCY') warn(w); },
+    onwarn: (w, warn) => {
+      if (w.code !== 'CIRCULAR_DEPENDENCY') warn(w);
+    },
   });
   const file = here('./dist/app.js');
   try {
@@ -50,5 +52,11 @@ export async function buildSpa() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  buildSpa().then((f) => console.log(`built ${f}`), (e) => { console.error(e); process.exit(1); });
+  buildSpa().then(
+    (f) => console.log(`built ${f}`),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }

@@ -23,7 +23,11 @@ type Stub = unknown[] & Record<string, unknown>;
  * saved blob (`_k`) is removed once those calls are durable. A library that
  * is already there (`__loaded`: the file ran twice) is left alone. Never throws.
  */
-export function installLibrary(target: { mixpanel?: unknown }, createLibrary: () => LibraryLike, options: InstallOptions): LibraryLike | undefined {
+export function installLibrary(
+  target: { mixpanel?: unknown },
+  createLibrary: () => LibraryLike,
+  options: InstallOptions,
+): LibraryLike | undefined {
   try {
     const stub = target.mixpanel as Stub | undefined;
     if (stub && stub.__loaded) return stub as unknown as LibraryLike;
@@ -66,7 +70,8 @@ export function installLibrary(target: { mixpanel?: unknown }, createLibrary: ()
     // this page's calls that another page already replayed from its saved blob are skipped; the rest are noted as taken
     const own = storage && typeof ownKey === 'string' ? ownKey : '';
     const taken = own ? readTaken(storage!, own) : {};
-    if (own && storage!.getItem(own)) writeTaken(storage!, own, Object.assign({}, taken, ...found.map(([, , calls, name]) => ({ [name]: calls.length }))), now());
+    if (own && storage!.getItem(own))
+      writeTaken(storage!, own, Object.assign({}, taken, ...found.map(([, , calls, name]) => ({ [name]: calls.length }))), now());
     for (const [, instance, calls, name] of found) replayCalls(instance, calls.slice(taken[name] || 0), reporter);
     if (own)
       Promise.all(found.map((f) => settle(f[1])))

@@ -13,7 +13,8 @@ import type { LibInstance } from './library-shape';
  */
 export function replayCalls(instance: LibInstance, items: readonly unknown[], reporter: Reporter): void {
   // alias 0, tracking 2 (not people.*), the rest and functions 1
-  const rank = (x: unknown): number => (typeof x === 'function' ? 1 : (x as string[])[0] === 'alias' ? 0 : /^(?!people\.).*track/.test((x as string[])[0]!) ? 2 : 1);
+  const rank = (x: unknown): number =>
+    typeof x === 'function' ? 1 : (x as string[])[0] === 'alias' ? 0 : /^(?!people\.).*track/.test((x as string[])[0]!) ? 2 : 1;
   items
     .filter((x) => typeof x === 'function' || (Array.isArray(x) && typeof x[0] === 'string'))
     // Array#sort is stable: each group keeps its call order
@@ -30,7 +31,11 @@ export function replayCalls(instance: LibInstance, items: readonly unknown[], re
         if (typeof fn !== 'function') throw 0;
         fn.apply(owner, call.slice(1));
       } catch (e) {
-        reporter.report({ code: 'invalid_call', message: `replay: ${typeof item === 'function' ? 'function' : call[0]} ${e === 0 ? 'is no method' : 'threw'}`, detail: { error: String(e) } });
+        reporter.report({
+          code: 'invalid_call',
+          message: `replay: ${typeof item === 'function' ? 'function' : call[0]} ${e === 0 ? 'is no method' : 'threw'}`,
+          detail: { error: String(e) },
+        });
       }
     });
 }
@@ -65,7 +70,8 @@ function read(storage: Storage, key: string, any?: 1): SavedBlob | null {
 export const takenKey = (key: string): string => key.replace(':', '-taken:');
 
 /** The counts noted under `takenKey(key)`. */
-export const readTaken = (storage: Storage, key: string): Record<string, number> => ((read(storage, takenKey(key), 1) || {}) as { n?: Record<string, number> }).n || {};
+export const readTaken = (storage: Storage, key: string): Record<string, number> =>
+  ((read(storage, takenKey(key), 1) || {}) as { n?: Record<string, number> }).n || {};
 
 /** Notes that the first `counts[name]` calls of each instance's queue in the blob under `key` are taken. */
 export const writeTaken = (storage: Storage, key: string, counts: Record<string, number>, now: number): void =>
@@ -104,14 +110,17 @@ export function savedCallsReplayer(
       let corrupt = 0;
       for (const key of keys) {
         // a note of taken calls outlives its blob while the page that wrote it may be open, then goes with retention
-        if (!key.indexOf(takenKey(STUB_STORAGE_KEY + ':')) && !(now() - (read(storage, key, 1) || {}).t! <= retentionMs)) storage.removeItem(key);
+        if (!key.indexOf(takenKey(STUB_STORAGE_KEY + ':')) && !(now() - (read(storage, key, 1) || {}).t! <= retentionMs))
+          storage.removeItem(key);
         if (key.indexOf(STUB_STORAGE_KEY + ':') || key === ownKey) continue;
         const b = read(storage, key);
-        if (!b) corrupt++, storage.removeItem(key);
-        else if (now() - (b.t as number) > retentionMs) drop(key, 'retention', ([] as unknown[]).concat(...b.q).filter(Array.isArray).length);
+        if (!b) (corrupt++, storage.removeItem(key));
+        else if (now() - (b.t as number) > retentionMs)
+          drop(key, 'retention', ([] as unknown[]).concat(...b.q).filter(Array.isArray).length);
         else blobs.push([key, b]);
       }
-      if (corrupt) reporter.report({ code: 'dropped', reason: 'corrupt', count: corrupt, message: 'removed corrupt calls saved by earlier pages' });
+      if (corrupt)
+        reporter.report({ code: 'dropped', reason: 'corrupt', count: corrupt, message: 'removed corrupt calls saved by earlier pages' });
       blobs.sort((x, y) => (x[1].t || 0) - (y[1].t || 0));
       for (const [key, b] of blobs) {
         const done: string[] = [];
@@ -127,20 +136,24 @@ export function savedCallsReplayer(
           // noted before the replay: the narrowest window for the writing page, or another, to take them too
           // (an opted-out instance refuses them, and keeps nothing)
           const out = instance.has_opted_out_tracking;
-          if (!(typeof out == 'function' && out.call(instance))) writeTaken(storage, key, { ...taken, [name]: (taken[name] = Math.max(from, calls.length)) }, now());
+          if (!(typeof out == 'function' && out.call(instance)))
+            writeTaken(storage, key, { ...taken, [name]: (taken[name] = Math.max(from, calls.length)) }, now());
           replayCalls(instance, calls.slice(from), reporter);
           done.push(name);
           pending.push(settle(instance));
         });
         if (done.length)
-          Promise.all(pending).then(() => {
-            // read again: another replay may have rewritten it meanwhile
-            const now = read(storage, key);
-            if (!now) return;
-            const keep = now.i.map((init) => done.indexOf(nameOf(Object(init)[2])) < 0);
-            if (keep.indexOf(true) < 0) storage.removeItem(key);
-            else storage.setItem(key, JSON.stringify({ t: now.t, i: now.i.filter((_, k) => keep[k]), q: now.q.filter((_, k) => keep[k]) }));
-          }).catch(() => {}); // not durable, or storage gone: the blob stays for a later page, whose replay $insert_id dedupes
+          Promise.all(pending)
+            .then(() => {
+              // read again: another replay may have rewritten it meanwhile
+              const now = read(storage, key);
+              if (!now) return;
+              const keep = now.i.map((init) => done.indexOf(nameOf(Object(init)[2])) < 0);
+              if (keep.indexOf(true) < 0) storage.removeItem(key);
+              else
+                storage.setItem(key, JSON.stringify({ t: now.t, i: now.i.filter((_, k) => keep[k]), q: now.q.filter((_, k) => keep[k]) }));
+            })
+            .catch(() => {}); // not durable, or storage gone: the blob stays for a later page, whose replay $insert_id dedupes
       }
     } catch (e) {
       reporter.report({ code: 'storage', message: 'could not read calls saved by earlier pages', detail: { error: String(e) } });

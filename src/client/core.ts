@@ -27,14 +27,18 @@ export interface Core {
 }
 
 /** `o[k]` when it is an own property: names like `constructor` must not reach the prototype. */
-export const own = (o: object, k: string): any => (Object.prototype.hasOwnProperty.call(o, k) ? (o as Record<string, unknown>)[k] : undefined);
+export const own = (o: object, k: string): any =>
+  Object.prototype.hasOwnProperty.call(o, k) ? (o as Record<string, unknown>)[k] : undefined;
 
 export const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /** Reports a call that cannot be honoured as `invalid_call`, with the message `<method>: <why>`. Returns null, for builders that refuse. */
-export const refuse = (reporter: Reporter, method: string, why: string): null =>
-  (reporter.report({ code: 'invalid_call', message: method + ': ' + why, detail: { method } }), null);
+export const refuse = (reporter: Reporter, method: string, why: string): null => (
+  reporter.report({ code: 'invalid_call', message: method + ': ' + why, detail: { method } }),
+  null
+);
 
 /** One report for every change the sanitizer made to a call's properties. */
 export const reportNotes = (core: Core, where: string, notes: string[]): unknown =>
-  notes.length && core.reporter.report({ code: 'invalid_property', message: `${where}: ${notes.slice(0, 5).join('; ')}`, detail: { notes } });
+  notes.length &&
+  core.reporter.report({ code: 'invalid_property', message: `${where}: ${notes.slice(0, 5).join('; ')}`, detail: { notes } });

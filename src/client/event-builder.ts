@@ -33,29 +33,37 @@ export function buildEngage(core: Core, op: string, a: unknown, b: unknown): Bui
   let value: Json = '';
   if (op === 'unset') {
     // sliced, not concatenated: a sparse array of 2^32-1 slots must cost nothing
-    value = (Array.isArray(a) ? a.slice(0, MAX_PROPERTIES) : [a]).filter((x): x is string => typeof x === 'string' && x !== '' && x.length <= MAX_STRING_LENGTH);
+    value = (Array.isArray(a) ? a.slice(0, MAX_PROPERTIES) : [a]).filter(
+      (x): x is string => typeof x === 'string' && x !== '' && x.length <= MAX_STRING_LENGTH,
+    );
     if (!value.length) return refuse(core.reporter, method, 'needs a property name or a list of them; got ' + describe(a));
   } else if (op !== 'delete_user') {
     if (typeof a === 'string' && a) a = { [a]: op === 'increment' && b === undefined ? 1 : b };
     else if (!isRecord(a)) return refuse(core.reporter, method, 'needs a property name or an object of properties; got ' + describe(a));
     const data: Props = cleanProperties(a, notes);
     for (const k in data)
-      if (op === 'increment' && typeof data[k] !== 'number') notes.push(k + ' is not a number, dropped'), delete data[k];
+      if (op === 'increment' && typeof data[k] !== 'number') (notes.push(k + ' is not a number, dropped'), delete data[k]);
       else if (op === 'union' && !Array.isArray(data[k])) data[k] = [data[k]!];
     // mixpanel-browser records the browser on every $set; the page's own values win, within the cap
-    if (op === 'set') for (const [k, v] of Object.entries(browserProperties())) if (Object.keys(data).length < MAX_PROPERTIES && !(k in data)) data[k] = v;
+    if (op === 'set')
+      for (const [k, v] of Object.entries(browserProperties())) if (Object.keys(data).length < MAX_PROPERTIES && !(k in data)) data[k] = v;
     value = data;
   }
   reportNotes(core, method, notes);
   const s = core.store.props;
-  return sized(core, method, () => 'the update', JSON.stringify({
-    $token: core.token,
-    $distinct_id: s.distinct_id,
-    $device_id: s.$device_id,
-    $time: core.now(),
-    [PEOPLE_ACTIONS[op]!]: value,
-    ...(s.$user_id ? { $user_id: s.$user_id } : {}),
-  }));
+  return sized(
+    core,
+    method,
+    () => 'the update',
+    JSON.stringify({
+      $token: core.token,
+      $distinct_id: s.distinct_id,
+      $device_id: s.$device_id,
+      $time: core.now(),
+      [PEOPLE_ACTIONS[op]!]: value,
+      ...(s.$user_id ? { $user_id: s.$user_id } : {}),
+    }),
+  );
 }
 
 /**
@@ -71,9 +79,13 @@ export function buildEngage(core: Core, op: string, a: unknown, b: unknown): Bui
  */
 export function buildEvent(core: Core, name: unknown, properties: unknown, base?: Props): Built | null {
   const { store, token } = core;
-  if (typeof name !== 'string' || !/\S/.test(name)) return refuse(core.reporter, 'track', 'event name must be a non-empty string; got ' + describe(name));
+  if (typeof name !== 'string' || !/\S/.test(name))
+    return refuse(core.reporter, 'track', 'event name must be a non-empty string; got ' + describe(name));
   const notes: string[] = [];
-  const event = name.length > MAX_STRING_LENGTH ? (notes.push(`event name cut to ${MAX_STRING_LENGTH} characters`), name.slice(0, MAX_STRING_LENGTH)) : name;
+  const event =
+    name.length > MAX_STRING_LENGTH
+      ? (notes.push(`event name cut to ${MAX_STRING_LENGTH} characters`), name.slice(0, MAX_STRING_LENGTH))
+      : name;
   const now = core.now();
   const id = insertId();
   const shared = sharedProperties(core);
@@ -105,11 +117,11 @@ export function buildEvent(core: Core, name: unknown, properties: unknown, base?
     const m: Props = Object.assign({ time: now / 1000, $insert_id: id }, shared.props, p, { token });
     for (const b of blacklist) if (b !== 'token') delete m[b];
     // a caller's time in ms (above 1e11 s, the year 5138) becomes seconds
-    if ('time' in m && typeof m.time !== 'number') notes.push('time is not a number, replaced'), (m.time = now / 1000);
+    if ('time' in m && typeof m.time !== 'number') (notes.push('time is not a number, replaced'), (m.time = now / 1000));
     else if ((m.time as number) > 1e11) (m.time as number) /= 1000;
     // what Mixpanel accepts as $insert_id: up to 36 letters, digits and dashes
     if ('$insert_id' in m && m.$insert_id !== id && (typeof m.$insert_id !== 'string' || !/^[A-Za-z0-9-]{1,36}$/.test(m.$insert_id)))
-      notes.push('$insert_id is not 1-36 letters, digits or dashes, replaced'), (m.$insert_id = id);
+      (notes.push('$insert_id is not 1-36 letters, digits or dashes, replaced'), (m.$insert_id = id));
     // every source is cut to Mixpanel's string length already; the count is checked here
     const keys = Object.keys(m);
     if (keys.length > MAX_PROPERTIES) {
@@ -127,5 +139,7 @@ export function buildEvent(core: Core, name: unknown, properties: unknown, base?
 function sized(core: Core, method: string, what: () => string, json: string): Built | null {
   // UTF-8 length, counted only when it could matter, to keep track() cheap
   const bytes = json.length * 3 > MAX_EVENT_BYTES ? new TextEncoder().encode(json).length : json.length;
-  return bytes > MAX_EVENT_BYTES ? refuse(core.reporter, method, `${what()} is ${bytes} bytes, over the ${MAX_EVENT_BYTES}-byte limit`) : json;
+  return bytes > MAX_EVENT_BYTES
+    ? refuse(core.reporter, method, `${what()} is ${bytes} bytes, over the ${MAX_EVENT_BYTES}-byte limit`)
+    : json;
 }

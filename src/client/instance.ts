@@ -81,7 +81,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     try {
       return pipe || (isBrowser() ? (pipe = createPipeline({ token: c.token, config: () => c.config, reporter: c.reporter })) : null);
     } catch (e) {
-      return reporter.report({ code: 'delivery', message: 'delivery could not start: ' + e }), null;
+      return (reporter.report({ code: 'delivery', message: 'delivery could not start: ' + e }), null);
     }
   };
 
@@ -91,7 +91,13 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     const p = built && pipeline(c);
     if (p) p.enqueue(ep, built!);
     if (typeof callback === 'function')
-      (p ? p.settle().then(() => 1, () => 0) : Promise.resolve(0)).then((status) => {
+      (p
+        ? p.settle().then(
+            () => 1,
+            () => 0,
+          )
+        : Promise.resolve(0)
+      ).then((status) => {
         try {
           callback(status);
         } catch {
@@ -141,7 +147,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     register: (c, props, options) => {
       const p = clean(c, 'register', props);
       if (isRecord(options) && options.persistent === false) Object.assign(c.extra, p);
-      else Object.assign(c.store.props, p), c.store.save();
+      else (Object.assign(c.store.props, p), c.store.save());
     },
     register_once: (c, props, dflt = 'None') => {
       const p = clean(c, 'register_once', props);
@@ -164,7 +170,10 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       if (id === undefined) return;
       const next = typeof id === 'number' ? String(id) : id;
       if (!isName(next) || next.length > MAX_STRING_LENGTH || next.startsWith(DEVICE_PREFIX))
-        return invalid('identify', `id must be 1-${MAX_STRING_LENGTH} characters, not starting with "${DEVICE_PREFIX}"; got ${describe(id)}`);
+        return invalid(
+          'identify',
+          `id must be 1-${MAX_STRING_LENGTH} characters, not starting with "${DEVICE_PREFIX}"; got ${describe(id)}`,
+        );
       const s = c.store.props;
       const prev = String(s.distinct_id);
       if (next === prev) return;
@@ -176,7 +185,10 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     alias: (c, alias, original = c.store.props.distinct_id) =>
       isName(alias) && alias.length <= MAX_STRING_LENGTH && isName(original) && alias !== original
         ? track(c, '$create_alias', { alias, distinct_id: original })
-        : invalid('alias', `needs two different ids of 1-${MAX_STRING_LENGTH} characters; got ${describe(alias)} for ${describe(original)}`),
+        : invalid(
+            'alias',
+            `needs two different ids of 1-${MAX_STRING_LENGTH} characters; got ${describe(alias)} for ${describe(original)}`,
+          ),
     reset: (c) => {
       c.store.clear();
       c.extra = {};
@@ -192,7 +204,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     get_config: (c, key) => (key === undefined ? { ...c.config } : own(c.config, String(key))),
     opt_out_tracking: (c, options) => {
       c.consent.set('0');
-      if (!isRecord(options) || options.clear_persistence !== false) c.store.clear(), (c.extra = {});
+      if (!isRecord(options) || options.clear_persistence !== false) (c.store.clear(), (c.extra = {}));
       c.store.off = true;
       const p = pipeline(c);
       if (p) p.purge().catch((e) => reporter.report({ code: 'delivery', message: String(e) }));
@@ -234,7 +246,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   function call(path: string, args: unknown[]): void {
     let owner: unknown;
     let target: unknown = api;
-    for (const part of path.split('.')) (owner = target), (target = target && typeof target === 'object' ? own(target, part) : undefined);
+    for (const part of path.split('.')) ((owner = target), (target = target && typeof target === 'object' ? own(target, part) : undefined));
     if (typeof target === 'function') target.apply(owner, args);
     else invalid('push', `no method "${path}"`);
   }

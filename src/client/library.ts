@@ -21,7 +21,8 @@ export interface LibraryDeps {
 export function createLibrary(deps: LibraryDeps = {}): MixpanelLib {
   const factory = deps.createPipeline || realPipeline;
   const named: Record<string, Instance> = {};
-  const refuse = (why: string, inst = main): undefined => void inst.report({ code: 'invalid_call', message: 'init: ' + why, detail: { method: 'init' } });
+  const refuse = (why: string, inst = main): undefined =>
+    void inst.report({ code: 'invalid_call', message: 'init: ' + why, detail: { method: 'init' } });
 
   const init = (token: string, config?: unknown, name?: string): Mixpanel | undefined => {
     try {
@@ -30,7 +31,7 @@ export function createLibrary(deps: LibraryDeps = {}): MixpanelLib {
       if (!isDefault && (typeof name !== 'string' || (own(lib, name) !== undefined && !own(named, name))))
         return refuse(describe(name) + ' cannot name an instance (the library already has that property)');
       const inst: Instance = isDefault ? main : own(named, name!) || createInstance(factory, init);
-      if (inst.started()) return refuse(`instance "${name || 'mixpanel'}" is already initialised; call ignored`, inst), inst.api;
+      if (inst.started()) return (refuse(`instance "${name || 'mixpanel'}" is already initialised; call ignored`, inst), inst.api);
       if (!inst.start(token, config)) return;
       if (!isDefault) lib[name!] = (named[name!] = inst).api;
       return inst.api;

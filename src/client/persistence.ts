@@ -45,7 +45,8 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
   const name = STORAGE_PREFIX + (config.persistence_name || token + '_mixpanel');
   const kv = config.disable_persistence ? memoryKV() : pickKV(config.persistence, config);
   let reported = 0;
-  const report = (message: string): unknown => reported++ || reporter.report({ code: 'storage', message, detail: { key: name, store: kv.kind } });
+  const report = (message: string): unknown =>
+    reported++ || reporter.report({ code: 'storage', message, detail: { key: name, store: kv.kind } });
 
   // mixpanel-browser defaults to a cookie: when moving to localStorage, read the cookie left behind
   const cookie = kv.kind === 'localStorage' && cookieKV(config);
@@ -57,7 +58,7 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
   } catch {
     /* reported below */
   }
-  if (!isRecord(stored)) (stored = {}), bad.push('the whole value');
+  if (!isRecord(stored)) ((stored = {}), bad.push('the whole value'));
   const { __timers, ...rest } = stored as Record<string, unknown>;
   const props = cleanProperties(rest, bad);
   if (!isId(props.distinct_id)) {
@@ -84,7 +85,8 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
     props,
     timers,
     off: false,
-    save: () => p.off || kv.set(name, JSON.stringify({ ...p.props, __timers: p.timers })) || report(`could not write "${name}" to ${kv.kind}`),
+    save: () =>
+      p.off || kv.set(name, JSON.stringify({ ...p.props, __timers: p.timers })) || report(`could not write "${name}" to ${kv.kind}`),
     clear() {
       kv.remove(name);
       p.props = freshIdentity();

@@ -53,7 +53,7 @@ function cleanKeys(o: any, out: Props, depth: number, stack: unknown[], notes: s
       break;
     } else {
       const c = clean(o, k, depth + 1, stack, notes, depth ? `${path}.${k}` : k);
-      if (c !== undefined) (out[k] = c), kept++;
+      if (c !== undefined) ((out[k] = c), kept++);
     }
   }
   return out;
@@ -72,14 +72,16 @@ function clean(holder: any, key: string | number, depth: number, stack: unknown[
   }
   // primitives first and without a try: nearly every value is one, and this runs per value of every call
   const t = typeof v;
-  if (t === 'string') return v.length > MAX_STRING_LENGTH ? (notes.push(`${path} cut to ${MAX_STRING_LENGTH} characters`), v.slice(0, MAX_STRING_LENGTH)) : v;
+  if (t === 'string')
+    return v.length > MAX_STRING_LENGTH ? (notes.push(`${path} cut to ${MAX_STRING_LENGTH} characters`), v.slice(0, MAX_STRING_LENGTH)) : v;
   // -0 is sent as 0 by JSON anyway: the body kept is then exactly what goes on the wire
   if (t === 'number') return isFinite(v) ? v || 0 : (notes.push(`${path} was ${v}, sent as null`), null);
   if (t === 'boolean' || v == null) return v;
-  if (t === 'bigint') return notes.push(`${path} is a BigInt, sent as a string`), String(v);
+  if (t === 'bigint') return (notes.push(`${path} is a BigInt, sent as a string`), String(v));
   if (t !== 'object') return drop(notes, path, 'a ' + t);
   try {
-    if (v instanceof Date) return isNaN(v as never) ? (notes.push(`${path} is an invalid Date, sent as null`), null) : v.toISOString().slice(0, 19);
+    if (v instanceof Date)
+      return isNaN(v as never) ? (notes.push(`${path} is an invalid Date, sent as null`), null) : v.toISOString().slice(0, 19);
     if (typeof v.nodeType === 'number' || v.window === v) return drop(notes, path, 'a DOM node or window');
     if (stack.indexOf(v) >= 0) return drop(notes, path, 'a circular reference');
     if (depth >= MAX_DEPTH) return drop(notes, path, `nested deeper than ${MAX_DEPTH} levels`);

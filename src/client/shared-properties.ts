@@ -39,7 +39,12 @@ export function sharedProperties(core: Core): SharedProperties {
   Object.assign(props, core.extra);
   for (const b of blacklist) if (b !== 'token') delete props[b];
   const touched = (k: string) => k in props || blacklist.indexOf(k) >= 0;
-  const shared = { props, head: JSON.stringify(props).slice(0, -1), count: Object.keys(props).length, plain: !touched('time') && !touched('$insert_id') };
+  const shared = {
+    props,
+    head: JSON.stringify(props).slice(0, -1),
+    count: Object.keys(props).length,
+    plain: !touched('time') && !touched('$insert_id'),
+  };
   made.set(core, [core.rev, page, blacklist, shared]);
   return shared;
 }

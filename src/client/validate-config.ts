@@ -28,16 +28,29 @@ export function validateConfig(input: unknown, current: Config, problems: string
     const hosts = Array.isArray(v) ? (v.length <= 20 ? v : [0]) : [v];
     const expected =
       key === 'api_host'
-        ? hosts.length && hosts.every((h) => /^https?:\/\/[^\s/?#]+/i.test(h as string)) ? '' : 'an http(s) URL or a list of them'
+        ? hosts.length && hosts.every((h) => /^https?:\/\/[^\s/?#]+/i.test(h as string))
+          ? ''
+          : 'an http(s) URL or a list of them'
         : choices
-          ? choices.indexOf(v as string) >= 0 ? '' : choices.join(' or ')
+          ? choices.indexOf(v as string) >= 0
+            ? ''
+            : choices.join(' or ')
           : typeof d === 'number'
-            ? typeof v === 'number' && v > 0 && v < Infinity ? '' : 'a number above 0'
+            ? typeof v === 'number' && v > 0 && v < Infinity
+              ? ''
+              : 'a number above 0'
             : Array.isArray(d)
-              ? Array.isArray(v) && v.length <= 1000 && v.every((x) => typeof x === 'string') ? '' : 'a list of strings'
+              ? Array.isArray(v) && v.length <= 1000 && v.every((x) => typeof x === 'string')
+                ? ''
+                : 'a list of strings'
               : d === null
-                ? v === null || typeof v === 'function' ? '' : 'a function or null'
-                : d === undefined || (isRecord(d) ? isRecord(v) && Object.values(v).every((x) => typeof x === 'string') : typeof v === typeof d) ? '' : typeof d;
+                ? v === null || typeof v === 'function'
+                  ? ''
+                  : 'a function or null'
+                : d === undefined ||
+                    (isRecord(d) ? isRecord(v) && Object.values(v).every((x) => typeof x === 'string') : typeof v === typeof d)
+                  ? ''
+                  : typeof d;
     if (expected) problems.push(`${key}: ${describe(v)} refused, expected ${expected}; kept ${describe(own(current, key))}`);
     else out[key] = isRecord(d) ? { ...d, ...(v as object) } : v;
   }
@@ -48,10 +61,14 @@ export function validateConfig(input: unknown, current: Config, problems: string
 export function describe(v: unknown): string {
   let n = 0;
   try {
-    return (typeof v === 'function' ? 'a function' : JSON.stringify(v, (_, x) => {
-      if (n++ > 50) throw 0;
-      return x;
-    }) || String(v)).slice(0, 60);
+    return (
+      typeof v === 'function'
+        ? 'a function'
+        : JSON.stringify(v, (_, x) => {
+            if (n++ > 50) throw 0;
+            return x;
+          }) || String(v)
+    ).slice(0, 60);
   } catch {
     return 'a ' + typeof v;
   }

@@ -18,7 +18,12 @@ export interface HostRotation {
 }
 
 /** A rotation over `hosts` (primary first); `backoff(n)` is the wait once round `n` (1-based) has failed everywhere. */
-export function createHostRotation(hosts: string[], failbackMs: () => number, backoff: (round: number) => number, now = Date.now): HostRotation {
+export function createHostRotation(
+  hosts: string[],
+  failbackMs: () => number,
+  backoff: (round: number) => number,
+  now = Date.now,
+): HostRotation {
   const list = hosts.length ? hosts : [''];
   const failed = new Set<string>(); // failed in the current round
   const heldUntil = new Map<string, number>(); // Retry-After
@@ -52,7 +57,8 @@ export function createHostRotation(hosts: string[], failbackMs: () => number, ba
       if (retryAfterMs) heldUntil.set(host, t + retryAfterMs);
       failed.add(host);
       const i = list.indexOf(host);
-      if (!i && active) failbackAt = t + failbackMs(); // the fail-back probe failed: stay on the alternate
+      if (!i && active)
+        failbackAt = t + failbackMs(); // the fail-back probe failed: stay on the alternate
       else if (i == active) {
         for (let k = 1; k < list.length; k++) {
           const j = (active + k) % list.length;

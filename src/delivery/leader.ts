@@ -70,7 +70,10 @@ export function electSender(
   const lease = (): { id?: string; exp?: number } => guard(() => JSON.parse(storage!.getItem(leaseKey)!) || {}, {});
 
   // nudges
-  const channel = guard(() => ('channel' in env ? env.channel! : (name: string) => new BroadcastChannel(name) as ChannelLike)('outlast-' + token), null);
+  const channel = guard(
+    () => ('channel' in env ? env.channel! : (name: string) => new BroadcastChannel(name) as ChannelLike)('outlast-' + token),
+    null,
+  );
   if (channel) {
     // a string is a nudge; an array lists acknowledged ids
     channel.onmessage = (e) => (e.data == 'nudge' ? nudged() : Array.isArray(e.data) && acked(e.data));
@@ -91,7 +94,10 @@ export function electSender(
         return new Promise<void>((resolve) => (release = resolve));
       })
       .catch(() => undefined);
-    cleanups.push(() => ctl.abort(), () => release());
+    cleanups.push(
+      () => ctl.abort(),
+      () => release(),
+    );
   } else if (storage) {
     let timer: ReturnType<typeof setTimeout>;
     const leaseMs = () => Math.max(1, config().sender_lease_ms || 1);
@@ -101,7 +107,9 @@ export function electSender(
       setLeader(
         guard(
           // read back: of two tabs that wrote at once, the last write wins for both
-          () => (held.id == id || !(held.exp! > now())) && (storage.setItem(leaseKey, JSON.stringify({ id, exp: now() + leaseMs() })), lease().id == id),
+          () =>
+            (held.id == id || !(held.exp! > now())) &&
+            (storage.setItem(leaseKey, JSON.stringify({ id, exp: now() + leaseMs() })), lease().id == id),
           false,
         ),
       );
@@ -116,7 +124,8 @@ export function electSender(
   return {
     isLeader: () => leader,
     nudge() {
-      if (!closed) guard(() => (channel ? channel.postMessage('nudge') : storage && storage.setItem(nudgeKey, now() + '' + Math.random())), undefined);
+      if (!closed)
+        guard(() => (channel ? channel.postMessage('nudge') : storage && storage.setItem(nudgeKey, now() + '' + Math.random())), undefined);
     },
     onNudge(cb) {
       nudged = cb;

@@ -64,12 +64,19 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     left = true;
   };
   const onShow = () => {
-    if (left) (left = false), elect();
+    if (left) ((left = false), elect());
     run();
   };
   window.addEventListener('pagehide', onHide);
   window.addEventListener('pageshow', onShow);
-  const uninstallUnload = installUnload({ outbox, config, reporter, host: () => sender.state().host, enabled: () => !paused, keepalive: sender.keepalive });
+  const uninstallUnload = installUnload({
+    outbox,
+    config,
+    reporter,
+    host: () => sender.state().host,
+    enabled: () => !paused,
+    keepalive: sender.keepalive,
+  });
   const pause = () => {
     paused = true;
     sender.stop();

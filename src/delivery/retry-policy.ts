@@ -50,7 +50,14 @@ export const RETRY_AFTER_MAX_MS = 60 * 60 * 1000;
  */
 export function retryAfterMs(status: number, header: string | null | undefined, now: number): number | null {
   const text = String(header).trim();
-  const ms = status != 429 && status != 503 ? NaN : /^\d+$/.test(text) ? +text * 1000 : /^(mon|tue|wed|thu|fri|sat|sun)/i.test(text) ? Math.max(0, Date.parse(text) - now) : NaN;
+  const ms =
+    status != 429 && status != 503
+      ? NaN
+      : /^\d+$/.test(text)
+        ? +text * 1000
+        : /^(mon|tue|wed|thu|fri|sat|sun)/i.test(text)
+          ? Math.max(0, Date.parse(text) - now)
+          : NaN;
   return ms >= 0 ? Math.min(ms, RETRY_AFTER_MAX_MS) : null;
 }
 

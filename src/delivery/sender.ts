@@ -51,7 +51,14 @@ export interface Sender {
  * that has not answered within `batch_request_timeout_ms` is aborted and
  * counts as a host failure.
  */
-export function createSender({ outbox, config, reporter, transport = fetchTransport, online = () => !isOffline(), random = Math.random }: SenderOptions): Sender {
+export function createSender({
+  outbox,
+  config,
+  reporter,
+  transport = fetchTransport,
+  online = () => !isOffline(),
+  random = Math.random,
+}: SenderOptions): Sender {
   let running = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let timerAt: number | null = null;
@@ -72,7 +79,7 @@ export function createSender({ outbox, config, reporter, transport = fetchTransp
   function keepalive(): { ids: Set<string>; bytes: number } {
     const ids = new Set<string>();
     let bytes = 0;
-    for (const k of (kept = kept.filter((k) => k.until > Date.now()))) (bytes += k.bytes), k.ids.forEach((id) => ids.add(id));
+    for (const k of (kept = kept.filter((k) => k.until > Date.now()))) ((bytes += k.bytes), k.ids.forEach((id) => ids.add(id)));
     return { ids, bytes };
   }
   let rotation: HostRotation;
@@ -196,7 +203,12 @@ export function createSender({ outbox, config, reporter, transport = fetchTransp
       `${host} failed (${res.status || (timedOut ? 'timeout' : 'network')}${hold == null ? '' : `, Retry-After ${hold / 1000} s`})` +
         (wait ? `; all hosts failed, retry in ${wait} ms` : ''),
     );
-    if (wait) reporter.report({ code: 'delivery', message: `every ingest host failed; retrying in ${wait} ms`, detail: { host, status: res.status } });
+    if (wait)
+      reporter.report({
+        code: 'delivery',
+        message: `every ingest host failed; retrying in ${wait} ms`,
+        detail: { host, status: res.status },
+      });
     return 'retry';
   }
 

@@ -19,14 +19,19 @@ export interface BeaconChunk {
  * A chunk is sized from each record's own encoding (exact for JSON, an
  * estimate for base64), then checked encoded.
  */
-export function planBeacons(records: OutboxRecord[], budget: number, format: Config['api_payload_format'], maxPerChunk: number): BeaconChunk[] {
+export function planBeacons(
+  records: OutboxRecord[],
+  budget: number,
+  format: Config['api_payload_format'],
+  maxPerChunk: number,
+): BeaconChunk[] {
   const chunks: BeaconChunk[] = [];
   for (const ep of ['track', 'engage', 'groups'] as const) {
     const recs = records.filter((r) => r.ep == ep);
-    for (let i = 0; i < recs.length; ) {
+    for (let i = 0; i < recs.length;) {
       // 'data=%5B' + pieces, each with its '%2C' (or the closing '%5D')
       let j = i;
-      for (let size = 8; j < recs.length && j - i < maxPerChunk && (size += encodeBody([recs[j]!], 'json').length - 8) <= budget; ) j++;
+      for (let size = 8; j < recs.length && j - i < maxPerChunk && (size += encodeBody([recs[j]!], 'json').length - 8) <= budget;) j++;
       let chunk = recs.slice(i, Math.max(j, i + 1));
       let body = encodeBody(chunk, format);
       while (body.length > budget && chunk.length > 1) body = encodeBody((chunk = chunk.slice(0, -1)), format);

@@ -48,7 +48,15 @@ export type Transport = (url: string, body: string, signal: AbortSignal, keepali
  */
 export const fetchTransport: Transport = async (url, body, signal, keepalive) => {
   try {
-    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': FORM_TYPE }, body, credentials: 'omit', cache: 'no-store', keepalive, signal });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': FORM_TYPE },
+      body,
+      credentials: 'omit',
+      cache: 'no-store',
+      keepalive,
+      signal,
+    });
     return { status: res.status, retryAfter: res.headers.get('Retry-After'), body: await res.text().catch(() => '') };
   } catch {
     return { status: 0 };

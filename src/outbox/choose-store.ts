@@ -42,7 +42,9 @@ export async function chooseStore(o: ChooseStoreOptions): Promise<OutboxStore> {
       () =>
         Promise.race([
           idb,
-          new Promise<never>((_, reject) => setTimeout(reject, o.openTimeoutMs, Error(`IndexedDB did not open within ${o.openTimeoutMs} ms`))),
+          new Promise<never>((_, reject) =>
+            setTimeout(reject, o.openTimeoutMs, Error(`IndexedDB did not open within ${o.openTimeoutMs} ms`)),
+          ),
         ]),
     ],
     ['localStorage', () => lsStore],
@@ -62,7 +64,8 @@ export async function chooseStore(o: ChooseStoreOptions): Promise<OutboxStore> {
         if (s) {
           writer = s;
           if (readers.indexOf(s) < 0) readers.push(s);
-          for (const why of whys) o.reporter.report({ code: 'storage', message: `${why}; the outbox uses ${name}`, detail: { store: s.kind } });
+          for (const why of whys)
+            o.reporter.report({ code: 'storage', message: `${why}; the outbox uses ${name}`, detail: { store: s.kind } });
           return;
         }
         whys.push(name + ' cannot be used');
@@ -98,7 +101,8 @@ export async function chooseStore(o: ChooseStoreOptions): Promise<OutboxStore> {
           if (w === writer) {
             if (next > 2) throw e; // the last store is full: nothing further to try
             // once, however many writes failed on it at the same time
-            switching = switching || openNext([`${stores[next - 1]![0]} failed to write (${describe(e)})`]).finally(() => (switching = null));
+            switching =
+              switching || openNext([`${stores[next - 1]![0]} failed to write (${describe(e)})`]).finally(() => (switching = null));
           }
           await switching;
         }

@@ -92,11 +92,18 @@ export function createIdbStore(name: string, makeStore = createStore): Promise<O
         seen++;
         seenBytes += r.size;
       }
-      return setMany(records.map((r) => [r.id, r]), use);
+      return setMany(
+        records.map((r) => [r.id, r]),
+        use,
+      );
     },
     oldest,
     deleteMany: (ids) => delMany(ids, use),
-    stats: () => use('readonly', (s) => promisifyRequest(s.count())).then((count) => ({ count, bytes: seen && Math.round((count * seenBytes) / seen) })),
+    stats: () =>
+      use('readonly', (s) => promisifyRequest(s.count())).then((count) => ({
+        count,
+        bytes: seen && Math.round((count * seenBytes) / seen),
+      })),
     clear: () => clear(use),
   };
 

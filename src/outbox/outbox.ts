@@ -19,7 +19,6 @@ const UNACKED_MAX_BYTES = 256 * 1024;
 /** Reads one `oldest()` makes to fill a batch past expired or corrupt records: bounds one call after a long outage; the next call carries on. */
 const MAX_READS = 20;
 
-
 export interface OutboxOptions {
   token: string;
   /** Read on every call, so `set_config` changes caps and retention at once. */
@@ -116,7 +115,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
    */
   const rescue = (e: Event): void => {
     // no new write when the page enters the back/forward cache: WebKit would suspend it (see idb-store)
-    if (!(e as PageTransitionEvent).persisted) (leaving = true), flush();
+    if (!(e as PageTransitionEvent).persisted) ((leaving = true), flush());
     const unsure = buffer.concat(...writing);
     const ls = unsure.length ? safeLocalStorage() : null;
     if (!ls) return;
@@ -124,16 +123,21 @@ export function createOutbox(o: OutboxOptions): Outbox {
     const copied = [...writing];
     createLocalStorageStore(o.token, ls)
       .putMany(unsure)
-      .then(() => {
-        buffer = buffer.filter((r) => !ids.has(r.id) || ((bufferBytes -= r.size), false));
-        copied.forEach((b) => rescued.add(b));
-      }, () => undefined);
+      .then(
+        () => {
+          buffer = buffer.filter((r) => !ids.has(r.id) || ((bufferBytes -= r.size), false));
+          copied.forEach((b) => rescued.add(b));
+        },
+        () => undefined,
+      );
   };
   if (typeof addEventListener == 'function') addEventListener('pagehide', rescue);
 
   /** Has the buffer's head written at the end of this tick, or with `later` in a following task. */
   function schedule(later?: boolean): void {
-    if (!scheduled) (scheduled = true), (pump = Promise.resolve(later && new Promise<void>(nextTask)).then(() => flush(later ? WRITE_CHUNK : FIRST_WRITE)));
+    if (!scheduled)
+      ((scheduled = true),
+        (pump = Promise.resolve(later && new Promise<void>(nextTask)).then(() => flush(later ? WRITE_CHUNK : FIRST_WRITE))));
   }
 
   /**
@@ -147,7 +151,9 @@ export function createOutbox(o: OutboxOptions): Outbox {
     if (!s) return; // `ready` flushes
     let n = 0;
     let b = 0;
-    const batch = buffer.splice(0, leaving ? buffer.length : max).filter((r) => ((bufferBytes -= r.size), fits(count + n, bytes + b, r.size) ? (n++, (b += r.size)) : (capDrops++, forget(r.id), 0)));
+    const batch = buffer
+      .splice(0, leaving ? buffer.length : max)
+      .filter((r) => ((bufferBytes -= r.size), fits(count + n, bytes + b, r.size) ? (n++, (b += r.size)) : (capDrops++, forget(r.id), 0)));
     if (buffer.length) schedule(true);
     lost(capDrops, 'cap');
     capDrops = 0;
@@ -181,7 +187,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
    */
   async function caughtUp(): Promise<OutboxStore> {
     const s = await ready;
-    while (buffer.length) schedule(true), await pump;
+    while (buffer.length) (schedule(true), await pump);
     await written;
     return s;
   }
@@ -235,7 +241,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
         const gone = read.corrupt;
         corrupt += gone.length;
         for (const r of read.records) {
-          if (r.at < cutoff) gone.push(r.id), expired++;
+          if (r.at < cutoff) (gone.push(r.id), expired++);
           else out.push(r);
         }
         read.records.forEach((r) => passed.add(r.id));

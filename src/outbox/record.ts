@@ -18,7 +18,7 @@ export function createKeySource(tab = insertId().slice(0, 8)): (at: number) => s
     // the time part never goes backwards: a clock set back must not sort new records first.
     // It is formatted once per millisecond: base-36 formatting of a 13-digit number is slow.
     const ms = Math.floor(at) || 0;
-    if (ms > last) (last = ms), (time = ms.toString(36).padStart(9, '0'));
+    if (ms > last) ((last = ms), (time = ms.toString(36).padStart(9, '0')));
     return time + (seq = (seq + 1) % 36 ** 6).toString(36).padStart(6, '0') + tab;
   };
 }

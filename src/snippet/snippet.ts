@@ -102,7 +102,12 @@ if (!existing.__loaded && !existing.__SV) {
   const storageKey = STUB_STORAGE_KEY + ':' + randomHex();
   const nonce = ((d.currentScript || {}) as HTMLScriptElement).nonce || '';
   const integrity = w.MIXPANEL_LIB_INTEGRITY;
-  const urls: string[] = ([] as string[]).concat(w.MIXPANEL_LIB_URLS || [], w.MIXPANEL_CUSTOM_LIB_URL || [], PRIMARY_LIB_URL, ALTERNATE_LIB_URL);
+  const urls: string[] = ([] as string[]).concat(
+    w.MIXPANEL_LIB_URLS || [],
+    w.MIXPANEL_CUSTOM_LIB_URL || [],
+    PRIMARY_LIB_URL,
+    ALTERNATE_LIB_URL,
+  );
   let tried = 0;
 
   root._i = [];

@@ -2,7 +2,17 @@
 // navigation, still delivers every event.
 import { describe, expect, it } from 'vitest';
 import { waitFor, type Harness } from '../support/fixtures';
-import { arrived, deliveryState, expectedLabels, reportsOf, sdkPage, trackScript, useScenario, waitArrived, waitState } from '../support/sdk-page';
+import {
+  arrived,
+  deliveryState,
+  expectedLabels,
+  reportsOf,
+  sdkPage,
+  trackScript,
+  useScenario,
+  waitArrived,
+  waitState,
+} from '../support/sdk-page';
 
 let h: Harness;
 const open = useScenario((harness) => (h = harness));

@@ -67,7 +67,10 @@ describe('the dashboard', () => {
     const tracked = await site.evaluate(() => (window as any).outlastDemo.totals().tracked as number);
     // Page loaded + 5 clicks, Page loaded + 1 on products, 3 views + 2 actions in the app, Page loaded + 100.
     expect(tracked).toBe(6 + 2 + 5 + 101);
-    await waitFor(async () => (await cell(dashboard, 'd-queued')) === '0' && (await cell(dashboard, 'd-unique')) === String(tracked), 30_000);
+    await waitFor(
+      async () => (await cell(dashboard, 'd-queued')) === '0' && (await cell(dashboard, 'd-unique')) === String(tracked),
+      30_000,
+    );
     await dashboard.waitForTimeout(2_500);
     expect(await cell(dashboard, 'd-tracked')).toBe(String(tracked));
     expect(await cell(dashboard, 'd-lost')).toBe('0');

@@ -60,7 +60,9 @@ describe('the first-party proxy (nginx)', () => {
     expect(total).toBe(6 + 7 + 1 + 3);
     await waitFor(() => collector.stats().byEndpoint.track.unique === total, 30_000);
     expect(new Set(trackEvents().map((e) => e.host))).toEqual(new Set(['upstream']));
-    const names = trackEvents().filter((e) => !e.duplicate).map((e) => e.data.event);
+    const names = trackEvents()
+      .filter((e) => !e.duplicate)
+      .map((e) => e.data.event);
     expect(names.filter((n) => n === 'Button clicked')).toHaveLength(12);
     expect(names.filter((n) => n === 'Added to cart')).toHaveLength(3);
     await waitFor(async () => (await page.evaluate(() => (window as any).mixpanel.get_delivery_state())).queued === 0, 10_000);

@@ -15,7 +15,12 @@ beforeAll(async () => {
   collector = await startCollector({ scriptHost: { dir: DIST_DIR } });
   site = await startSite({
     port: 0,
-    vars: { PRIMARY: collector.urls.primary!, ALTERNATE: collector.urls.alternate!, SCRIPT: collector.urls.script!, CONTROL: collector.controlUrl },
+    vars: {
+      PRIMARY: collector.urls.primary!,
+      ALTERNATE: collector.urls.alternate!,
+      SCRIPT: collector.urls.script!,
+      CONTROL: collector.controlUrl,
+    },
   });
   browser = await launchChromium();
 });
@@ -32,7 +37,13 @@ describe('the example site', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(site.url);
     // the shared navigation is included into the page, as the paste-in block is
-    expect(await page.locator('nav a').evaluateAll((links) => links.map((a) => a.getAttribute('href')))).toEqual(['/', '/products.html', '/about.html', '/spa/', '/dashboard.html']);
+    expect(await page.locator('nav a').evaluateAll((links) => links.map((a) => a.getAttribute('href')))).toEqual([
+      '/',
+      '/products.html',
+      '/about.html',
+      '/spa/',
+      '/dashboard.html',
+    ]);
     await page.click('#track');
     await page.click('#track');
     await waitFor(() => collector.stats().byEndpoint.track.unique >= 3, 20_000);

@@ -58,22 +58,36 @@ describe('opt-out', () => {
     const after = ingest.length;
     // a retry the page sent just before opting out may still be on its way: let it get its 503
     // before the hosts accept again (the page starts no request after opt-out: checked below)
-    for (let n = -1; n !== h.collector.requests().length; ) (n = h.collector.requests().length), await sleep(300);
+    for (let n = -1; n !== h.collector.requests().length;) ((n = h.collector.requests().length), await sleep(300));
     const seq = h.collector.requests().length;
     for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, 'ok');
     await page.evaluate(trackScript('after-optout', 3));
     await sleep(1500); // more than the flush interval and a backoff round
     expect(ingest.slice(after)).toEqual([]);
-    expect(h.collector.requests().slice(seq).filter((r) => r.endpoint)).toEqual([]);
+    expect(
+      h.collector
+        .requests()
+        .slice(seq)
+        .filter((r) => r.endpoint),
+    ).toEqual([]);
     expect(await outboxCount(page, token)).toBe(0);
     expect(await page.evaluate((t) => localStorage.getItem('__mp_opt_in_out_' + t), token)).toBe('0');
     // nothing of the token's is left in localStorage but the choice itself
     const leftovers = async () =>
-      (await page.evaluate(() => Object.keys(localStorage))).filter((k) => (k.includes(token) || k.startsWith('__outlast_stub_queue')) && k !== '__mp_opt_in_out_' + token);
+      (await page.evaluate(() => Object.keys(localStorage))).filter(
+        (k) => (k.includes(token) || k.startsWith('__outlast_stub_queue')) && k !== '__mp_opt_in_out_' + token,
+      );
     expect(await leftovers()).toEqual([]);
 
     // calls an earlier page's stub saved for the token are not sent after the reload, and are removed
-    await page.evaluate((t) => localStorage.setItem('__outlast_stub_queue:stale', JSON.stringify({ t: Date.now(), i: [[t, {}, '']], q: [[['track', 'stale', { label: 'stale' }]]] })), token);
+    await page.evaluate(
+      (t) =>
+        localStorage.setItem(
+          '__outlast_stub_queue:stale',
+          JSON.stringify({ t: Date.now(), i: [[t, {}, '']], q: [[['track', 'stale', { label: 'stale' }]]] }),
+        ),
+      token,
+    );
     await page.reload();
     await sleep(1000);
     expect(await page.evaluate(() => (window as any).mixpanel.has_opted_out_tracking())).toBe(true);
@@ -97,7 +111,9 @@ describe('Do Not Track', () => {
     expect(await page.evaluate(() => (window as any).mixpanel.has_opted_out_tracking())).toBe(true);
     expect(ingest).toEqual([]);
 
-    await page.goto(sdkPage(h, '/dnt-ignored.html', { token: 'privacy-dnt-ignored', config: { ignore_dnt: true }, script: trackScript('ignored', 5) }));
+    await page.goto(
+      sdkPage(h, '/dnt-ignored.html', { token: 'privacy-dnt-ignored', config: { ignore_dnt: true }, script: trackScript('ignored', 5) }),
+    );
     await waitArrived(h.collector, 'privacy-dnt-ignored', 5);
     expect(arrived(h.collector, 'privacy-dnt').unique).toBe(0);
   });

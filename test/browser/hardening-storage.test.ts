@@ -35,9 +35,14 @@ async function tab(): Promise<{ page: Page; errors: string[] }> {
  * (before the text) kept the object, and an outbox an older version left must still be sent.
  */
 const record = (token: string, id: string, label: string, v = 2) => {
-  const body = { event: 'seeded', properties: { token, label, time: Date.now() / 1000, $insert_id: 'seed' + id, distinct_id: 'seed-user' } };
+  const body = {
+    event: 'seeded',
+    properties: { token, label, time: Date.now() / 1000, $insert_id: 'seed' + id, distinct_id: 'seed-user' },
+  };
   const json = JSON.stringify(body);
-  return v === 1 ? { v, id, at: Date.now(), ep: 'track', body, size: json.length } : { v, id, at: Date.now(), ep: 'track', json, size: json.length };
+  return v === 1
+    ? { v, id, at: Date.now(), ep: 'track', body, size: json.length }
+    : { v, id, at: Date.now(), ep: 'track', json, size: json.length };
 };
 
 describe('garbage in storage before the SDK loads', () => {
@@ -53,7 +58,17 @@ describe('garbage in storage before the SDK loads', () => {
       ['000000000650000zzzzzzzz', { v: 2, id: '000000000650000zzzzzzzz', at: Date.now(), ep: 'track', json: '[1]', size: 3 }], // a body that is not an object
       ['000000000700000zzzzzzzz', { v: 1, id: 'another-id', at: Date.now(), ep: 'track', body: {}, size: 2 }], // id is not its key
       ['000000000800000zzzzzzzz', { v: 1, id: '000000000800000zzzzzzzz', at: 'yesterday', ep: 'nowhere', body: null, size: '2' }], // wrong types
-      ['000000000900000zzzzzzzz', { v: 1, id: '000000000900000zzzzzzzz', at: Date.now(), ep: 'track', body: { event: 'x', properties: { big: BigInt(10) } }, size: 2 }], // not JSON
+      [
+        '000000000900000zzzzzzzz',
+        {
+          v: 1,
+          id: '000000000900000zzzzzzzz',
+          at: Date.now(),
+          ep: 'track',
+          body: { event: 'x', properties: { big: BigInt(10) } },
+          size: 2,
+        },
+      ], // not JSON
       [42, { v: 1, id: '42', at: Date.now(), ep: 'track', body: { event: 'x' }, size: 2 }], // a number key
     ];
     await page.evaluate(
@@ -76,7 +91,12 @@ describe('garbage in storage before the SDK loads', () => {
           localStorage.setItem('__mp_opt_in_out_' + token, 'maybe');
           localStorage.setItem('__outlast_stub_queue:garbage', '{"i": "not a list"');
         }),
-      { name: 'outlast-' + token, records: valid.map((id, i) => record(token, id, 'seeded-' + i, i ? 2 : 1)), garbage: garbage as unknown as Array<[string, string]>, token },
+      {
+        name: 'outlast-' + token,
+        records: valid.map((id, i) => record(token, id, 'seeded-' + i, i ? 2 : 1)),
+        garbage: garbage as unknown as Array<[string, string]>,
+        token,
+      },
     );
 
     await page.goto(sdkPage(h, '/garbage.html', { token, script: trackScript('fresh', 5) }));
@@ -121,12 +141,16 @@ describe('IndexedDB full', () => {
     expect(state.store).toBe('localstorage');
     expect(state.dropped).toBe(5);
     const reports = await reportsOf(page);
-    expect(reports.filter((r) => r.code === 'storage')).toEqual([expect.objectContaining({ message: expect.stringMatching(/QuotaExceededError.*localStorage/) })]);
+    expect(reports.filter((r) => r.code === 'storage')).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/QuotaExceededError.*localStorage/) }),
+    ]);
     expect(reports.filter((r) => r.code === 'dropped')).toEqual([expect.objectContaining({ reason: 'cap', count: 5 })]);
 
     for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, 'ok');
     const got = await waitArrived(h.collector, token, 15);
-    expect(got.labels).toEqual([...Array.from({ length: 10 }, (_, i) => 'before-' + i), ...Array.from({ length: 5 }, (_, i) => 'after-' + i)].sort());
+    expect(got.labels).toEqual(
+      [...Array.from({ length: 10 }, (_, i) => 'before-' + i), ...Array.from({ length: 5 }, (_, i) => 'after-' + i)].sort(),
+    );
     expect(got.duplicates).toBe(0);
     expect(errors).toEqual([]);
   });
@@ -144,7 +168,12 @@ describe('storage APIs that throw SecurityError', () => {
       Object.defineProperty(window, 'localStorage', { get: deny, configurable: true });
       Object.defineProperty(Document.prototype, 'cookie', { get: deny, set: deny, configurable: true });
     });
-    await page.goto(sdkPage(h, '/denied.html', { token, script: `mixpanel.identify('u1'); mixpanel.register({ plan: 'pro' }); ${trackScript('denied', 10)}` }));
+    await page.goto(
+      sdkPage(h, '/denied.html', {
+        token,
+        script: `mixpanel.identify('u1'); mixpanel.register({ plan: 'pro' }); ${trackScript('denied', 10)}`,
+      }),
+    );
     const got = await waitArrived(h.collector, token, 10);
     expect(got.labels).toHaveLength(10);
     const one = h.collector.events({ event: 'denied' })[0]!.data.properties as Record<string, unknown>;

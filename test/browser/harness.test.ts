@@ -19,18 +19,21 @@ const trackEvent = (insertId: string) => ({ event: 'Viewed', properties: { token
 
 /** Posts `data=[...]` form-urlencoded from the page; returns the verbose answer or the error's name. */
 function pageFetch(page: Page, endpoint: string, events: unknown[]) {
-  return page.evaluate(async ({ endpoint, events }) => {
-    try {
-      const res = await fetch(`${endpoint}/track/?verbose=1`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: `data=${encodeURIComponent(JSON.stringify(events))}`,
-      });
-      return { status: res.status, body: await res.json() };
-    } catch (e) {
-      return { error: (e as Error).name };
-    }
-  }, { endpoint, events });
+  return page.evaluate(
+    async ({ endpoint, events }) => {
+      try {
+        const res = await fetch(`${endpoint}/track/?verbose=1`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: `data=${encodeURIComponent(JSON.stringify(events))}`,
+        });
+        return { status: res.status, body: await res.json() };
+      } catch (e) {
+        return { error: (e as Error).name };
+      }
+    },
+    { endpoint, events },
+  );
 }
 
 describe('browser harness', () => {
@@ -50,11 +53,16 @@ describe('browser harness', () => {
 
     await waitFor(() => uniqueInsertIds(h.collector).size === 2, 5_000);
     expect([...uniqueInsertIds(h.collector)].sort()).toEqual(['by-beacon', 'by-fetch']);
-    expect(h.collector.requests().map((r) => r.transport).sort()).toEqual(['beacon', 'fetch']);
+    expect(
+      h.collector
+        .requests()
+        .map((r) => r.transport)
+        .sort(),
+    ).toEqual(['beacon', 'fetch']);
     await page.close();
   });
 
-  it('switching the primary to refuse makes the page\'s fetch fail, and back to ok heals it', async () => {
+  it("switching the primary to refuse makes the page's fetch fail, and back to ok heals it", async () => {
     const page = await h.browser.newPage();
     await page.goto(pageUrl);
     const primary = h.collector.urls.primary!;
@@ -70,17 +78,20 @@ describe('browser harness', () => {
   it('IndexedDB written before a SIGKILL is there after restarting on the same profile', async () => {
     const page = await h.browser.newPage();
     await page.goto(pageUrl);
-    const written = await page.evaluate(() => new Promise<number>((resolve, reject) => {
-      const open = indexedDB.open('harness', 1);
-      open.onupgradeneeded = () => open.result.createObjectStore('records');
-      open.onerror = () => reject(open.error);
-      open.onsuccess = () => {
-        const tx = open.result.transaction('records', 'readwrite');
-        for (let i = 0; i < 100; i++) tx.objectStore('records').put({ i }, `r${i}`);
-        tx.oncomplete = () => resolve(100);
-        tx.onerror = () => reject(tx.error);
-      };
-    }));
+    const written = await page.evaluate(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open('harness', 1);
+          open.onupgradeneeded = () => open.result.createObjectStore('records');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const tx = open.result.transaction('records', 'readwrite');
+            for (let i = 0; i < 100; i++) tx.objectStore('records').put({ i }, `r${i}`);
+            tx.oncomplete = () => resolve(100);
+            tx.onerror = () => reject(tx.error);
+          };
+        }),
+    );
     expect(written).toBe(100);
     const killedPid = h.browser.pid;
 
@@ -90,16 +101,19 @@ describe('browser harness', () => {
 
     const again = await h.browser.newPage();
     await again.goto(pageUrl);
-    const count = await again.evaluate(() => new Promise<number>((resolve, reject) => {
-      const open = indexedDB.open('harness', 1);
-      open.onupgradeneeded = () => open.result.createObjectStore('records');
-      open.onerror = () => reject(open.error);
-      open.onsuccess = () => {
-        const req = open.result.transaction('records').objectStore('records').count();
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
-      };
-    }));
+    const count = await again.evaluate(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open('harness', 1);
+          open.onupgradeneeded = () => open.result.createObjectStore('records');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const req = open.result.transaction('records').objectStore('records').count();
+            req.onsuccess = () => resolve(req.result);
+            req.onerror = () => reject(req.error);
+          };
+        }),
+    );
     expect(count).toBe(100);
   });
 });

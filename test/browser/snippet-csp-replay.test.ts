@@ -66,7 +66,11 @@ describe('snippet on a strict-CSP page', () => {
     await libraryRan(page);
     await page.evaluate(() => (window as unknown as { mixpanel: { track(n: string): void } }).mixpanel.track('csp after load'));
     await waitFor(() => itemsOf('track', 'tok-csp').length >= 6, 5_000);
-    expect(itemsOf('track', 'tok-csp').map((d) => d.event).sort()).toEqual(['csp', 'csp', 'csp', 'csp', 'csp', 'csp after load']);
+    expect(
+      itemsOf('track', 'tok-csp')
+        .map((d) => d.event)
+        .sort(),
+    ).toEqual(['csp', 'csp', 'csp', 'csp', 'csp', 'csp after load']);
     expect(await violations()).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
@@ -132,21 +136,36 @@ describe('stub replay', () => {
     const device = String((item.properties as Props | undefined)?.$device_id ?? item.$device_id ?? '');
     const drop = new Set(['$insert_id', 'time', '$time', '$current_url']);
     const strip = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(strip) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => !drop.has(k)).map(([k, x]) => [k, strip(x)])) : v;
+      Array.isArray(v)
+        ? v.map(strip)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.entries(v)
+                .filter(([k]) => !drop.has(k))
+                .map(([k, x]) => [k, strip(x)]),
+            )
+          : v;
     let json = JSON.stringify(strip(item));
     if (device) json = json.split(device).join('DEVICE');
     return json.split(t1).join('TOKEN1').split(t2).join('TOKEN2');
   }
   /** Everything the collector got for one variant, normalised and sorted. */
   const recordsOf = (t1: string, t2: string) =>
-    [...itemsOf('track', t1), ...itemsOf('track', t2)].map((d) => 'track ' + normalise(d, t1, t2)).concat(
-      [...itemsOf('engage', t1), ...itemsOf('engage', t2)].map((d) => 'engage ' + normalise(d, t1, t2)),
-    ).sort();
+    [...itemsOf('track', t1), ...itemsOf('track', t2)]
+      .map((d) => 'track ' + normalise(d, t1, t2))
+      .concat([...itemsOf('engage', t1), ...itemsOf('engage', t2)].map((d) => 'engage ' + normalise(d, t1, t2)))
+      .sort();
 
   it('calls queued on the stub give the same events and profile updates as the same calls made after load', async () => {
     const cfg = JSON.stringify(fastConfig(h.collector));
     // Queued: made inline, right after the snippet, long before the library can arrive (after `load`).
-    const queuedUrl = h.site.page('/queued.html', pageHtml({ head: snippetTags({ urls: [cdnUrl] }), script: calls('tq1', 'tq2', cfg) + 'window.stubbed = mixpanel.__loaded ? -1 : mixpanel.length + mixpanel.other.length;' }));
+    const queuedUrl = h.site.page(
+      '/queued.html',
+      pageHtml({
+        head: snippetTags({ urls: [cdnUrl] }),
+        script: calls('tq1', 'tq2', cfg) + 'window.stubbed = mixpanel.__loaded ? -1 : mixpanel.length + mixpanel.other.length;',
+      }),
+    );
     // Live: the same calls once the library runs, on another origin (its own identity storage).
     const liveUrl = site2.page('/live.html', pageHtml({ head: snippetTags({ urls: [cdnUrl] }) }));
 
@@ -154,12 +173,15 @@ describe('stub replay', () => {
     expect(await queued.page.evaluate(() => (window as unknown as { stubbed: number }).stubbed)).toBe(5); // register, identify, track, people.set, other.track: all on the stub
     const live = await openWatched(liveUrl);
     await libraryRan(live.page);
-    await live.page.evaluate((code) => {
-      // The page's own script tag, as a site would add it once the library is there.
-      const s = document.createElement('script');
-      s.textContent = code;
-      document.body.appendChild(s);
-    }, calls('tl1', 'tl2', cfg));
+    await live.page.evaluate(
+      (code) => {
+        // The page's own script tag, as a site would add it once the library is there.
+        const s = document.createElement('script');
+        s.textContent = code;
+        document.body.appendChild(s);
+      },
+      calls('tl1', 'tl2', cfg),
+    );
     await libraryRan(queued.page);
 
     // Signed up + $identify + Other event, and one profile update, per variant.
@@ -175,7 +197,9 @@ describe('stub replay', () => {
     const other = itemsOf('track', 'tq2');
     expect(other.map((d) => d.event)).toEqual(['Other event']);
     expect((other[0]?.properties as Props).token).toBe('tq2');
-    expect(itemsOf('engage', 'tq1')).toEqual([expect.objectContaining({ $distinct_id: 'user-42', $set: expect.objectContaining({ $name: 'Ada', plan: 'pro' }) })]);
+    expect(itemsOf('engage', 'tq1')).toEqual([
+      expect.objectContaining({ $distinct_id: 'user-42', $set: expect.objectContaining({ $name: 'Ada', plan: 'pro' }) }),
+    ]);
     expect(queued.errors).toEqual([]);
     expect(live.errors).toEqual([]);
     await Promise.all([queued.page.close(), live.page.close()]);

@@ -27,12 +27,19 @@ afterAll(() => h?.close());
 
 /** Names of the accepted track events of one token, with duplicates. */
 function eventNames(token: string): string[] {
-  return h.collector.events({ endpoint: 'track' }).filter((e) => (e.data.properties as Record<string, unknown>).token === token).map((e) => String(e.data.event));
+  return h.collector
+    .events({ endpoint: 'track' })
+    .filter((e) => (e.data.properties as Record<string, unknown>).token === token)
+    .map((e) => String(e.data.event));
 }
 
 /** `$insert_id`s of the accepted track events of one token, with duplicates. */
 function insertIds(token: string): string[] {
-  return h.collector.events({ endpoint: 'track' }).map((e) => e.data.properties as Record<string, unknown>).filter((p) => p.token === token).map((p) => String(p.$insert_id));
+  return h.collector
+    .events({ endpoint: 'track' })
+    .map((e) => e.data.properties as Record<string, unknown>)
+    .filter((p) => p.token === token)
+    .map((p) => String(p.$insert_id));
 }
 
 /** Opens `url` in a new tab with its console errors collected. */
@@ -47,7 +54,13 @@ describe('snippet: a hanging script host', () => {
   it('control: the same hanging URL in a plain async <script> tag holds `load`', async () => {
     await h.collector.setMode('script', 'hang');
     const page = await h.browser.newPage();
-    await page.goto(h.site.page('/plain-tag-hang.html', pageHtml({ head: `<script async src="${cdnUrl('plain-tag')}"></script>`, body: '<h1>shop</h1>' })), { waitUntil: 'domcontentloaded' });
+    await page.goto(
+      h.site.page(
+        '/plain-tag-hang.html',
+        pageHtml({ head: `<script async src="${cdnUrl('plain-tag')}"></script>`, body: '<h1>shop</h1>' }),
+      ),
+      { waitUntil: 'domcontentloaded' },
+    );
     await page.waitForTimeout(1500);
     expect(await page.evaluate(() => document.readyState)).toBe('interactive');
     expect(await loadEventStart(page)).toBe(0);

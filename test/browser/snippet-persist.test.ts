@@ -36,7 +36,7 @@ function trackEvents(token: string): Array<{ event: string; properties: Props }>
 }
 
 describe('snippet: every script URL refuses on the first page', () => {
-  it('the next page of the site sends the first page\'s 20 events, with their original times, and its own', async () => {
+  it("the next page of the site sends the first page's 20 events, with their original times, and its own", async () => {
     await Promise.all([h.collector.setMode('script', 'refuse'), cdn2.setMode('script', 'refuse')]);
     const token = 'tok-refused';
     const urls = [`${h.collector.urls.script}/mixpanel.min.js`, `${cdn2.urls.script}/mixpanel.min.js`];

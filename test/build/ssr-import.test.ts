@@ -20,12 +20,16 @@ console.log('ok', typeof window);
 
 describe('importing the package under Node (SSR)', () => {
   it('ESM: import and call every common method without throwing', () => {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script("import mixpanel from './dist/index.mjs';")], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script("import mixpanel from './dist/index.mjs';")], {
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('ok undefined');
   });
   it('CJS: require and call every common method without throwing', () => {
-    const r = spawnSync(process.execPath, ['-e', script("const mod = require('./dist/index.cjs'); const mixpanel = mod.default || mod;")], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['-e', script("const mod = require('./dist/index.cjs'); const mixpanel = mod.default || mod;")], {
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('ok undefined');
   });

@@ -7,7 +7,25 @@ describe('published types', () => {
     expect(existsSync('dist/index.d.ts')).toBe(true);
   });
   it('a strict TypeScript app compiles against them', () => {
-    const r = spawnSync('npx', ['tsc', '--noEmit', '--strict', '--skipLibCheck', '--target', 'ES2019', '--module', 'ESNext', '--moduleResolution', 'Bundler', '--lib', 'ES2020,DOM', 'test/build/fixtures/consumer.ts'], { encoding: 'utf8' });
+    const r = spawnSync(
+      'npx',
+      [
+        'tsc',
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        '--target',
+        'ES2019',
+        '--module',
+        'ESNext',
+        '--moduleResolution',
+        'Bundler',
+        '--lib',
+        'ES2020,DOM',
+        'test/build/fixtures/consumer.ts',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   });

@@ -12,7 +12,9 @@ describe('batches the host refuses', () => {
   it('413 above 10 events per request: the batch is split and every event arrives', async () => {
     await h.collector.setMode('primary', '413', { maxEvents: 10 });
     const token = 'reject-413';
-    const page = await open(sdkPage(h, '/413.html', { token, hosts: ['primary'], script: trackScript('big', 35), config: { debug: true } }));
+    const page = await open(
+      sdkPage(h, '/413.html', { token, hosts: ['primary'], script: trackScript('big', 35), config: { debug: true } }),
+    );
 
     const got = await waitArrived(h.collector, token, 35, 20_000);
     expect(got.labels).toEqual(expectedLabels('big', 35));

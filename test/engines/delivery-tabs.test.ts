@@ -47,12 +47,21 @@ describe('tabs', () => {
       const roles = await senders();
       const sender = roles.indexOf(true);
       expect(roles.filter(Boolean)).toHaveLength(1);
-      const sent = await Promise.all(tabs.map(async (t) => (await requestsOf(t.page)).filter((r) => collectorOrigins.includes(new URL(r.url).origin)).length));
-      expect(sent.map((n, i) => (i === sender ? n > 0 : n)), `requests per tab (${sent}), tab ${sender} sending`).toEqual(tabs.map((_, i) => (i === sender ? true : 0)));
+      const sent = await Promise.all(
+        tabs.map(async (t) => (await requestsOf(t.page)).filter((r) => collectorOrigins.includes(new URL(r.url).origin)).length),
+      );
+      expect(
+        sent.map((n, i) => (i === sender ? n > 0 : n)),
+        `requests per tab (${sent}), tab ${sender} sending`,
+      ).toEqual(tabs.map((_, i) => (i === sender ? true : 0)));
       // the collector counts a batch before the sender has read the answer and removed it from the outbox
       let delivered: number[] = [];
       const want45 = tabs.map((_, i) => (i === sender ? 45 : 0));
-      await waitFor(async () => (delivered = (await Promise.all(tabs.map((t) => deliveryState(t.page)))).map((s) => s.delivered)).join() === want45.join(), 10_000).catch(() => undefined);
+      await waitFor(
+        async () =>
+          (delivered = (await Promise.all(tabs.map((t) => deliveryState(t.page)))).map((s) => s.delivered)).join() === want45.join(),
+        10_000,
+      ).catch(() => undefined);
       expect(delivered, `delivered per tab, tab ${sender} sending`).toEqual(want45);
     } catch (e) {
       tabs.forEach((t, i) => console.log(`tab ${i} (${h.engine}):\n${t.page.logs.join('\n')}`));
@@ -86,7 +95,7 @@ describe('tabs', () => {
         (name: string) =>
           new Promise<void>((ok, ko) => {
             const req = indexedDB.open(name);
-            req.onsuccess = () => ((window as unknown as { __db: IDBDatabase }).__db = req.result, ok());
+            req.onsuccess = () => (((window as unknown as { __db: IDBDatabase }).__db = req.result), ok());
             req.onerror = () => ko(req.error);
           }),
         db,
@@ -108,7 +117,10 @@ describe('tabs', () => {
       const late = await tab(sdkPage(h, '/late-sender.html', { token, config: { debug: true, storage_open_timeout_ms: 300 } }));
       await trackIn(late, 'late', 5);
       await waitArrived(h.collector, token, 5, 10_000);
-      expect(await deliveryState(late), 'the sender writes to localStorage while IndexedDB waits').toMatchObject({ store: 'localstorage', is_sender: true });
+      expect(await deliveryState(late), 'the sender writes to localStorage while IndexedDB waits').toMatchObject({
+        store: 'localstorage',
+        is_sender: true,
+      });
       await new Promise((r) => setTimeout(r, 500));
       expect(arrived(h.collector, token).labels, 'what is in IndexedDB cannot be read yet').toEqual(expectedLabels('late', 5));
 

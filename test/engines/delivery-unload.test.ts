@@ -43,7 +43,10 @@ async function leaveAndReturn(token: string, leavingScript: string, config: Reco
     await new Promise((r) => setTimeout(r, 500)); // let beacons land
     const before = arrived(h.collector, token);
     const sent = (transport: string) =>
-      h.collector.requests().filter((r) => r.transport === transport && r.status === 200).reduce((n, r) => n + r.count, 0);
+      h.collector
+        .requests()
+        .filter((r) => r.transport === transport && r.status === 200)
+        .reduce((n, r) => n + r.count, 0);
     const beaconed = sent('beacon');
     const fetched = sent('fetch');
 
@@ -80,14 +83,16 @@ async function leaveAndReturn(token: string, leavingScript: string, config: Reco
 
 describe('leaving for another site right after load', () => {
   it('ten events tracked as the page runs, then off to another site at load: 10 of 10 arrive', async () => {
-    await leaveAndReturn('unload-script', `${trackScript('leave', 10)}\naddEventListener('load', function () { location.href = AWAY; });`, {});
+    await leaveAndReturn(
+      'unload-script',
+      `${trackScript('leave', 10)}\naddEventListener('load', function () { location.href = AWAY; });`,
+      {},
+    );
   });
 
   it('with the 5 s flush interval, ten events tracked at load just before leaving: a keepalive request or the beacon carries them, 10 of 10 arrive', async () => {
-    await leaveAndReturn(
-      'unload-beacon',
-      `addEventListener('load', function () { ${trackScript('leave', 10)} location.href = AWAY; });`,
-      { batch_flush_interval_ms: 5_000 },
-    );
+    await leaveAndReturn('unload-beacon', `addEventListener('load', function () { ${trackScript('leave', 10)} location.href = AWAY; });`, {
+      batch_flush_interval_ms: 5_000,
+    });
   });
 });

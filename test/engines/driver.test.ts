@@ -43,7 +43,10 @@ describe(`driver: ${currentEngine()}`, () => {
     const other = await startSite({ host: '127.0.0.2' });
     try {
       const away = other.page('/away.html', pageHtml({ body: '<h1>away</h1>' }));
-      const url = site.page('/driver-leave.html', pageHtml({ script: `addEventListener('load', function () { location.href = ${JSON.stringify(away)}; });` }));
+      const url = site.page(
+        '/driver-leave.html',
+        pageHtml({ script: `addEventListener('load', function () { location.href = ${JSON.stringify(away)}; });` }),
+      );
       const tab = await browser.newTab();
       await tab.goto(url);
       await tab.waitForURL(away, 10_000);
@@ -55,7 +58,10 @@ describe(`driver: ${currentEngine()}`, () => {
   });
 
   it('runs two tabs of one origin that share storage and talk over BroadcastChannel', async () => {
-    const url = site.page('/driver-tabs.html', pageHtml({ script: `window.__heard = []; new BroadcastChannel('t').onmessage = function (e) { window.__heard.push(e.data); };` }));
+    const url = site.page(
+      '/driver-tabs.html',
+      pageHtml({ script: `window.__heard = []; new BroadcastChannel('t').onmessage = function (e) { window.__heard.push(e.data); };` }),
+    );
     const a = await browser.newTab();
     const b = await browser.newTab();
     await a.goto(url);
@@ -77,7 +83,14 @@ describe(`driver: ${currentEngine()}`, () => {
     await browser.setOffline(true);
     try {
       await waitFor(() => tab.evaluate(() => !navigator.onLine), 5_000);
-      expect(await tab.evaluate(() => fetch(location.href).then(() => 'ok', () => 'failed'))).toBe('failed');
+      expect(
+        await tab.evaluate(() =>
+          fetch(location.href).then(
+            () => 'ok',
+            () => 'failed',
+          ),
+        ),
+      ).toBe('failed');
     } finally {
       await browser.setOffline(false);
     }

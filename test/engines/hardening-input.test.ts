@@ -44,7 +44,9 @@ describe('bad input in a real page', () => {
     expect(got.duplicates).toBe(0);
     for (const name of ['valid', 'circular', 'bigint', 'function', 'huge']) expect(arrived(h.collector, token, name).unique, name).toBe(10);
 
-    const byLabel = new Map(h.collector.events({ endpoint: 'track' }).map((e) => [(e.data.properties as Record<string, unknown>).label, e.data]));
+    const byLabel = new Map(
+      h.collector.events({ endpoint: 'track' }).map((e) => [(e.data.properties as Record<string, unknown>).label, e.data]),
+    );
     expect(byLabel.get('valid-3')).toMatchObject({ event: 'valid', properties: { n: 3, nested: { list: [1, 'two', true] }, token } });
     expect((byLabel.get('circular-0')!.properties as Record<string, unknown>).circular).toEqual({ a: 1 });
     expect((byLabel.get('bigint-0')!.properties as Record<string, unknown>).big).toBe((BigInt(2) ** BigInt(70)).toString());

@@ -17,7 +17,8 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 /** `loadEventStart` of the tab's navigation, in ms since its time origin. */
-const loadEventStart = (tab: Tab) => tab.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventStart);
+const loadEventStart = (tab: Tab) =>
+  tab.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventStart);
 
 /** Names of the accepted track events of one token, with duplicates. */
 const eventNames = (token: string) =>
@@ -74,7 +75,8 @@ describe('snippet: a hanging script host', () => {
       expect(Math.max(...withSnippet)).toBeLessThan(3000); // no run waited for the hanging host (the snippet's own timeout)
 
       // the hanging host was asked (after `load`), then the site's copy ran the library
-      for (const tab of tabs) await waitFor(() => tab.evaluate(() => !!(window as unknown as { mixpanel?: { __loaded?: boolean } }).mixpanel?.__loaded), 10_000);
+      for (const tab of tabs)
+        await waitFor(() => tab.evaluate(() => !!(window as unknown as { mixpanel?: { __loaded?: boolean } }).mixpanel?.__loaded), 10_000);
       expect(h.collector.requests().filter((r) => r.host === 'script' && r.status === 'hang').length).toBe(reps.length);
       await waitFor(() => eventNames('tok-hang').length >= 6 * reps.length, 10_000);
       const names = eventNames('tok-hang');

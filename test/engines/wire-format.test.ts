@@ -32,7 +32,10 @@ const SCRIPT = `
 `;
 
 /** Opens a page running SCRIPT and returns the POST bodies it sent to the collector, by path. */
-async function run(token: string, config: Record<string, unknown> = {}): Promise<{ bodies: Array<{ path: string; body: string; type: string }>; start: number; end: number }> {
+async function run(
+  token: string,
+  config: Record<string, unknown> = {},
+): Promise<{ bodies: Array<{ path: string; body: string; type: string }>; start: number; end: number }> {
   page = await h.browser.newTab();
   const origins = Object.values(h.collector.urls).map((u) => new URL(u).origin);
   const start = Date.now();

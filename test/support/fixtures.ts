@@ -30,7 +30,10 @@ export interface SetupOptions {
  * Starts the collector and the site, then `launch` (a browser); whatever started is closed
  * again when a later step fails.
  */
-export async function startServers<B>(opts: SetupOptions, launch: () => Promise<B>): Promise<{ collector: Collector; site: Site; browser: B }> {
+export async function startServers<B>(
+  opts: SetupOptions,
+  launch: () => Promise<B>,
+): Promise<{ collector: Collector; site: Site; browser: B }> {
   const collector = await startCollector({
     hosts: opts.hosts ?? ['primary', 'alternate'],
     ...(opts.scriptHost ? { scriptHost: { dir: DIST_DIR } } : {}),

@@ -40,7 +40,11 @@ function installCleanup(): void {
  * it starts), registered to be killed at exit. `exited` resolves when it ends, or when it could
  * not be started at all (a missing binary emits 'error' and never 'exit').
  */
-export function spawnGroup(command: string, args: string[], options: SpawnOptions): { child: ChildProcess; pid: number; exited: Promise<void> } {
+export function spawnGroup(
+  command: string,
+  args: string[],
+  options: SpawnOptions,
+): { child: ChildProcess; pid: number; exited: Promise<void> } {
   const child = spawn(command, args, { ...options, detached: true });
   const pid = child.pid ?? 0;
   if (pid) trackGroup(pid);

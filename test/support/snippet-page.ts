@@ -72,7 +72,10 @@ export function collectErrors(page: Page): string[] {
 
 /** Resolves once the library (not the stub) is `window.mixpanel`. */
 export async function libraryRan(page: Page, timeoutMs = 10_000): Promise<void> {
-  await page.waitForFunction(() => !!(window as unknown as { mixpanel?: { __loaded?: boolean } }).mixpanel?.__loaded, undefined, { timeout: timeoutMs, polling: 20 });
+  await page.waitForFunction(() => !!(window as unknown as { mixpanel?: { __loaded?: boolean } }).mixpanel?.__loaded, undefined, {
+    timeout: timeoutMs,
+    polling: 20,
+  });
 }
 
 /** `loadEventStart` of the page's navigation, in ms since its time origin. */

@@ -175,13 +175,17 @@ async function startFirefox(profileDir: string): Promise<FirefoxSession> {
   await writePrefs(profileDir);
   const version = firefoxVersion();
   // its own process group, so one signal reaches the content, socket and utility processes too
-  const { child, pid, exited } = spawnGroup(FIREFOX_PATH, ['--headless', '--no-remote', '--profile', profileDir, '--remote-debugging-port=0', 'about:blank'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    // A crash reporter would only hold on to a killed browser's minidumps. Without the
-    // remote-settings variable, a release build ignores the server preference above and keeps
-    // asking Mozilla's servers for block lists, experiments and the like.
-    env: { ...process.env, MOZ_CRASHREPORTER_DISABLE: '1', MOZ_REMOTE_SETTINGS_DEVTOOLS: '1' },
-  });
+  const { child, pid, exited } = spawnGroup(
+    FIREFOX_PATH,
+    ['--headless', '--no-remote', '--profile', profileDir, '--remote-debugging-port=0', 'about:blank'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      // A crash reporter would only hold on to a killed browser's minidumps. Without the
+      // remote-settings variable, a release build ignores the server preference above and keeps
+      // asking Mozilla's servers for block lists, experiments and the like.
+      env: { ...process.env, MOZ_CRASHREPORTER_DISABLE: '1', MOZ_REMOTE_SETTINGS_DEVTOOLS: '1' },
+    },
+  );
   try {
     const deadline = Date.now() + LAUNCH_TIMEOUT_MS;
     const endpoint = await waitForStderr(child, /WebDriver BiDi listening on (ws:\/\/\S+)/, 'Firefox', LAUNCH_TIMEOUT_MS);
@@ -198,7 +202,10 @@ async function startFirefox(profileDir: string): Promise<FirefoxSession> {
     const browser = await Promise.race([
       connecting,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Firefox opened no WebDriver BiDi session within ${LAUNCH_TIMEOUT_MS} ms`)), Math.max(0, deadline - Date.now()));
+        timer = setTimeout(
+          () => reject(new Error(`Firefox opened no WebDriver BiDi session within ${LAUNCH_TIMEOUT_MS} ms`)),
+          Math.max(0, deadline - Date.now()),
+        );
       }),
     ]).finally(() => clearTimeout(timer));
     return { browser, pid, profileDir, version: await version, exited };
@@ -392,4 +399,3 @@ export async function launchFirefox(opts: EngineLaunchOptions = {}): Promise<Eng
     throw e;
   }
 }
-

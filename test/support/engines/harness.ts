@@ -45,7 +45,10 @@ export async function setupEngine(opts: Omit<SetupOptions, 'chromiumArgs'> = {})
  * tabs a test opened closed after it, the collector reset to `ok`, and the console of every
  * tab the test opened printed when it fails. Returns `open(url?)`, which opens a tab.
  */
-export function useEngineScenario(onHarness: (h: EngineHarness) => void, opts: Omit<SetupOptions, 'chromiumArgs'> = {}): (url?: string) => Promise<Tab> {
+export function useEngineScenario(
+  onHarness: (h: EngineHarness) => void,
+  opts: Omit<SetupOptions, 'chromiumArgs'> = {},
+): (url?: string) => Promise<Tab> {
   let h: EngineHarness | undefined;
   let tabs: Tab[] = [];
   beforeAll(async () => {

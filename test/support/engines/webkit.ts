@@ -39,7 +39,6 @@ const FIRST_TAB_TARGET_ID = 3;
 const PROBE_LIMIT = 32;
 const SILENT_LIMIT = 2;
 
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** One process we started, leader of its own process group so one signal reaches its children. */
@@ -52,7 +51,11 @@ interface Owned {
 }
 
 function start(command: string, args: string[], env: NodeJS.ProcessEnv, extraFd = false): Owned {
-  const { child, pid: pgid, exited } = spawnGroup(command, args, {
+  const {
+    child,
+    pid: pgid,
+    exited,
+  } = spawnGroup(command, args, {
     env,
     stdio: extraFd ? ['ignore', 'ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'pipe'],
   });
@@ -199,7 +202,10 @@ class WebSocketClient {
   onMessage: (text: string) => void = () => {};
   onClose: () => void = () => {};
 
-  private constructor(private readonly socket: Socket, head: Buffer) {
+  private constructor(
+    private readonly socket: Socket,
+    head: Buffer,
+  ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => {});
@@ -395,7 +401,9 @@ class PageInspector {
     return new Promise((resolve, reject) => {
       if (this.socket.closed) return reject(new Error('inspector socket closed'));
       this.pending.set(id, { resolve, reject });
-      this.socket.send(JSON.stringify({ id: this.nextId++, method: 'Target.sendMessageToTarget', params: { targetId: target, message: inner } }));
+      this.socket.send(
+        JSON.stringify({ id: this.nextId++, method: 'Target.sendMessageToTarget', params: { targetId: target, message: inner } }),
+      );
     });
   }
 
@@ -620,7 +628,9 @@ function wrap(launched: Launched, opts: EngineLaunchOptions): EngineBrowser {
         firstSilent ??= id;
         continue;
       }
-      const mark = await within('an inspector reply', PROBE_TIMEOUT_MS, inspector.valueOf(target, 'window.__outlastTabToken')).catch(() => null);
+      const mark = await within('an inspector reply', PROBE_TIMEOUT_MS, inspector.valueOf(target, 'window.__outlastTabToken')).catch(
+        () => null,
+      );
       if (mark === token) {
         // Every id before it is older than this window: none can be a later tab's.
         nextTargetId = id + 1;
@@ -704,7 +714,10 @@ function wrap(launched: Launched, opts: EngineLaunchOptions): EngineBrowser {
           for (;;) {
             // 'complete' is set as `load` is dispatched; the next poll comes after its handlers ran
             const loaded = await driver
-              .send<boolean>('POST', `${session}/execute/sync`, { script: "return !window.__outlastOldDocument && document.readyState == 'complete';", args: [] })
+              .send<boolean>('POST', `${session}/execute/sync`, {
+                script: "return !window.__outlastOldDocument && document.readyState == 'complete';",
+                args: [],
+              })
               .catch(() => false); // between documents the driver may not answer
             if (loaded) return;
             if (Date.now() > deadline) throw new Error(`goto: ${url} did not fire load within ${PAGE_LOAD_TIMEOUT_MS} ms`);
@@ -741,14 +754,17 @@ function wrap(launched: Launched, opts: EngineLaunchOptions): EngineBrowser {
             // the URL changes when the new document commits; like the other drivers, wait for its `load` too
             if (
               (typeof url === 'string' ? last === url : url.test(last)) &&
-              (await inTab(() => driver.send<boolean>('POST', `${session}/execute/sync`, { script: "return document.readyState == 'complete';", args: [] })))
+              (await inTab(() =>
+                driver.send<boolean>('POST', `${session}/execute/sync`, { script: "return document.readyState == 'complete';", args: [] }),
+              ))
             )
               return;
           } catch (e) {
             // In the middle of a navigation the driver may not answer; a closed tab or browser won't.
             if (closed || ended) throw e;
           }
-          if (Date.now() >= deadline) throw new Error(`waitForURL: ${String(url)} not reached within ${timeoutMs} ms (at ${last || 'unknown'})`);
+          if (Date.now() >= deadline)
+            throw new Error(`waitForURL: ${String(url)} not reached within ${timeoutMs} ms (at ${last || 'unknown'})`);
           await sleep(50);
         }
       },

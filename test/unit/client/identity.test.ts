@@ -161,8 +161,9 @@ describe('people', () => {
     }
     expect(bodies[0]!.$set).toMatchObject({ name: 'Ada', $browser: 'Chrome', $os: 'Mac OS X' });
     expect(bodies[1]!.$set).toMatchObject({ plan: 'pro' });
-    expect(bodies.slice(2).map((b) => Object.keys(b).find((k) => !['$token', '$distinct_id', '$device_id', '$user_id', '$time'].includes(k))))
-      .toEqual(['$set_once', '$unset', '$add', '$add', '$append', '$union', '$remove', '$delete']);
+    expect(
+      bodies.slice(2).map((b) => Object.keys(b).find((k) => !['$token', '$distinct_id', '$device_id', '$user_id', '$time'].includes(k))),
+    ).toEqual(['$set_once', '$unset', '$add', '$add', '$append', '$union', '$remove', '$delete']);
     expect(bodies[2]!.$set_once).toEqual({ first_seen: 'today' });
     expect(bodies[3]!.$unset).toEqual(['a', 'b']);
     expect(bodies[4]!.$add).toEqual({ logins: 1 });
@@ -224,7 +225,10 @@ describe('storage garbage', () => {
 
   it('reads an identity mixpanel-browser left in its cookie', () => {
     const { lib, env } = setup();
-    env!.cookies.values.set('mp_tok_mixpanel', encodeURIComponent(JSON.stringify({ distinct_id: 'old-uuid', $initial_referrer: '$direct' })));
+    env!.cookies.values.set(
+      'mp_tok_mixpanel',
+      encodeURIComponent(JSON.stringify({ distinct_id: 'old-uuid', $initial_referrer: '$direct' })),
+    );
     lib.init('tok');
     expect(lib.get_distinct_id()).toBe('old-uuid');
     expect(lib.get_property('$device_id')).toMatch(/^[0-9a-f-]{36}$/);

@@ -79,7 +79,9 @@ describe('cleanProperties', () => {
   });
 
   it('__proto__ keys never pollute Object.prototype', () => {
-    const evil = JSON.parse('{"__proto__": {"polluted": "yes"}, "nested": {"__proto__": {"polluted": "yes"}}, "constructor": {"prototype": {"polluted": "yes"}}}');
+    const evil = JSON.parse(
+      '{"__proto__": {"polluted": "yes"}, "nested": {"__proto__": {"polluted": "yes"}}, "constructor": {"prototype": {"polluted": "yes"}}}',
+    );
     const { out, notes } = clean(evil);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
@@ -121,7 +123,10 @@ describe('cleanProperties', () => {
       floats: new Float32Array([0.5]),
       bigs: new BigInt64Array([BigInt(5)]),
       huge: new Uint8Array(1_000_000),
-      map: new Map<unknown, unknown>([['a', 1], [2, 'b']]),
+      map: new Map<unknown, unknown>([
+        ['a', 1],
+        [2, 'b'],
+      ]),
       set: new Set(['x', 'y']),
     });
     expect(out).toMatchObject({ bytes: [1, 2, 3], floats: [0.5], bigs: ['5'], map: { a: 1, '2': 'b' }, set: ['x', 'y'] });

@@ -2,7 +2,17 @@
 // global, and every method is a harmless no-op.
 import { afterAll, describe, expect, it } from 'vitest';
 
-const BROWSER_GLOBALS = ['window', 'document', 'navigator', 'location', 'localStorage', 'sessionStorage', 'screen', 'indexedDB', 'BroadcastChannel'];
+const BROWSER_GLOBALS = [
+  'window',
+  'document',
+  'navigator',
+  'location',
+  'localStorage',
+  'sessionStorage',
+  'screen',
+  'indexedDB',
+  'BroadcastChannel',
+];
 const touched: string[] = [];
 const saved = new Map<string, PropertyDescriptor | undefined>();
 for (const name of BROWSER_GLOBALS) {

@@ -19,7 +19,9 @@ afterAll(async () => {
 
 const control = (path: string, body?: unknown) =>
   fetch(`${collector.controlUrl}${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) }).then(async (r) => ({
-    status: r.status, json: await r.json(), cors: r.headers.get('access-control-allow-origin'),
+    status: r.status,
+    json: await r.json(),
+    cors: r.headers.get('access-control-allow-origin'),
   }));
 
 describe('control API', () => {
@@ -93,7 +95,10 @@ describe('lifecycle', () => {
   it('close() ends hanging requests and frees the ports', async () => {
     const c = await startCollector({ hosts: ['only'] });
     await c.setMode('only', 'hang');
-    const pending = post(`${c.urls.only}/track/`, formBody([event('h')])).then(() => 'answered', () => 'failed');
+    const pending = post(`${c.urls.only}/track/`, formBody([event('h')])).then(
+      () => 'answered',
+      () => 'failed',
+    );
     await new Promise((r) => setTimeout(r, 100));
     await c.close();
     expect(await pending).toBe('failed');

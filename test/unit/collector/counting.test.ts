@@ -46,7 +46,13 @@ describe('counting by $insert_id', () => {
     await post(url, formBody([{ $token: 't', $distinct_id: 'd', $set: { a: 1, b: 2 } }]));
     await post(url, formBody([{ $set: { b: 2, a: 1 }, $distinct_id: 'd', $token: 't' }]));
     await post(url, formBody([{ $token: 't', $distinct_id: 'd', $set: { a: 2 } }]));
-    await post(url, formBody([{ $token: 't', $distinct_id: 'd', $insert_id: 'e1', $set: { n: 1 } }, { $token: 't', $distinct_id: 'd', $insert_id: 'e1', $set: { n: 2 } }]));
+    await post(
+      url,
+      formBody([
+        { $token: 't', $distinct_id: 'd', $insert_id: 'e1', $set: { n: 1 } },
+        { $token: 't', $distinct_id: 'd', $insert_id: 'e1', $set: { n: 2 } },
+      ]),
+    );
     expect(collector.stats().byEndpoint.engage).toMatchObject({ raw: 5, unique: 3, duplicates: 2 });
   });
 
@@ -98,7 +104,10 @@ describe('counting by $insert_id', () => {
     // The first id is new again after reset: the dedupe memory is cleared too.
     expect(collector.stats().unique).toBe(1);
     await new Promise((r) => setTimeout(r, 50));
-    const lines = readFileSync(storeFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(storeFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.insertId).slice(-3)).toEqual(['track:file-1', 'track:file-2', 'track:file-1']);
     expect(lines.at(-1)).toMatchObject({ host: 'primary', endpoint: 'track', data: { event: 'Signed up' } });
   });

@@ -2,7 +2,12 @@
 
 /** Posts a body and returns status, headers and text. */
 export async function post(url: string, body: string | Buffer, contentType = 'application/x-www-form-urlencoded', init: RequestInit = {}) {
-  const res = await fetch(url, { method: 'POST', body: body as BodyInit, headers: { 'Content-Type': contentType, ...(init.headers as Record<string, string>) }, ...omitHeaders(init) });
+  const res = await fetch(url, {
+    method: 'POST',
+    body: body as BodyInit,
+    headers: { 'Content-Type': contentType, ...(init.headers as Record<string, string>) },
+    ...omitHeaders(init),
+  });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 

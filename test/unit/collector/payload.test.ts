@@ -61,7 +61,9 @@ describe('data= is decoded in every form a client sends', () => {
   });
 
   it('a gzip body', async () => {
-    const r = await post(track, gzipSync(formBody([event('gz')])), 'application/x-www-form-urlencoded', { headers: { 'Content-Encoding': 'gzip' } });
+    const r = await post(track, gzipSync(formBody([event('gz')])), 'application/x-www-form-urlencoded', {
+      headers: { 'Content-Encoding': 'gzip' },
+    });
     expect(r.status).toBe(200);
     expect(acceptedIds()).toEqual(['gz']);
   });

@@ -87,7 +87,11 @@ describe('CORS', () => {
   it('answers a preflight, echoing the requested headers', async () => {
     const res = await fetch(track, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://a.test', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-custom' },
+      headers: {
+        Origin: 'http://a.test',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type,x-custom',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://a.test');

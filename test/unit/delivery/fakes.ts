@@ -147,9 +147,7 @@ export function decodeBody(body: string): Array<Record<string, unknown>> {
 }
 
 /** A transport that logs each call and answers with `handler` (sync or async). */
-export function fakeTransport(
-  handler: (call: Call, signal: AbortSignal) => Answer | Promise<Answer> = ok,
-): FakeTransport {
+export function fakeTransport(handler: (call: Call, signal: AbortSignal) => Answer | Promise<Answer> = ok): FakeTransport {
   const calls: Call[] = [];
   const t = (async (url: string, body: string, signal: AbortSignal) => {
     const u = new URL(url);

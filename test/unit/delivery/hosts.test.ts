@@ -3,7 +3,12 @@ import { createHostRotation } from '../../../src/delivery/hosts';
 
 function rotation(hosts = ['A', 'B', 'C'], backoff = 1_000) {
   let t = 10_000;
-  const rot = createHostRotation(hosts, () => 60_000, (round) => backoff * round, () => t);
+  const rot = createHostRotation(
+    hosts,
+    () => 60_000,
+    (round) => backoff * round,
+    () => t,
+  );
   return { rot, advance: (ms: number) => (t += ms), now: () => t };
 }
 

@@ -17,7 +17,9 @@ function fakeLocks(): LockLike {
       return new Promise((resolve, reject) => {
         const run = () => {
           holders.add(name);
-          callback().then(resolve, reject).finally(() => grantNext(name));
+          callback()
+            .then(resolve, reject)
+            .finally(() => grantNext(name));
         };
         if (!holders.has(name)) return run();
         const q = waiting.get(name) || [];
@@ -85,11 +87,16 @@ describe('one sender per origin and token', () => {
     const tab = () => {
       const transport = fakeTransport(ok);
       const sender = createSender({ outbox, config: () => cfg, reporter, transport, online: () => true });
-      const election = electSender('tok', (leader) => (leader ? sender.start() : sender.stop()), () => cfg, {
-        locks,
-        channel,
-        storage: null,
-      });
+      const election = electSender(
+        'tok',
+        (leader) => (leader ? sender.start() : sender.stop()),
+        () => cfg,
+        {
+          locks,
+          channel,
+          storage: null,
+        },
+      );
       election.onNudge(() => void sender.flush());
       elections.push(election);
       return { transport, sender, election };
@@ -120,9 +127,24 @@ describe('one sender per origin and token', () => {
   it('tells the other tabs which records were acknowledged, and nudges are not mistaken for acks', async () => {
     const channel = channelHub();
     const env = { locks: fakeLocks(), channel, storage: null };
-    const a = electSender('tok', () => undefined, () => testConfig(), env);
-    const b = electSender('tok', () => undefined, () => testConfig(), env);
-    const other = electSender('other-token', () => undefined, () => testConfig(), env);
+    const a = electSender(
+      'tok',
+      () => undefined,
+      () => testConfig(),
+      env,
+    );
+    const b = electSender(
+      'tok',
+      () => undefined,
+      () => testConfig(),
+      env,
+    );
+    const other = electSender(
+      'other-token',
+      () => undefined,
+      () => testConfig(),
+      env,
+    );
     elections.push(a, b, other);
     const heard: string[][] = [];
     const nudges: number[] = [];
@@ -142,7 +164,12 @@ describe('one sender per origin and token', () => {
     const env = { locks: null, channel: null, storage };
     const roles: boolean[] = [];
     storage.setItem('mp_sender_tok', JSON.stringify({ id: 'a-tab-that-froze', exp: Date.now() + 1_000 }));
-    const e = electSender('tok', (l) => roles.push(l), () => cfg, env);
+    const e = electSender(
+      'tok',
+      (l) => roles.push(l),
+      () => cfg,
+      env,
+    );
     elections.push(e);
     expect(e.isLeader()).toBe(false);
     await vi.advanceTimersByTimeAsync(999);
@@ -151,7 +178,12 @@ describe('one sender per origin and token', () => {
     expect(e.isLeader()).toBe(true);
     expect(roles).toEqual([true]);
     // it renews: a second tab stays a follower for as long as the first lives
-    const f = electSender('tok', () => undefined, () => cfg, env);
+    const f = electSender(
+      'tok',
+      () => undefined,
+      () => cfg,
+      env,
+    );
     elections.push(f);
     await vi.advanceTimersByTimeAsync(10_000);
     expect([e.isLeader(), f.isLeader()]).toEqual([true, false]);
@@ -163,14 +195,24 @@ describe('one sender per origin and token', () => {
 
   it('nudges through storage events when BroadcastChannel is missing', () => {
     const storage = memoryStorage();
-    const e = electSender('tok', () => undefined, () => testConfig(), { locks: null, channel: null, storage });
+    const e = electSender(
+      'tok',
+      () => undefined,
+      () => testConfig(),
+      { locks: null, channel: null, storage },
+    );
     elections.push(e);
     e.nudge();
     expect(storage.getItem('mp_nudge_tok')).not.toBeNull();
   });
 
   it('sends itself when neither Web Locks nor localStorage exist', () => {
-    const e = electSender('tok', () => undefined, () => testConfig(), { locks: null, channel: null, storage: null });
+    const e = electSender(
+      'tok',
+      () => undefined,
+      () => testConfig(),
+      { locks: null, channel: null, storage: null },
+    );
     elections.push(e);
     expect(e.isLeader()).toBe(true);
     expect(() => e.nudge()).not.toThrow();

@@ -173,7 +173,9 @@ describe('sender: keepalive', () => {
     expect(sender.keepalive()).toEqual({ ids: new Set(), bytes: 0 });
 
     // a request aborted at its deadline is cancelled by the browser too: nothing to leave out
-    const hung = rig((_c, signal) => new Promise<Answer>((r) => signal.addEventListener('abort', () => r(answer(0)))), { batch_request_timeout_ms: 50 });
+    const hung = rig((_c, signal) => new Promise<Answer>((r) => signal.addEventListener('abort', () => r(answer(0)))), {
+      batch_request_timeout_ms: 50,
+    });
     hung.outbox.add(2, 'track');
     hung.sender.start();
     await settleMicrotasks(50);
@@ -205,9 +207,10 @@ describe('sender: failures', () => {
 
   it('aborts a request that has not answered within batch_request_timeout_ms and fails over', async () => {
     const signals: AbortSignal[] = [];
-    const hang = (signal: AbortSignal) =>
-      new Promise<Answer>((resolve) => signal.addEventListener('abort', () => resolve(answer(0)))); // as fetch: settles only on abort
-    const { outbox, transport, sender, reporter } = rig((c, signal) => (c.host === 'https://a.test' ? (signals.push(signal), hang(signal)) : ok()));
+    const hang = (signal: AbortSignal) => new Promise<Answer>((resolve) => signal.addEventListener('abort', () => resolve(answer(0)))); // as fetch: settles only on abort
+    const { outbox, transport, sender, reporter } = rig((c, signal) =>
+      c.host === 'https://a.test' ? (signals.push(signal), hang(signal)) : ok(),
+    );
     const t0 = Date.now();
     outbox.add(2);
     sender.start();
@@ -242,10 +245,9 @@ describe('sender: failures', () => {
   });
 
   it('honours Retry-After 3 s: no request to that host before it passes', async () => {
-    const { outbox, transport, sender, reporter } = rig(
-      (c) => (c.at < 1_003_000 ? answer(429, '3') : ok()),
-      { api_host: 'https://a.test' },
-    );
+    const { outbox, transport, sender, reporter } = rig((c) => (c.at < 1_003_000 ? answer(429, '3') : ok()), {
+      api_host: 'https://a.test',
+    });
     outbox.add(1);
     sender.start();
     await vi.advanceTimersByTimeAsync(0);
@@ -283,10 +285,10 @@ describe('sender: failures', () => {
 
   it('never drops a record for its number of attempts: 1,000 failures, then success', async () => {
     let failures = 0;
-    const { outbox, transport, sender } = rig(
-      () => (failures++ < 1_000 ? answer(failures % 2 ? 0 : 500) : ok()),
-      { retry_backoff_base_ms: 1, retry_backoff_max_ms: 8 },
-    );
+    const { outbox, transport, sender } = rig(() => (failures++ < 1_000 ? answer(failures % 2 ? 0 : 500) : ok()), {
+      retry_backoff_base_ms: 1,
+      retry_backoff_max_ms: 8,
+    });
     outbox.add(3);
     sender.start();
     for (let i = 0; i < 2_000 && outbox.records.size; i++) await vi.advanceTimersByTimeAsync(10);
@@ -319,28 +321,21 @@ describe('sender: refused batches', () => {
     expect(outbox.dropped[0]!.reason).toBe('too_large');
     expect(outbox.dropped[0]!.records.map((r) => bodyOf(r).huge)).toEqual([true]);
     expect(outbox.records.size).toBe(0);
-    expect(reporter.reports.filter((r) => r.code === 'dropped')).toEqual([
-      expect.objectContaining({ reason: 'too_large', count: 1 }),
-    ]);
+    expect(reporter.reports.filter((r) => r.code === 'dropped')).toEqual([expect.objectContaining({ reason: 'too_large', count: 1 })]);
   });
 
   it.each([
     ['400', answer(400, null, '{"error":"bad"}')],
     ['a verbose status 0', answer(200, null, '{"status":0,"error":"invalid"}')],
   ])('isolates one poison record among 50 on %s and drops only it', async (_, refusal) => {
-    const { outbox, transport, sender, reporter } = rig(
-      (c) => (c.bodies.some((b) => b.poison) ? refusal : ok()),
-      { batch_size: 50 },
-    );
+    const { outbox, transport, sender, reporter } = rig((c) => (c.bodies.some((b) => b.poison) ? refusal : ok()), { batch_size: 50 });
     outbox.add(50, 'track', (i) => ({ event: 'e', properties: { i }, poison: i === 37 }));
     sender.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(outbox.dropped).toHaveLength(1);
     expect(outbox.dropped[0]!.reason).toBe('rejected');
     expect(outbox.dropped[0]!.records.map((r) => (bodyOf(r).properties as { i: number }).i)).toEqual([37]);
-    expect(reporter.reports.filter((r) => r.code === 'dropped')).toEqual([
-      expect.objectContaining({ reason: 'rejected', count: 1 }),
-    ]);
+    expect(reporter.reports.filter((r) => r.code === 'dropped')).toEqual([expect.objectContaining({ reason: 'rejected', count: 1 })]);
     expect(outbox.records.size).toBe(0);
     expect(sender.state()).toMatchObject({ delivered: 49, dropped: 1 });
     expect(transport.calls.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(50)) + 1);
@@ -428,10 +423,13 @@ describe('sender: control', () => {
 describe('sender: drain speed', () => {
   it('drains 10,000 queued records back to back, without waiting for the flush interval', async () => {
     vi.useRealTimers();
-    const r = rig(async () => {
-      await settleMicrotasks(2);
-      return ok();
-    }, { batch_size: 50, max_in_flight: 2, batch_flush_interval_ms: 60_000 });
+    const r = rig(
+      async () => {
+        await settleMicrotasks(2);
+        return ok();
+      },
+      { batch_size: 50, max_in_flight: 2, batch_flush_interval_ms: 60_000 },
+    );
     r.outbox.add(10_000);
     const started = performance.now();
     r.sender.start();

@@ -46,7 +46,12 @@ describe('planBeacons', () => {
     }
     // oldest first
     const ids = plan.filter((c) => c.ep === 'track').flatMap((c) => c.records.map((r) => r.id));
-    expect(ids).toEqual(outbox.unacknowledged().slice(0, ids.length).map((r) => r.id));
+    expect(ids).toEqual(
+      outbox
+        .unacknowledged()
+        .slice(0, ids.length)
+        .map((r) => r.id),
+    );
   });
 
   it('holds base64 bodies to the budget too', () => {

@@ -36,7 +36,9 @@ describe('payload', () => {
   it('builds the verbose URL from the configured route', () => {
     const routes = DEFAULT_CONFIG.api_routes;
     expect(endpointUrl('https://h.test', routes, 'track', 42)).toBe('https://h.test/track/?verbose=1&ip=1&_=42');
-    expect(endpointUrl('https://h.test/proxy', { ...routes, engage: '/engage/' }, 'engage', 7)).toBe('https://h.test/proxy/engage/?verbose=1&ip=1&_=7');
+    expect(endpointUrl('https://h.test/proxy', { ...routes, engage: '/engage/' }, 'engage', 7)).toBe(
+      'https://h.test/proxy/engage/?verbose=1&ip=1&_=7',
+    );
     expect(endpointUrl('https://h.test', { ...routes, groups: '' }, 'groups', 7)).toBe('https://h.test/groups/?verbose=1&ip=1&_=7');
   });
 });

@@ -47,7 +47,8 @@ describe('init with anything', () => {
         // the page's on_error is replaced only when the config sets one; collect through it
         let withReporter = cfg;
         try {
-          if (cfg && typeof cfg === 'object' && !Array.isArray(cfg)) withReporter = { ...(cfg as object), on_error: (r: ErrorReport) => void reports.push(r) };
+          if (cfg && typeof cfg === 'object' && !Array.isArray(cfg))
+            withReporter = { ...(cfg as object), on_error: (r: ErrorReport) => void reports.push(r) };
         } catch {
           // a proxy that throws on every trap: handed over as it is
         }
@@ -62,7 +63,8 @@ describe('init with anything', () => {
           pipes.sent.forEach(expectSendable);
         }
         // every refused option is named, with what was expected instead
-        for (const r of reports.filter((r) => r.code === 'invalid_config')) expect(Object.keys(DEFAULT_CONFIG)).toContain(/^(\w+): .* refused, expected /.exec(r.message)?.[1]);
+        for (const r of reports.filter((r) => r.code === 'invalid_config'))
+          expect(Object.keys(DEFAULT_CONFIG)).toContain(/^(\w+): .* refused, expected /.exec(r.message)?.[1]);
         removeBrowser();
       }),
       { numRuns: 200 },
@@ -81,12 +83,25 @@ describe('init with anything', () => {
 
   it('api_host and api_routes: anything but http(s) URLs and route strings is refused at init, with the option named', () => {
     fakeBrowser();
-    for (const bad of ['javascript:alert(1)', 'ftp://x.example.com', '//api.example.com', 'api.example.com', ['https://ok.example.com', 'data:,x'], [], 5]) {
+    for (const bad of [
+      'javascript:alert(1)',
+      'ftp://x.example.com',
+      '//api.example.com',
+      'api.example.com',
+      ['https://ok.example.com', 'data:,x'],
+      [],
+      5,
+    ]) {
       const reports: ErrorReport[] = [];
       const lib = createLibrary({ createPipeline: capturingPipelines().factory });
       lib.init('tok', { api_host: bad as string, on_error: (r) => void reports.push(r) });
       expect(lib.get_config('api_host')).toEqual(DEFAULT_CONFIG.api_host);
-      expect(reports).toEqual([expect.objectContaining({ code: 'invalid_config', message: expect.stringMatching(/^api_host: .* refused, expected an http\(s\) URL/) })]);
+      expect(reports).toEqual([
+        expect.objectContaining({
+          code: 'invalid_config',
+          message: expect.stringMatching(/^api_host: .* refused, expected an http\(s\) URL/),
+        }),
+      ]);
     }
     const reports: ErrorReport[] = [];
     const lib = createLibrary({ createPipeline: capturingPipelines().factory });

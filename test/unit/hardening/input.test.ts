@@ -52,22 +52,27 @@ const METHODS = [
 ] as const;
 
 const invoke = (method: string, args: unknown[]): unknown => {
-  const [owner, name] = method.includes('.') ? [lib.people as unknown as Record<string, unknown>, method.split('.')[1]!] : [lib as Record<string, unknown>, method];
+  const [owner, name] = method.includes('.')
+    ? [lib.people as unknown as Record<string, unknown>, method.split('.')[1]!]
+    : [lib as Record<string, unknown>, method];
   return (owner[name] as (...a: unknown[]) => unknown).apply(owner, args);
 };
 
 describe('any method with any arguments', () => {
   it('never throws, and every body that reaches the pipeline is sendable', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom(...METHODS), fc.array(nasty, { maxLength: 4 })), { minLength: 1, maxLength: 5 }), (calls) => {
-        for (const [method, args] of calls) expect(() => invoke(method, args)).not.toThrow();
-        // a valid event after any of that still goes out, whole
-        const before = pipes.sent.length;
-        lib.track('after', { n: 1 });
-        expect(pipes.sent.length).toBe(before + 1);
-        for (const s of pipes.sent) expectSendable(s);
-        pipes.sent.length = 0;
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...METHODS), fc.array(nasty, { maxLength: 4 })), { minLength: 1, maxLength: 5 }),
+        (calls) => {
+          for (const [method, args] of calls) expect(() => invoke(method, args)).not.toThrow();
+          // a valid event after any of that still goes out, whole
+          const before = pipes.sent.length;
+          lib.track('after', { n: 1 });
+          expect(pipes.sent.length).toBe(before + 1);
+          for (const s of pipes.sent) expectSendable(s);
+          pipes.sent.length = 0;
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -101,7 +106,12 @@ describe('track', () => {
           const n = reports.length;
           lib.track(name as string, { a: 1 });
           expect(pipes.sent).toHaveLength(0);
-          expect(reports.slice(n)).toEqual([expect.objectContaining({ code: 'invalid_call', message: expect.stringMatching(/^track: event name must be a non-empty string; got /) })]);
+          expect(reports.slice(n)).toEqual([
+            expect.objectContaining({
+              code: 'invalid_call',
+              message: expect.stringMatching(/^track: event name must be a non-empty string; got /),
+            }),
+          ]);
         },
       ),
       { numRuns: RUNS },
@@ -128,7 +138,11 @@ describe('track', () => {
       lib.track(label, props as Record<string, unknown>);
       expect(pipes.sent, label).toHaveLength(1);
       expectSendable(pipes.sent[0]!);
-      if (label !== 'date') expect(reports.map((r) => r.code), label).toContain('invalid_property');
+      if (label !== 'date')
+        expect(
+          reports.map((r) => r.code),
+          label,
+        ).toContain('invalid_property');
     }
   });
 
@@ -177,7 +191,10 @@ describe('identity and super properties', () => {
       const before = pipes.sent.length;
       invoke(method, [...args]);
       expect(pipes.sent.length, method).toBe(before);
-      expect(reports[0], `${method}(${typeof args[0]})`).toMatchObject({ code: 'invalid_call', message: expect.stringMatching(new RegExp(`^${method}: `)) });
+      expect(reports[0], `${method}(${typeof args[0]})`).toMatchObject({
+        code: 'invalid_call',
+        message: expect.stringMatching(new RegExp(`^${method}: `)),
+      });
     }
   });
 });
@@ -192,7 +209,9 @@ describe('people', () => {
   });
 
   it('an update over the size limit is refused with its size, never sent', () => {
-    lib.people.set(Object.fromEntries(Array.from({ length: 255 }, (_, i) => ['p' + i, Array.from({ length: 255 }, () => 'y'.repeat(255))])));
+    lib.people.set(
+      Object.fromEntries(Array.from({ length: 255 }, (_, i) => ['p' + i, Array.from({ length: 255 }, () => 'y'.repeat(255))])),
+    );
     pipes.sent.forEach(expectSendable);
     expect(reports.some((r) => r.code === 'invalid_call' && /^people\.set: .*bytes/.test(r.message))).toBe(true);
   });

@@ -14,30 +14,34 @@ export const HUGE = 'x'.repeat(1 << 20);
 export const MANY_KEYS = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => ['k' + i, i]));
 
 /** Own keys named `__proto__`, `constructor` and `prototype`, as JSON.parse makes them. */
-export const POLLUTING = () => JSON.parse('{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"prototype":{"polluted":1},"ok":1}');
+export const POLLUTING = () =>
+  JSON.parse('{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"prototype":{"polluted":1},"ok":1}');
 
 /** Values no JSON has: circular graphs, DOM-node and window look-alikes, throwing getters and proxies. */
-const hostile: fc.Arbitrary<unknown> = fc.constantFrom(
-  'circular',
-  'dom',
-  'window',
-  'getter',
-  'proxy',
-  'revoked',
-  'toJSON-self',
-  'toJSON-throws',
-  'huge',
-  'huge-key',
-  'many-keys',
-  'polluting',
-  'sparse',
-  'typed',
-  'deep',
-).map((kind) => named(kind, hostileValue(kind)));
+const hostile: fc.Arbitrary<unknown> = fc
+  .constantFrom(
+    'circular',
+    'dom',
+    'window',
+    'getter',
+    'proxy',
+    'revoked',
+    'toJSON-self',
+    'toJSON-throws',
+    'huge',
+    'huge-key',
+    'many-keys',
+    'polluting',
+    'sparse',
+    'typed',
+    'deep',
+  )
+  .map((kind) => named(kind, hostileValue(kind)));
 
 /** Gives a hostile object a name fast-check prints instead of reading it (which would throw). */
 function named(kind: string, v: unknown): unknown {
-  if (v && typeof v === 'object' && !Object.getOwnPropertyDescriptor(v, fc.toStringMethod)) Object.defineProperty(v, fc.toStringMethod, { value: () => `<${kind}>` });
+  if (v && typeof v === 'object' && !Object.getOwnPropertyDescriptor(v, fc.toStringMethod))
+    Object.defineProperty(v, fc.toStringMethod, { value: () => `<${kind}>` });
   return v;
 }
 
@@ -67,15 +71,18 @@ function hostileValue(kind: string): unknown {
       });
     case 'proxy':
       // fast-check prints values with toString and probes symbols: those two stay readable
-      return new Proxy({ [fc.toStringMethod]: () => 'ThrowingProxy' }, {
-        get: (t, k) => {
-          if (typeof k === 'symbol' || k === 'toString') return Reflect.get(t, k);
-          throw new Error('trap');
+      return new Proxy(
+        { [fc.toStringMethod]: () => 'ThrowingProxy' },
+        {
+          get: (t, k) => {
+            if (typeof k === 'symbol' || k === 'toString') return Reflect.get(t, k);
+            throw new Error('trap');
+          },
+          ownKeys: () => {
+            throw new Error('trap');
+          },
         },
-        ownKeys: () => {
-          throw new Error('trap');
-        },
-      });
+      );
     case 'revoked': {
       const r = Proxy.revocable({}, {});
       r.revoke();
@@ -88,7 +95,11 @@ function hostileValue(kind: string): unknown {
       return o;
     }
     case 'toJSON-throws':
-      return { toJSON: () => { throw new Error('toJSON'); } };
+      return {
+        toJSON: () => {
+          throw new Error('toJSON');
+        },
+      };
     case 'huge':
       return HUGE;
     case 'huge-key':
@@ -111,14 +122,34 @@ function hostileValue(kind: string): unknown {
 
 /** Anything: any JSON, undefined, symbols, functions, BigInt, Dates, typed arrays, Maps, Sets, and the hostile values above, nested. */
 export const nasty: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 3, arbitrary: fc.anything({ withBigInt: true, withDate: true, withTypedArray: true, withMap: true, withSet: true, withNullPrototype: true, withBoxedValues: true, withSparseArray: true, withObjectString: true, maxDepth: 3 }) },
+  {
+    weight: 3,
+    arbitrary: fc.anything({
+      withBigInt: true,
+      withDate: true,
+      withTypedArray: true,
+      withMap: true,
+      withSet: true,
+      withNullPrototype: true,
+      withBoxedValues: true,
+      withSparseArray: true,
+      withObjectString: true,
+      maxDepth: 3,
+    }),
+  },
   { weight: 2, arbitrary: hostile },
   { weight: 1, arbitrary: fc.oneof(fc.constant(undefined), fc.constant(Symbol('s')), fc.func(fc.anything()), fc.bigInt(), fc.date()) },
-  { weight: 2, arbitrary: fc.dictionary(fc.string(), fc.oneof(fc.anything({ withBigInt: true, withDate: true }), hostile), { maxKeys: 6 }) },
+  {
+    weight: 2,
+    arbitrary: fc.dictionary(fc.string(), fc.oneof(fc.anything({ withBigInt: true, withDate: true }), hostile), { maxKeys: 6 }),
+  },
 );
 
 /** A name Mixpanel accepts: a non-blank string (long ones are cut). */
-export const eventName: fc.Arbitrary<string> = fc.oneof(fc.string({ minLength: 1 }).filter((s) => s.trim() !== ''), fc.constant(HUGE));
+export const eventName: fc.Arbitrary<string> = fc.oneof(
+  fc.string({ minLength: 1 }).filter((s) => s.trim() !== ''),
+  fc.constant(HUGE),
+);
 
 export interface Captured {
   ep: Endpoint;
@@ -134,7 +165,19 @@ export function capturingPipelines() {
   const factory = (_: PipelineOptions): Pipeline => ({
     enqueue: (ep, json) => void sent.push({ ep, json, body: JSON.parse(json) }),
     settle: async () => {},
-    state: async () => ({ queued: 0, bytes: 0, store: 'memory', in_flight: 0, delivered: 0, retried: 0, dropped: 0, host: '', next_attempt_at: null, is_sender: true, offline: false }),
+    state: async () => ({
+      queued: 0,
+      bytes: 0,
+      store: 'memory',
+      in_flight: 0,
+      delivered: 0,
+      retried: 0,
+      dropped: 0,
+      host: '',
+      next_attempt_at: null,
+      is_sender: true,
+      offline: false,
+    }),
     flush: async () => {},
     pause: () => {},
     resume: () => {},
@@ -198,5 +241,9 @@ export function prototypeSnapshot(): string {
 }
 export const isPolluted = (): boolean => {
   const probe = {} as Record<string, unknown>;
-  return probe.polluted !== undefined || (probe.constructor as unknown as Record<string, unknown>).polluted !== undefined || Object.prototype !== Object.getPrototypeOf(probe);
+  return (
+    probe.polluted !== undefined ||
+    (probe.constructor as unknown as Record<string, unknown>).polluted !== undefined ||
+    Object.prototype !== Object.getPrototypeOf(probe)
+  );
 };

@@ -44,7 +44,11 @@ describe('IndexedDB outbox with garbage', () => {
     const { outbox, reporter, raw } = idbOutbox();
     const cyclic: Record<string, unknown> = { event: 'cycle' };
     cyclic.self = cyclic;
-    await set('000000000000001aaaaaaaa', { v: 1, id: '000000000000001aaaaaaaa', at: Date.now(), ep: 'track', body: { event: 'big', n: BigInt(10) }, size: 10 }, raw);
+    await set(
+      '000000000000001aaaaaaaa',
+      { v: 1, id: '000000000000001aaaaaaaa', at: Date.now(), ep: 'track', body: { event: 'big', n: BigInt(10) }, size: 10 },
+      raw,
+    );
     await set('000000000000002aaaaaaaa', { v: 1, id: '000000000000002aaaaaaaa', at: Date.now(), ep: 'track', body: cyclic, size: 10 }, raw);
     outbox.enqueue('track', json({ event: 'good' }));
     await outbox.settle();
@@ -56,19 +60,22 @@ describe('IndexedDB outbox with garbage', () => {
 
   it('any value under any key: oldest() never throws, returns only sendable records, and reports each bad one once', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true }), { maxLength: 8 }), async (values) => {
-        const { outbox, reporter, raw } = idbOutbox();
-        outbox.enqueue('track', json({ event: 'good' }));
-        await outbox.settle();
-        for (const [i, v] of values.entries()) await set('0' + i, v, raw);
-        const read = await outbox.oldest(50);
-        expect(read.map((r) => bodyOf(r).event)).toEqual(['good']);
-        expect(() => encodeBody(read, 'json')).not.toThrow();
-        const dropped = reporter.reports.reduce((n, r) => n + (r.count ?? 0), 0);
-        expect(dropped).toBe(values.length);
-        await outbox.oldest(50);
-        expect(reporter.reports.reduce((n, r) => n + (r.count ?? 0), 0)).toBe(dropped);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true }), { maxLength: 8 }),
+        async (values) => {
+          const { outbox, reporter, raw } = idbOutbox();
+          outbox.enqueue('track', json({ event: 'good' }));
+          await outbox.settle();
+          for (const [i, v] of values.entries()) await set('0' + i, v, raw);
+          const read = await outbox.oldest(50);
+          expect(read.map((r) => bodyOf(r).event)).toEqual(['good']);
+          expect(() => encodeBody(read, 'json')).not.toThrow();
+          const dropped = reporter.reports.reduce((n, r) => n + (r.count ?? 0), 0);
+          expect(dropped).toBe(values.length);
+          await outbox.oldest(50);
+          expect(reporter.reports.reduce((n, r) => n + (r.count ?? 0), 0)).toBe(dropped);
+        },
+      ),
       { numRuns: 30 },
     );
   });

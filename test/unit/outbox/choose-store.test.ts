@@ -84,7 +84,12 @@ describe('chooseStore', () => {
     let open!: () => void;
     const opened = new Promise<void>((r) => (open = r));
     const reporter = recordingReporter();
-    const s = await chooseStore({ token, openTimeoutMs: 30, reporter, openIndexedDb: async (name) => (await opened, createIdbStore(name)) });
+    const s = await chooseStore({
+      token,
+      openTimeoutMs: 30,
+      reporter,
+      openIndexedDb: async (name) => (await opened, createIdbStore(name)),
+    });
     expect(s.kind).toBe('localstorage');
     expect(reporter.reports[0]!.message).toMatch(/did not open within 30 ms.*localStorage/);
     const mine = records(1);
@@ -143,9 +148,7 @@ describe('chooseStore', () => {
     expect(await s.stats()).toMatchObject({ count: 7 });
     // an acknowledgement deletes wherever the record lives
     await s.deleteMany([before[1]!.id, after[1]!.id]);
-    expect((await s.oldest(100)).records.map((r) => r.id)).toEqual(
-      [before[0], before[2], after[0], after[2], after[3]].map((r) => r!.id),
-    );
+    expect((await s.oldest(100)).records.map((r) => r.id)).toEqual([before[0], before[2], after[0], after[2], after[3]].map((r) => r!.id));
   });
 
   it('still sends what an earlier page left in localStorage once IndexedDB works again', async () => {

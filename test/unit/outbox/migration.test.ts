@@ -111,7 +111,17 @@ describe.each(backends)('%s store: records of version 2 that are not sendable', 
     const s = await b.open();
     const good = storedRecord(key(Date.now()), { event: 'good' });
     await b.seed(good.id, good); // seeded, not put: this store indexes its slots on first use
-    const values: unknown[] = [{ event: 'an object, not text' }, 42, null, undefined, '', '[{"event":"a"}]', '"text"', 'null', ' {"event":"padded"}'];
+    const values: unknown[] = [
+      { event: 'an object, not text' },
+      42,
+      null,
+      undefined,
+      '',
+      '[{"event":"a"}]',
+      '"text"',
+      'null',
+      ' {"event":"padded"}',
+    ];
     const bad: string[] = [];
     for (const jsonValue of values) {
       const id = key(Date.now());

@@ -78,7 +78,9 @@ describe('outbox', () => {
     expect(calls).toEqual([FIRST]); // the rest waits for later tasks
     expect((await outbox.stats()).queued).toBe(1_000); // the backlog counts as queued
     await outbox.settle();
-    expect(calls).toEqual([FIRST, ...Array<number>(Math.floor((1_000 - FIRST) / CHUNK)).fill(CHUNK), (1_000 - FIRST) % CHUNK].filter(Boolean));
+    expect(calls).toEqual(
+      [FIRST, ...Array<number>(Math.floor((1_000 - FIRST) / CHUNK)).fill(CHUNK), (1_000 - FIRST) % CHUNK].filter(Boolean),
+    );
     expect(ids).toEqual(enqueued);
     expect(ids).toEqual([...ids].sort());
     const read = await outbox.oldest(1_000);
@@ -356,7 +358,8 @@ describe('outbox', () => {
           return {
             ...real,
             kind: real.kind,
-            putMany: (rs) => (failing ? Promise.reject(Object.assign(new Error('full'), { name: 'QuotaExceededError' })) : real.putMany(rs)),
+            putMany: (rs) =>
+              failing ? Promise.reject(Object.assign(new Error('full'), { name: 'QuotaExceededError' })) : real.putMany(rs),
           };
         },
       });

@@ -1,7 +1,20 @@
 // A recording stand-in for createLibrary(): every call lands in `log` as [instance, method, args].
 import type { LibraryLike } from '../../../src/cdn/library-shape';
 
-const METHODS = ['track', 'track_pageview', 'identify', 'alias', 'register', 'register_once', 'unregister', 'reset', 'time_event', 'set_config', 'opt_out_tracking', 'opt_in_tracking'];
+const METHODS = [
+  'track',
+  'track_pageview',
+  'identify',
+  'alias',
+  'register',
+  'register_once',
+  'unregister',
+  'reset',
+  'time_event',
+  'set_config',
+  'opt_out_tracking',
+  'opt_in_tracking',
+];
 const PEOPLE = ['set', 'set_once', 'unset', 'increment', 'append', 'union', 'remove'];
 
 export type LogEntry = [instance: string, method: string, args: unknown[]];

@@ -27,7 +27,7 @@ function install(browser: ReturnType<typeof fakeBrowser>, fake: ReturnType<typeo
 /** Method names the fake library received, per instance. */
 const calls = (fake: ReturnType<typeof fakeLibrary>, instance = 'mixpanel') => fake.log.filter(([i]) => i === instance).map(([, m]) => m);
 
-describe('replaying this page\'s stub', () => {
+describe("replaying this page's stub", () => {
   it('inits, then replays alias, other calls and functions, then tracking calls', () => {
     const { browser, mp } = pageWithStub();
     const seen: unknown[] = [];
@@ -61,7 +61,7 @@ describe('replaying this page\'s stub', () => {
     expect(calls(fake)).toEqual(['init', 'identify', 'track']);
   });
 
-  it('sends a named instance\'s calls to that instance', () => {
+  it("sends a named instance's calls to that instance", () => {
     const { browser, mp } = pageWithStub();
     mp.init('tok');
     mp.init('tok2', {}, 'other');
@@ -119,7 +119,7 @@ describe('replaying this page\'s stub', () => {
     expect(reports.map((r) => r.code)).toEqual(['invalid_call', 'invalid_call']);
   });
 
-  it('removes this page\'s saved calls only once they are durable', async () => {
+  it("removes this page's saved calls only once they are durable", async () => {
     const { browser, mp, storage } = pageWithStub();
     mp.init('tok');
     mp.track('a');
@@ -155,10 +155,15 @@ describe('replaying calls saved by earlier pages', () => {
   const saved = (t: number, inits: Array<[string, unknown, string]>, queues: Record<string, unknown>) =>
     JSON.stringify({ t, i: inits, q: inits.map(([, , name]) => queues[name]) });
 
-  it('replays a saved blob into the instance with the same token, before this page\'s calls, and removes it after settle', async () => {
+  it("replays a saved blob into the instance with the same token, before this page's calls, and removes it after settle", async () => {
     const storage = new Map<string, string>();
     const earlier = { time: 1_700_000_000.123, $insert_id: 'a'.repeat(32) };
-    storage.set(KEY('p1'), saved(Date.now() - 1000, [['tok', {}, 'mixpanel']], { mixpanel: [['track', 'from earlier page', earlier], ['identify', 'u0'], null] }));
+    storage.set(
+      KEY('p1'),
+      saved(Date.now() - 1000, [['tok', {}, 'mixpanel']], {
+        mixpanel: [['track', 'from earlier page', earlier], ['identify', 'u0'], null],
+      }),
+    );
     const { browser, mp } = pageWithStub(storage);
     mp.init('tok');
     mp.track('this page');
@@ -259,7 +264,17 @@ describe('replaying calls saved by earlier pages', () => {
 
   it('routes saved named-instance calls by token, whatever the instance is called here', () => {
     const storage = new Map<string, string>();
-    storage.set(KEY('p1'), saved(Date.now(), [['tok', {}, 'mixpanel'], ['tok2', {}, 'side']], { mixpanel: [['track', 'd']], side: [['track', 's']] }));
+    storage.set(
+      KEY('p1'),
+      saved(
+        Date.now(),
+        [
+          ['tok', {}, 'mixpanel'],
+          ['tok2', {}, 'side'],
+        ],
+        { mixpanel: [['track', 'd']], side: [['track', 's']] },
+      ),
+    );
     const { browser, mp } = pageWithStub(storage);
     mp.init('tok2'); // here tok2 is the default instance
     const fake = fakeLibrary();
@@ -270,7 +285,17 @@ describe('replaying calls saved by earlier pages', () => {
   it('keeps blobs for a token this page does not init, and rewrites mixed blobs without what was replayed', async () => {
     const storage = new Map<string, string>();
     storage.set(KEY('absent'), saved(Date.now(), [['other-token', {}, 'mixpanel']], { mixpanel: [['track', 'x']] }));
-    storage.set(KEY('mixed'), saved(Date.now(), [['tok', {}, 'mixpanel'], ['other-token', {}, 'two']], { mixpanel: [['track', 'mine']], two: [['track', 'theirs']] }));
+    storage.set(
+      KEY('mixed'),
+      saved(
+        Date.now(),
+        [
+          ['tok', {}, 'mixpanel'],
+          ['other-token', {}, 'two'],
+        ],
+        { mixpanel: [['track', 'mine']], two: [['track', 'theirs']] },
+      ),
+    );
     const before = storage.get(KEY('absent'));
     const { browser, mp } = pageWithStub(storage);
     mp.init('tok');
@@ -315,7 +340,15 @@ describe('replaying calls saved by earlier pages', () => {
 
   it('drops blobs past the retention window and reports them', () => {
     const storage = new Map<string, string>();
-    storage.set(KEY('old'), saved(Date.now() - RETENTION_MS - 1000, [['tok', {}, 'mixpanel']], { mixpanel: [['track', 'stale'], ['track', 'stale2']] }));
+    storage.set(
+      KEY('old'),
+      saved(Date.now() - RETENTION_MS - 1000, [['tok', {}, 'mixpanel']], {
+        mixpanel: [
+          ['track', 'stale'],
+          ['track', 'stale2'],
+        ],
+      }),
+    );
     const { browser, mp } = pageWithStub(storage);
     const reports: ErrorReport[] = [];
     mp.init('tok', { on_error: (r: ErrorReport) => reports.push(r) });

@@ -174,7 +174,10 @@ describe('loader', () => {
   it('tries MIXPANEL_LIB_URLS in order, then MIXPANEL_CUSTOM_LIB_URL, then the built-in list', () => {
     const b = page({
       readyState: 'complete',
-      globals: { MIXPANEL_LIB_URLS: ['https://a.example/lib.js', 'https://b.example/lib.js'], MIXPANEL_CUSTOM_LIB_URL: 'https://custom.example/lib.js' },
+      globals: {
+        MIXPANEL_LIB_URLS: ['https://a.example/lib.js', 'https://b.example/lib.js'],
+        MIXPANEL_CUSTOM_LIB_URL: 'https://custom.example/lib.js',
+      },
     });
     for (let i = 0; i < 4; i++) b.scripts[i]!.onerror!();
     expect(b.scripts.map((s) => s.src)).toEqual([
