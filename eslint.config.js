@@ -75,6 +75,11 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
     },
   },
+  {
+    // the example pages run in a browser, after the snippet defined window.mixpanel
+    files: ['examples/site/**/*.js', 'examples/spa/**/*.js'],
+    languageOptions: { globals: { mixpanel: 'readonly', BroadcastChannel: 'readonly', Element: 'readonly', history: 'readonly' } },
+  },
   // Import boundaries: what each part may reach (docs/architecture.md says why).
   {
     files: ['src/snippet/**/*.ts'],

@@ -110,7 +110,7 @@ async function main() {
     await waitFor(
       async () => {
         for (const p of phases) if (!(await allDelivered(p))) return false;
-        const s = await tab.evaluate(() => mixpanel.get_delivery_state());
+        const s = await tab.evaluate(() => window.mixpanel.get_delivery_state());
         return s.queued === 0;
       },
       DRAIN_TIMEOUT_MS,

@@ -15,7 +15,11 @@ export async function bundleNpmEntry() {
     plugins: [
       {
         name: 'app-entry',
-        resolveId: (id) => (id === 'app-entry' ? id : id === 'outlast' ? `${root}dist/index.mjs` : null),
+        resolveId(id) {
+          if (id === 'app-entry') return id;
+          if (id === 'outlast') return `${root}dist/index.mjs`;
+          return null;
+        },
         load: (id) => (id === 'app-entry' ? entry : null),
       },
       resolve({ rootDir: root }),

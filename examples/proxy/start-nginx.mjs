@@ -142,7 +142,7 @@ export async function startNginx({ nginx, port = 0, ingestPort, libraryPort }) {
       await waitForPort(listenPort, () => exitReason);
     } catch (e) {
       const log = await readFile(errorLog, 'utf8').catch(() => '');
-      throw new Error(`${/** @type {Error} */ (e).message}\n${log.trim()}`);
+      throw new Error(`${/** @type {Error} */ (e).message}\n${log.trim()}`, { cause: e });
     }
   }
 
