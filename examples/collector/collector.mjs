@@ -15,11 +15,27 @@ import { createStore } from './store.mjs';
 /** @typedef {import('./types').FaultMode} FaultMode */
 /** @typedef {import('./types').FaultOptions} FaultOptions */
 /** @typedef {import('./types').Stats} Stats */
+/** @typedef {import('./types').Semantics} Semantics */
 /** @typedef {import('node:http').IncomingMessage} IncomingMessage */
 /** @typedef {import('node:http').ServerResponse} ServerResponse */
 
 /** Name of the host that serves static files when `scriptHost` is given. */
 export const SCRIPT_HOST = 'script';
+
+/** How items are counted and profiles applied, by name; see `Semantics`. */
+export const SEMANTICS = /** @type {const} */ (['dedupe', 'mixpanel']);
+
+/**
+ * Checks a semantics name as it may come from the control API or the command line.
+ * @param {unknown} value
+ * @returns {Semantics}
+ */
+function parseSemantics(value) {
+  if (!SEMANTICS.includes(/** @type {Semantics} */ (value))) {
+    throw new Error(`unknown semantics ${JSON.stringify(value)}; expected one of ${SEMANTICS.join(', ')}`);
+  }
+  return /** @type {Semantics} */ (value);
+}
 
 /** Largest body read by default: Mixpanel's /import limit of 10 MB, far above any /track batch. */
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -60,6 +76,8 @@ export async function startCollector(options = {}) {
   if (new Set(names).size !== names.length) throw new Error(`host names must be distinct: ${names.join(', ')}`);
   const store = createStore({ file: options.storeFile });
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  let semantics = parseSemantics(options.semantics ?? 'dedupe');
+  const now = options.now ?? Date.now;
   /** @type {Set<ServerResponse>} */
   const hung = new Set();
   /** @type {Map<string, FaultState>} */
@@ -73,7 +91,7 @@ export async function startCollector(options = {}) {
       const handler =
         name === SCRIPT_HOST && options.scriptHost
           ? createScriptHandler({ name, dir: options.scriptHost.dir, fault, store, hung })
-          : createIngestHandler({ name, fault, store, maxBodyBytes, hung });
+          : createIngestHandler({ name, fault, store, maxBodyBytes, hung, semantics: () => semantics, now });
       const port = name === SCRIPT_HOST ? options.scriptHost?.port : options.ports?.[name];
       const keepAlive = options.keepAlive ?? false;
       return [name, createHostServer({ host: listenHost, port: port ?? 0, keepAlive, onRequest: guarded(handler) })];
@@ -122,6 +140,14 @@ export async function startCollector(options = {}) {
     return /** @type {Stats} */ (counts);
   }
 
+  /**
+   * Switches how later requests are counted and applied; what is stored stays.
+   * @param {Semantics} next
+   */
+  function setSemantics(next) {
+    semantics = parseSemantics(next);
+  }
+
   /** @param {{ keepModes?: boolean }} [opts] */
   async function reset(opts = {}) {
     store.clear();
@@ -135,6 +161,10 @@ export async function startCollector(options = {}) {
     events: store.events,
     stats,
     requests: store.requests,
+    profiles: store.profiles,
+    dropped: store.dropped,
+    semantics: () => semantics,
+    setSemantics,
     reset,
   };
   const control = createHostServer({

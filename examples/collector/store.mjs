@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createProfiles } from './profiles.mjs';
 
 /** @typedef {import('./types').Endpoint} Endpoint */
 /** @typedef {import('./types').Counts} Counts */
@@ -9,6 +10,7 @@ import { dirname } from 'node:path';
 /** @typedef {import('./types').StoredEvent} StoredEvent */
 /** @typedef {import('./types').EventFilter} EventFilter */
 /** @typedef {import('./types').RequestLogEntry} RequestLogEntry */
+/** @typedef {import('./types').DroppedItem} DroppedItem */
 
 /** @type {Endpoint[]} */
 export const ENDPOINTS = ['track', 'engage', 'groups'];
@@ -70,6 +72,10 @@ export function createStore(options = {}) {
   let items = [];
   /** @type {RequestLogEntry[]} */
   let log = [];
+  /** @type {DroppedItem[]} */
+  let droppedItems = [];
+  let dropSeq = 0;
+  const profiles = createProfiles();
   /** @type {Set<string>} */
   let seenOverall = new Set();
   /** @type {Map<string, Set<string>>} */
@@ -100,12 +106,15 @@ export function createStore(options = {}) {
   }
 
   /**
-   * Records items a host accepted; returns them as stored.
+   * Records items a host accepted; returns them as stored. Profile updates change the
+   * profiles: every one of them with `applyEveryUpdate` (Mixpanel's way), else only those
+   * not seen before (a duplicate is then absorbed as the default semantics promise).
    * @param {string} host
    * @param {Endpoint} endpoint
    * @param {Record<string, unknown>[]} accepted
+   * @param {boolean} [applyEveryUpdate]
    */
-  function add(host, endpoint, accepted) {
+  function add(host, endpoint, accepted, applyEveryUpdate = false) {
     const h = hostCounts(host);
     let seen = seenByHost.get(host);
     if (!seen) seenByHost.set(host, (seen = new Set()));
@@ -132,10 +141,26 @@ export function createStore(options = {}) {
       /** @type {StoredEvent} */
       const stored = { seq: ++seq, receivedAt: Date.now(), host, endpoint, insertId, duplicate: !newOverall, data };
       items.push(stored);
+      if (endpoint !== 'track' && (applyEveryUpdate || newOverall)) profiles.apply(endpoint, data);
       if (out) out.write(`${JSON.stringify(stored)}\n`);
       return stored;
     });
   }
+
+  /**
+   * Records items a host dropped without saying so (the `mixpanel` semantics).
+   * @param {string} host
+   * @param {Endpoint} endpoint
+   * @param {{ index: number, reason: string, data: Record<string, unknown> }[]} dropped
+   */
+  function drop(host, endpoint, dropped) {
+    for (const { index, reason, data } of dropped) {
+      droppedItems.push({ seq: ++dropSeq, receivedAt: Date.now(), host, endpoint, index, reason, data });
+    }
+  }
+
+  /** @param {number} [since] */
+  const dropped = (since = 0) => droppedItems.filter((d) => d.seq > since);
 
   /**
    * Logs a request once its outcome is known.
@@ -191,6 +216,7 @@ export function createStore(options = {}) {
             accepted: h.accepted,
             byEndpoint: byEndpoint(h.byEndpoint),
             statuses: { ...h.statuses },
+            dropped: droppedItems.filter((d) => d.host === name).length,
           },
         ];
       }),
@@ -202,6 +228,7 @@ export function createStore(options = {}) {
       requests: overall.requests,
       accepted: overall.accepted,
       byEndpoint: byEndpoint(overall.byEndpoint),
+      dropped: droppedItems.length,
       byHost,
     };
   }
@@ -210,6 +237,8 @@ export function createStore(options = {}) {
   function clear() {
     items = [];
     log = [];
+    droppedItems = [];
+    profiles.clear();
     seenOverall = new Set();
     seenByHost = new Map();
     hosts = new Map();
@@ -227,5 +256,5 @@ export function createStore(options = {}) {
     return new Promise((resolve) => stream.end(() => resolve(undefined)));
   }
 
-  return { add, logRequest, events, counts, clear, requests, close };
+  return { add, drop, dropped, profiles: profiles.snapshot, logRequest, events, counts, clear, requests, close };
 }
