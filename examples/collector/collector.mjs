@@ -1,6 +1,7 @@
 // A local stand-in for Mixpanel's ingestion API: several hosts in one process, each with a
 // fault mode switched at run time, counting events by $insert_id. Used by tests, examples,
 // `npm start` and the benchmark.
+import { createAccessPolicy } from './access.mjs';
 import { createControlHandler } from './control-api.mjs';
 import { parseFault } from './faults.mjs';
 import { createHostServer } from './host-server.mjs';
@@ -74,7 +75,8 @@ export async function startCollector(options = {}) {
   const ingestNames = options.hosts ?? ['primary', 'alternate'];
   const names = options.scriptHost ? [...ingestNames, SCRIPT_HOST] : [...ingestNames];
   if (new Set(names).size !== names.length) throw new Error(`host names must be distinct: ${names.join(', ')}`);
-  const store = createStore({ file: options.storeFile });
+  const store = createStore({ file: options.storeFile, maxItems: options.maxStoredItems, maxBytes: options.maxStoredBytes });
+  const access = createAccessPolicy({ allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts });
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   let semantics = parseSemantics(options.semantics ?? 'dedupe');
   const now = options.now ?? Date.now;
@@ -90,8 +92,8 @@ export async function startCollector(options = {}) {
       const fault = () => /** @type {FaultState} */ (faults.get(name));
       const handler =
         name === SCRIPT_HOST && options.scriptHost
-          ? createScriptHandler({ name, dir: options.scriptHost.dir, fault, store, hung })
-          : createIngestHandler({ name, fault, store, maxBodyBytes, hung, semantics: () => semantics, now });
+          ? createScriptHandler({ name, dir: options.scriptHost.dir, fault, store, hung, access })
+          : createIngestHandler({ name, fault, store, maxBodyBytes, hung, semantics: () => semantics, now, access });
       const port = name === SCRIPT_HOST ? options.scriptHost?.port : options.ports?.[name];
       const keepAlive = options.keepAlive ?? false;
       return [name, createHostServer({ host: listenHost, port: port ?? 0, keepAlive, onRequest: guarded(handler) })];
@@ -170,7 +172,7 @@ export async function startCollector(options = {}) {
   const control = createHostServer({
     host: listenHost,
     port: options.controlPort ?? 0,
-    onRequest: guarded(createControlHandler(api)),
+    onRequest: guarded(createControlHandler(api, access)),
   });
 
   async function close() {

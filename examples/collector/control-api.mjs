@@ -30,12 +30,18 @@ async function readJsonObject(req) {
  * `GET /requests?since=`, `GET /profiles`, `GET /dropped?since=`, `GET /semantics`,
  * `POST /semantics {semantics}`, `POST /mode {host, mode, retryAfter?, maxEvents?, delay?}`,
  * `POST /reset {keepModes?}`.
+ * Requests from an origin or under a host name the access policy refuses get 403 before any
+ * route runs, so that another website can neither read the events nor switch a mode (a
+ * `text/plain` POST needs no preflight, so hiding the answer alone would not stop that).
  * @param {Omit<Collector, 'close'>} collector
+ * @param {import('./access.mjs').AccessPolicy} access
  * @returns {(req: IncomingMessage, res: ServerResponse) => Promise<void>}
  */
-export function createControlHandler(collector) {
+export function createControlHandler(collector, access) {
   return async function handleControl(req, res) {
-    setCors(req, res);
+    setCors(req, res, access);
+    const refused = access.refusal(req);
+    if (refused) return sendJson(res, 403, { error: refused });
     const url = parseUrl(req);
     const q = url.searchParams;
     const route = `${req.method} ${url.pathname.replace(/\/+$/, '') || '/'}`;

@@ -55,6 +55,7 @@ function answer(res, httpStatus, verbose, error, headers = {}) {
  * @property {Set<ServerResponse>} hung
  * @property {() => Semantics} semantics
  * @property {() => number} now  the collector's clock, in ms since the epoch
+ * @property {import('./access.mjs').AccessPolicy} access
  */
 
 /**
@@ -63,7 +64,7 @@ function answer(res, httpStatus, verbose, error, headers = {}) {
  * @param {IngestContext} ctx
  * @returns {(req: IncomingMessage, res: ServerResponse) => Promise<void>}
  */
-export function createIngestHandler({ name, fault, store, maxBodyBytes, hung, semantics, now }) {
+export function createIngestHandler({ name, fault, store, maxBodyBytes, hung, semantics, now, access }) {
   return async function handleIngest(req, res) {
     const state = fault();
     const url = parseUrl(req);
@@ -87,7 +88,14 @@ export function createIngestHandler({ name, fault, store, maxBodyBytes, hung, se
     };
     /** @param {RequestLogEntry['status']} status @param {string | null} [error] */
     const log = (status, error = null) => store.logRequest({ ...entry, status, error });
-    setCors(req, res);
+    setCors(req, res, access);
+    // Before the body is read: a page of another website must not even get its events stored.
+    const refused = access.refusal(req);
+    if (refused) {
+      log(403, refused);
+      answer(res, 403, verbose, refused, { Connection: 'close' });
+      return;
+    }
 
     let body;
     try {

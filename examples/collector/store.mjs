@@ -19,6 +19,60 @@ export const ENDPOINTS = ['track', 'engage', 'groups'];
 const MAX_LOGGED_REQUESTS = 10_000;
 
 /**
+ * Items (and, apart, dropped items) kept in memory by default: far more than any test or demo
+ * sends, few enough that a page flooding a collector left running cannot exhaust the machine.
+ */
+export const DEFAULT_MAX_STORED_ITEMS = 200_000;
+
+/** Bytes of stored items' JSON kept in memory by default (and, apart, of dropped items). */
+export const DEFAULT_MAX_STORED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A list that forgets its oldest entries beyond a count or a byte total. Entries are appended
+ * and forgotten from the front; the array is compacted once half of it is forgotten, so that
+ * forgetting costs O(1) on average.
+ * @template T
+ * @param {number} maxCount
+ * @param {number} maxBytes
+ */
+function createBoundedList(maxCount, maxBytes) {
+  /** @type {T[]} */
+  let entries = [];
+  /** @type {number[]} */
+  let sizes = [];
+  let start = 0;
+  let bytes = 0;
+  let evicted = 0;
+
+  /** @param {T} entry @param {number} size */
+  function push(entry, size) {
+    entries.push(entry);
+    sizes.push(size);
+    bytes += size;
+    while (entries.length - start > maxCount || (bytes > maxBytes && entries.length - start > 1)) {
+      bytes -= sizes[start];
+      start++;
+      evicted++;
+    }
+    if (start > 1024 && start * 2 > entries.length) {
+      entries = entries.slice(start);
+      sizes = sizes.slice(start);
+      start = 0;
+    }
+  }
+
+  /** @param {(entry: T) => boolean} keep */
+  const filter = (keep) => {
+    /** @type {T[]} */
+    const out = [];
+    for (let i = start; i < entries.length; i++) if (keep(entries[i])) out.push(entries[i]);
+    return out;
+  };
+
+  return { push, filter, size: () => entries.length - start, evicted: () => evicted };
+}
+
+/**
  * The key Mixpanel would dedupe an item by: `properties.$insert_id` for track,
  * `$insert_id` or else a hash of the item for engage and groups (a retried
  * profile update is byte-for-byte the same). Track events without an id are never
@@ -62,19 +116,28 @@ const emptyByEndpoint = () => ({ track: emptyEndpointStats(), engage: emptyEndpo
 /**
  * Creates the store. Counting is per host and overall: an item accepted by the
  * primary and again by the alternate is unique on each host but a duplicate overall.
- * @param {{ file?: string }} [options]
+ * Stored items beyond `maxItems` or `maxBytes` (of their JSON) are forgotten oldest first;
+ * the counts and the dedupe by `$insert_id` go on over everything ever received.
+ * @param {{ file?: string, maxItems?: number, maxBytes?: number }} [options]
  */
 export function createStore(options = {}) {
+  const maxItems = options.maxItems ?? DEFAULT_MAX_STORED_ITEMS;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_STORED_BYTES;
+  /** @returns {ReturnType<typeof createBoundedList<StoredEvent>>} */
+  const newItems = () => createBoundedList(maxItems, maxBytes);
+  /** @returns {ReturnType<typeof createBoundedList<DroppedItem>>} */
+  const newDropped = () => createBoundedList(maxItems, maxBytes);
   let seq = 0;
   let requestSeq = 0;
   let noIdCounter = 0;
-  /** @type {StoredEvent[]} */
-  let items = [];
+  let items = newItems();
   /** @type {RequestLogEntry[]} */
   let log = [];
-  /** @type {DroppedItem[]} */
-  let droppedItems = [];
+  let droppedItems = newDropped();
+  /** @type {Map<string, number>} */
+  let droppedByHost = new Map();
   let dropSeq = 0;
+  let droppedCount = 0;
   const profiles = createProfiles();
   /** @type {Set<string>} */
   let seenOverall = new Set();
@@ -140,9 +203,10 @@ export function createStore(options = {}) {
       }
       /** @type {StoredEvent} */
       const stored = { seq: ++seq, receivedAt: Date.now(), host, endpoint, insertId, duplicate: !newOverall, data };
-      items.push(stored);
+      const json = JSON.stringify(stored);
+      items.push(stored, json.length);
       if (endpoint !== 'track' && (applyEveryUpdate || newOverall)) profiles.apply(endpoint, data);
-      if (out) out.write(`${JSON.stringify(stored)}\n`);
+      if (out) out.write(`${json}\n`);
       return stored;
     });
   }
@@ -155,7 +219,10 @@ export function createStore(options = {}) {
    */
   function drop(host, endpoint, dropped) {
     for (const { index, reason, data } of dropped) {
-      droppedItems.push({ seq: ++dropSeq, receivedAt: Date.now(), host, endpoint, index, reason, data });
+      const item = { seq: ++dropSeq, receivedAt: Date.now(), host, endpoint, index, reason, data };
+      droppedItems.push(item, JSON.stringify(item).length);
+      droppedByHost.set(host, (droppedByHost.get(host) ?? 0) + 1);
+      droppedCount++;
     }
   }
 
@@ -216,7 +283,7 @@ export function createStore(options = {}) {
             accepted: h.accepted,
             byEndpoint: byEndpoint(h.byEndpoint),
             statuses: { ...h.statuses },
-            dropped: droppedItems.filter((d) => d.host === name).length,
+            dropped: droppedByHost.get(name) ?? 0,
           },
         ];
       }),
@@ -228,16 +295,19 @@ export function createStore(options = {}) {
       requests: overall.requests,
       accepted: overall.accepted,
       byEndpoint: byEndpoint(overall.byEndpoint),
-      dropped: droppedItems.length,
+      dropped: droppedCount,
+      evicted: items.evicted(),
       byHost,
     };
   }
 
   /** Forgets everything in memory; the file stays as it is (append-only). */
   function clear() {
-    items = [];
+    items = newItems();
     log = [];
-    droppedItems = [];
+    droppedItems = newDropped();
+    droppedByHost = new Map();
+    droppedCount = 0;
     profiles.clear();
     seenOverall = new Set();
     seenByHost = new Map();

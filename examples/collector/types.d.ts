@@ -117,6 +117,8 @@ export interface Stats extends Counts {
   byEndpoint: Record<Endpoint, EndpointStats>;
   /** Items dropped silently (`mixpanel` semantics); they are not in `raw`. */
   dropped: number;
+  /** Stored items forgotten (oldest first) to stay within `maxStoredItems` / `maxStoredBytes`; still counted. */
+  evicted: number;
   byHost: Record<string, HostStats>;
 }
 
@@ -199,6 +201,25 @@ export interface CollectorOptions {
   semantics?: Semantics;
   /** The collector's clock in ms since the epoch (default `Date.now`): `mixpanel` semantics drop events 5 days older than it. */
   now?: () => number;
+  /**
+   * Origins whose pages may use the collector (CORS answers, credentials, private-network
+   * preflights; a request from any other origin gets 403). Exact origins such as
+   * `'https://demo.test'`, and `'loopback'` for every origin served from this machine
+   * (127.0.0.0/8, `[::1]`, `localhost` and `*.localhost`, any port). Default `['loopback']`:
+   * the demo's and the tests' pages, never another website. Requests without an `Origin`
+   * (Node, curl, a `<script>` tag) are not affected.
+   */
+  allowedOrigins?: string[];
+  /**
+   * Host names, besides the built-in ones, that requests may carry in `Host`. Built in: IP
+   * addresses, `localhost` and `*.localhost`, and names without a dot (an nginx upstream).
+   * Any other name gets 403: a website can point its own name at 127.0.0.1 (DNS rebinding).
+   */
+  allowedHosts?: string[];
+  /** Stored items kept in memory (default 200,000); the oldest are forgotten, the counts go on. Dropped items are capped apart. */
+  maxStoredItems?: number;
+  /** Bytes of stored items' JSON kept in memory (default 256 MiB); the oldest are forgotten beyond it. */
+  maxStoredBytes?: number;
 }
 
 /** A running collector. */
@@ -208,7 +229,7 @@ export interface Collector {
   controlUrl: string;
   /** Switch a host's fault mode; resolves once it is in effect (for `refuse`, once the port is closed). */
   setMode(host: string, mode: FaultMode, opts?: FaultOptions): Promise<void>;
-  /** Accepted items, oldest first. */
+  /** Accepted items still stored (see `maxStoredItems`), oldest first. */
   events(filter?: EventFilter): StoredEvent[];
   stats(): Stats;
   requests(since?: number): RequestLogEntry[];
