@@ -12,8 +12,10 @@
 // Raised again on 2026-11-26 (from 15,350), by about 90 bytes: an IndexedDB open that misses its
 // deadline is read and written again once it completes (a sending tab that never read it left other
 // tabs' events waiting), and a burst's first write is small while everything goes at once on pagehide.
+// Raised on 2026-12-01 (from 15,400 and 14,100), by about 90 bytes: strings are cut to Mixpanel's
+// 255 bytes of UTF-8 between characters (TextEncoder.encodeInto), no longer to 255 UTF-16 units.
 export const BUDGETS = {
   'dist/snippet.min.js': { target: 1100, ceiling: 1100 },
-  'dist/mixpanel.min.js': { target: 8192, ceiling: 15400 },
-  'tree-shaken npm entry': { target: 8192, ceiling: 14100 },
+  'dist/mixpanel.min.js': { target: 8192, ceiling: 15495 },
+  'tree-shaken npm entry': { target: 8192, ceiling: 14190 },
 };

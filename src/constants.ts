@@ -10,11 +10,22 @@ export const LIB_VERSION: string = typeof __OUTLAST_VERSION__ === 'string' ? __O
 /** Sent as `mp_lib` so Mixpanel reports can tell Outlast's events apart. */
 export const LIB_NAME = 'outlast';
 
-/** Mixpanel truncates string property values to 255 characters. */
+/** Names (event names, property keys, ids, the token): Mixpanel allows property names of 255 characters. */
 export const MAX_STRING_LENGTH = 255;
 
-/** Mixpanel accepts at most 255 properties per event. */
-export const MAX_PROPERTIES = 255;
+/**
+ * String property values: Mixpanel stores at most 255 bytes of one ("Supported Properties Data
+ * Type"). mixpanel-browser cuts 255 UTF-16 units (`_.truncate(data, 255)`), the same for ASCII
+ * but up to 765 bytes for other text, which Mixpanel then cuts where it likes; Outlast cuts to
+ * 255 bytes of UTF-8 itself, between characters, so the value stored is the value sent.
+ */
+export const MAX_STRING_BYTES = 255;
+
+/**
+ * Mixpanel's /track reference: an event has fewer than 255 properties, a nested object fewer
+ * than 255 keys, a list fewer than 255 items; the collector's `mixpanel` semantics drops events past them.
+ */
+export const MAX_PROPERTIES = 254;
 
 /** Nested objects deeper than this are cut: Mixpanel flattens little beyond a few levels. */
 export const MAX_DEPTH = 5;

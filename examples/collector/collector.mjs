@@ -1,6 +1,7 @@
 // A local stand-in for Mixpanel's ingestion API: several hosts in one process, each with a
 // fault mode switched at run time, counting events by $insert_id. Used by tests, examples,
 // `npm start` and the benchmark.
+import { createAccessPolicy } from './access.mjs';
 import { createControlHandler } from './control-api.mjs';
 import { parseFault } from './faults.mjs';
 import { createHostServer } from './host-server.mjs';
@@ -15,11 +16,27 @@ import { createStore } from './store.mjs';
 /** @typedef {import('./types').FaultMode} FaultMode */
 /** @typedef {import('./types').FaultOptions} FaultOptions */
 /** @typedef {import('./types').Stats} Stats */
+/** @typedef {import('./types').Semantics} Semantics */
 /** @typedef {import('node:http').IncomingMessage} IncomingMessage */
 /** @typedef {import('node:http').ServerResponse} ServerResponse */
 
 /** Name of the host that serves static files when `scriptHost` is given. */
 export const SCRIPT_HOST = 'script';
+
+/** How items are counted and profiles applied, by name; see `Semantics`. */
+export const SEMANTICS = /** @type {const} */ (['dedupe', 'mixpanel']);
+
+/**
+ * Checks a semantics name as it may come from the control API or the command line.
+ * @param {unknown} value
+ * @returns {Semantics}
+ */
+function parseSemantics(value) {
+  if (!SEMANTICS.includes(/** @type {Semantics} */ (value))) {
+    throw new Error(`unknown semantics ${JSON.stringify(value)}; expected one of ${SEMANTICS.join(', ')}`);
+  }
+  return /** @type {Semantics} */ (value);
+}
 
 /** Largest body read by default: Mixpanel's /import limit of 10 MB, far above any /track batch. */
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -58,8 +75,11 @@ export async function startCollector(options = {}) {
   const ingestNames = options.hosts ?? ['primary', 'alternate'];
   const names = options.scriptHost ? [...ingestNames, SCRIPT_HOST] : [...ingestNames];
   if (new Set(names).size !== names.length) throw new Error(`host names must be distinct: ${names.join(', ')}`);
-  const store = createStore({ file: options.storeFile });
+  const store = createStore({ file: options.storeFile, maxItems: options.maxStoredItems, maxBytes: options.maxStoredBytes });
+  const access = createAccessPolicy({ allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts });
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  let semantics = parseSemantics(options.semantics ?? 'dedupe');
+  const now = options.now ?? Date.now;
   /** @type {Set<ServerResponse>} */
   const hung = new Set();
   /** @type {Map<string, FaultState>} */
@@ -72,8 +92,8 @@ export async function startCollector(options = {}) {
       const fault = () => /** @type {FaultState} */ (faults.get(name));
       const handler =
         name === SCRIPT_HOST && options.scriptHost
-          ? createScriptHandler({ name, dir: options.scriptHost.dir, fault, store, hung })
-          : createIngestHandler({ name, fault, store, maxBodyBytes, hung });
+          ? createScriptHandler({ name, dir: options.scriptHost.dir, fault, store, hung, access })
+          : createIngestHandler({ name, fault, store, maxBodyBytes, hung, semantics: () => semantics, now, access });
       const port = name === SCRIPT_HOST ? options.scriptHost?.port : options.ports?.[name];
       const keepAlive = options.keepAlive ?? false;
       return [name, createHostServer({ host: listenHost, port: port ?? 0, keepAlive, onRequest: guarded(handler) })];
@@ -122,6 +142,14 @@ export async function startCollector(options = {}) {
     return /** @type {Stats} */ (counts);
   }
 
+  /**
+   * Switches how later requests are counted and applied; what is stored stays.
+   * @param {Semantics} next
+   */
+  function setSemantics(next) {
+    semantics = parseSemantics(next);
+  }
+
   /** @param {{ keepModes?: boolean }} [opts] */
   async function reset(opts = {}) {
     store.clear();
@@ -135,12 +163,16 @@ export async function startCollector(options = {}) {
     events: store.events,
     stats,
     requests: store.requests,
+    profiles: store.profiles,
+    dropped: store.dropped,
+    semantics: () => semantics,
+    setSemantics,
     reset,
   };
   const control = createHostServer({
     host: listenHost,
     port: options.controlPort ?? 0,
-    onRequest: guarded(createControlHandler(api)),
+    onRequest: guarded(createControlHandler(api, access)),
   });
 
   async function close() {

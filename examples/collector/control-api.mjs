@@ -27,14 +27,21 @@ async function readJsonObject(req) {
 /**
  * Creates the control handler. Routes:
  * `GET /` (urls and modes), `GET /stats`, `GET /events?since=&host=&endpoint=&event=&unique=1`,
- * `GET /requests?since=`, `POST /mode {host, mode, retryAfter?, maxEvents?, delay?}`,
+ * `GET /requests?since=`, `GET /profiles`, `GET /dropped?since=`, `GET /semantics`,
+ * `POST /semantics {semantics}`, `POST /mode {host, mode, retryAfter?, maxEvents?, delay?}`,
  * `POST /reset {keepModes?}`.
+ * Requests from an origin or under a host name the access policy refuses get 403 before any
+ * route runs, so that another website can neither read the events nor switch a mode (a
+ * `text/plain` POST needs no preflight, so hiding the answer alone would not stop that).
  * @param {Omit<Collector, 'close'>} collector
+ * @param {import('./access.mjs').AccessPolicy} access
  * @returns {(req: IncomingMessage, res: ServerResponse) => Promise<void>}
  */
-export function createControlHandler(collector) {
+export function createControlHandler(collector, access) {
   return async function handleControl(req, res) {
-    setCors(req, res);
+    setCors(req, res, access);
+    const refused = access.refusal(req);
+    if (refused) return sendJson(res, 403, { error: refused });
     const url = parseUrl(req);
     const q = url.searchParams;
     const route = `${req.method} ${url.pathname.replace(/\/+$/, '') || '/'}`;
@@ -46,11 +53,14 @@ export function createControlHandler(collector) {
         case 'OPTIONS /requests':
         case 'OPTIONS /mode':
         case 'OPTIONS /reset':
+        case 'OPTIONS /profiles':
+        case 'OPTIONS /dropped':
+        case 'OPTIONS /semantics':
           return send(res, 204, '');
         case 'GET /': {
           const stats = collector.stats();
           const modes = Object.fromEntries(Object.entries(stats.byHost).map(([h, s]) => [h, s.fault]));
-          return sendJson(res, 200, { urls: collector.urls, controlUrl: collector.controlUrl, modes });
+          return sendJson(res, 200, { urls: collector.urls, controlUrl: collector.controlUrl, modes, semantics: collector.semantics() });
         }
         case 'GET /stats':
           return sendJson(res, 200, collector.stats());
@@ -71,6 +81,21 @@ export function createControlHandler(collector) {
           const requests = collector.requests(since);
           const cursor = requests.length > 0 ? requests[requests.length - 1].seq : since;
           return sendJson(res, 200, { requests, cursor });
+        }
+        case 'GET /profiles':
+          return sendJson(res, 200, collector.profiles());
+        case 'GET /dropped': {
+          const since = Number(q.get('since') ?? 0) || 0;
+          const dropped = collector.dropped(since);
+          const cursor = dropped.length > 0 ? dropped[dropped.length - 1].seq : since;
+          return sendJson(res, 200, { dropped, cursor });
+        }
+        case 'GET /semantics':
+          return sendJson(res, 200, { semantics: collector.semantics() });
+        case 'POST /semantics': {
+          const body = await readJsonObject(req);
+          collector.setSemantics(/** @type {any} */ (body.semantics));
+          return sendJson(res, 200, { ok: true, semantics: collector.semantics() });
         }
         case 'POST /mode': {
           const body = await readJsonObject(req);

@@ -4,25 +4,28 @@
 /** @typedef {import('node:http').ServerResponse} ServerResponse */
 
 /**
- * Sets CORS headers that let any page read the answer: the `Origin` is echoed
- * (a `*` would forbid credentialed requests) and `Retry-After` is exposed so a
- * client can honour it.
+ * Sets CORS headers for an allowed `Origin`: it is echoed (a `*` would forbid credentialed
+ * requests, which mixpanel-browser's XHR makes), credentials and a private-network preflight
+ * are approved, and `Retry-After` is exposed so a client can honour it. An origin the policy
+ * does not allow gets none of them, so its page can read no answer.
  * @param {IncomingMessage} req
  * @param {ServerResponse} res
+ * @param {import('./access.mjs').AccessPolicy} access
  */
-export function setCors(req, res) {
-  const origin = req.headers.origin;
-  res.setHeader('Access-Control-Allow-Origin', origin || '*');
+export function setCors(req, res, access) {
+  res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Vary', 'Origin');
-  res.setHeader('Access-Control-Allow-Credentials', 'true');
+  const origin = req.headers.origin;
+  if (origin !== undefined && !access.originAllowed(origin)) return;
+  res.setHeader('Access-Control-Allow-Origin', origin || '*');
+  if (origin) res.setHeader('Access-Control-Allow-Credentials', 'true');
   res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
   res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] || 'Content-Type');
   res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
   res.setHeader('Access-Control-Max-Age', '600');
-  if (req.headers['access-control-request-private-network']) {
+  if (origin && req.headers['access-control-request-private-network']) {
     res.setHeader('Access-Control-Allow-Private-Network', 'true');
   }
-  res.setHeader('Cache-Control', 'no-store');
 }
 
 /**

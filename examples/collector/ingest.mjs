@@ -1,11 +1,13 @@
 // Request handler of an ingest host: Mixpanel's /track/, /engage/ and /groups/, with fault modes.
 import { blanketAnswer, contentAnswer } from './faults.mjs';
 import { BodyTooLarge, parseUrl, readBody, send, setCors, sleep } from './http-util.mjs';
+import { triage } from './mixpanel-rules.mjs';
 import { PayloadError, decodeItems, validateItems } from './payload.mjs';
 
 /** @typedef {import('./types').Endpoint} Endpoint */
 /** @typedef {import('./types').FaultState} FaultState */
 /** @typedef {import('./types').RequestLogEntry} RequestLogEntry */
+/** @typedef {import('./types').Semantics} Semantics */
 /** @typedef {ReturnType<typeof import('./store.mjs').createStore>} Store */
 /** @typedef {import('node:http').IncomingMessage} IncomingMessage */
 /** @typedef {import('node:http').ServerResponse} ServerResponse */
@@ -45,12 +47,24 @@ function answer(res, httpStatus, verbose, error, headers = {}) {
 }
 
 /**
+ * @typedef {object} IngestContext
+ * @property {string} name
+ * @property {() => FaultState} fault
+ * @property {Store} store
+ * @property {number} maxBodyBytes
+ * @property {Set<ServerResponse>} hung
+ * @property {() => Semantics} semantics
+ * @property {() => number} now  the collector's clock, in ms since the epoch
+ * @property {import('./access.mjs').AccessPolicy} access
+ */
+
+/**
  * Creates the handler of one ingest host. Items are recorded before any
  * configured delay, as a slow server that still processed them would.
- * @param {{ name: string, fault: () => FaultState, store: Store, maxBodyBytes: number, hung: Set<ServerResponse> }} ctx
+ * @param {IngestContext} ctx
  * @returns {(req: IncomingMessage, res: ServerResponse) => Promise<void>}
  */
-export function createIngestHandler({ name, fault, store, maxBodyBytes, hung }) {
+export function createIngestHandler({ name, fault, store, maxBodyBytes, hung, semantics, now, access }) {
   return async function handleIngest(req, res) {
     const state = fault();
     const url = parseUrl(req);
@@ -74,7 +88,14 @@ export function createIngestHandler({ name, fault, store, maxBodyBytes, hung }) 
     };
     /** @param {RequestLogEntry['status']} status @param {string | null} [error] */
     const log = (status, error = null) => store.logRequest({ ...entry, status, error });
-    setCors(req, res);
+    setCors(req, res, access);
+    // Before the body is read: a page of another website must not even get its events stored.
+    const refused = access.refusal(req);
+    if (refused) {
+      log(403, refused);
+      answer(res, 403, verbose, refused, { Connection: 'close' });
+      return;
+    }
 
     let body;
     try {
@@ -120,6 +141,7 @@ export function createIngestHandler({ name, fault, store, maxBodyBytes, hung }) 
     if (blanket) return reply(blanket.status, blanket.error, blanket.headers);
     if (!endpoint) return reply(404, `unknown path ${url.pathname}; expected /track/, /engage/ or /groups/`);
 
+    const mixpanel = semantics() === 'mixpanel';
     let items;
     try {
       items = decodeItems({
@@ -128,14 +150,23 @@ export function createIngestHandler({ name, fault, store, maxBodyBytes, hung }) 
         contentEncoding: String(req.headers['content-encoding'] ?? ''),
         body,
       });
-      validateItems(endpoint, items);
+      if (!mixpanel) validateItems(endpoint, items);
     } catch (e) {
       return reply(400, e instanceof PayloadError ? e.message : 'could not read payload');
     }
     entry.count = items.length;
     const refusal = contentAnswer(state, items);
     if (refusal) return reply(refusal.status, refusal.error);
-    store.add(name, endpoint, items);
+    if (!mixpanel) {
+      store.add(name, endpoint, items);
+      return reply(200, null);
+    }
+    // Mixpanel's way: 200 as soon as one item is kept, and the others vanish without a
+    // word; a request with nothing to keep is refused, so the client hears of that one.
+    const { kept, dropped } = triage(endpoint, items, now());
+    if (kept.length === 0) return reply(400, `item 0: ${dropped[0]?.reason}`);
+    store.drop(name, endpoint, dropped);
+    store.add(name, endpoint, kept, true);
     return reply(200, null);
   };
 }

@@ -12,10 +12,10 @@ import { loadStaticFile } from './static-files.mjs';
 /**
  * Creates the handler serving files from `dir`. Ingest-only modes (`413`,
  * `400`) serve files normally.
- * @param {{ name: string, dir: string, fault: () => FaultState, store: Store, hung: Set<ServerResponse> }} ctx
+ * @param {{ name: string, dir: string, fault: () => FaultState, store: Store, hung: Set<ServerResponse>, access: import('./access.mjs').AccessPolicy }} ctx
  * @returns {(req: IncomingMessage, res: ServerResponse) => Promise<void>}
  */
-export function createScriptHandler({ name, dir, fault, store, hung }) {
+export function createScriptHandler({ name, dir, fault, store, hung, access }) {
   return async function handleScript(req, res) {
     const state = fault();
     const url = parseUrl(req);
@@ -32,8 +32,14 @@ export function createScriptHandler({ name, dir, fault, store, hung }) {
     };
     /** @param {import('./types').RequestLogEntry['status']} status @param {string | null} [error] */
     const log = (status, error = null) => store.logRequest({ ...entry, status, error });
-    setCors(req, res);
+    setCors(req, res, access);
     req.resume();
+    const refused = access.refusal(req);
+    if (refused) {
+      log(403, refused);
+      send(res, 403, refused);
+      return;
+    }
 
     if (state.mode === 'hang') {
       hung.add(res);

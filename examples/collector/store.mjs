@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createProfiles } from './profiles.mjs';
 
 /** @typedef {import('./types').Endpoint} Endpoint */
 /** @typedef {import('./types').Counts} Counts */
@@ -9,12 +10,67 @@ import { dirname } from 'node:path';
 /** @typedef {import('./types').StoredEvent} StoredEvent */
 /** @typedef {import('./types').EventFilter} EventFilter */
 /** @typedef {import('./types').RequestLogEntry} RequestLogEntry */
+/** @typedef {import('./types').DroppedItem} DroppedItem */
 
 /** @type {Endpoint[]} */
 export const ENDPOINTS = ['track', 'engage', 'groups'];
 
 /** Requests kept in the log; older ones are forgotten so a long demo does not grow without end. */
 const MAX_LOGGED_REQUESTS = 10_000;
+
+/**
+ * Items (and, apart, dropped items) kept in memory by default: far more than any test or demo
+ * sends, few enough that a page flooding a collector left running cannot exhaust the machine.
+ */
+export const DEFAULT_MAX_STORED_ITEMS = 200_000;
+
+/** Bytes of stored items' JSON kept in memory by default (and, apart, of dropped items). */
+export const DEFAULT_MAX_STORED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A list that forgets its oldest entries beyond a count or a byte total. Entries are appended
+ * and forgotten from the front; the array is compacted once half of it is forgotten, so that
+ * forgetting costs O(1) on average.
+ * @template T
+ * @param {number} maxCount
+ * @param {number} maxBytes
+ */
+function createBoundedList(maxCount, maxBytes) {
+  /** @type {T[]} */
+  let entries = [];
+  /** @type {number[]} */
+  let sizes = [];
+  let start = 0;
+  let bytes = 0;
+  let evicted = 0;
+
+  /** @param {T} entry @param {number} size */
+  function push(entry, size) {
+    entries.push(entry);
+    sizes.push(size);
+    bytes += size;
+    while (entries.length - start > maxCount || (bytes > maxBytes && entries.length - start > 1)) {
+      bytes -= sizes[start];
+      start++;
+      evicted++;
+    }
+    if (start > 1024 && start * 2 > entries.length) {
+      entries = entries.slice(start);
+      sizes = sizes.slice(start);
+      start = 0;
+    }
+  }
+
+  /** @param {(entry: T) => boolean} keep */
+  const filter = (keep) => {
+    /** @type {T[]} */
+    const out = [];
+    for (let i = start; i < entries.length; i++) if (keep(entries[i])) out.push(entries[i]);
+    return out;
+  };
+
+  return { push, filter, size: () => entries.length - start, evicted: () => evicted };
+}
 
 /**
  * The key Mixpanel would dedupe an item by: `properties.$insert_id` for track,
@@ -60,16 +116,29 @@ const emptyByEndpoint = () => ({ track: emptyEndpointStats(), engage: emptyEndpo
 /**
  * Creates the store. Counting is per host and overall: an item accepted by the
  * primary and again by the alternate is unique on each host but a duplicate overall.
- * @param {{ file?: string }} [options]
+ * Stored items beyond `maxItems` or `maxBytes` (of their JSON) are forgotten oldest first;
+ * the counts and the dedupe by `$insert_id` go on over everything ever received.
+ * @param {{ file?: string, maxItems?: number, maxBytes?: number }} [options]
  */
 export function createStore(options = {}) {
+  const maxItems = options.maxItems ?? DEFAULT_MAX_STORED_ITEMS;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_STORED_BYTES;
+  /** @returns {ReturnType<typeof createBoundedList<StoredEvent>>} */
+  const newItems = () => createBoundedList(maxItems, maxBytes);
+  /** @returns {ReturnType<typeof createBoundedList<DroppedItem>>} */
+  const newDropped = () => createBoundedList(maxItems, maxBytes);
   let seq = 0;
   let requestSeq = 0;
   let noIdCounter = 0;
-  /** @type {StoredEvent[]} */
-  let items = [];
+  let items = newItems();
   /** @type {RequestLogEntry[]} */
   let log = [];
+  let droppedItems = newDropped();
+  /** @type {Map<string, number>} */
+  let droppedByHost = new Map();
+  let dropSeq = 0;
+  let droppedCount = 0;
+  const profiles = createProfiles();
   /** @type {Set<string>} */
   let seenOverall = new Set();
   /** @type {Map<string, Set<string>>} */
@@ -100,12 +169,15 @@ export function createStore(options = {}) {
   }
 
   /**
-   * Records items a host accepted; returns them as stored.
+   * Records items a host accepted; returns them as stored. Profile updates change the
+   * profiles: every one of them with `applyEveryUpdate` (Mixpanel's way), else only those
+   * not seen before (a duplicate is then absorbed as the default semantics promise).
    * @param {string} host
    * @param {Endpoint} endpoint
    * @param {Record<string, unknown>[]} accepted
+   * @param {boolean} [applyEveryUpdate]
    */
-  function add(host, endpoint, accepted) {
+  function add(host, endpoint, accepted, applyEveryUpdate = false) {
     const h = hostCounts(host);
     let seen = seenByHost.get(host);
     if (!seen) seenByHost.set(host, (seen = new Set()));
@@ -131,11 +203,31 @@ export function createStore(options = {}) {
       }
       /** @type {StoredEvent} */
       const stored = { seq: ++seq, receivedAt: Date.now(), host, endpoint, insertId, duplicate: !newOverall, data };
-      items.push(stored);
-      if (out) out.write(`${JSON.stringify(stored)}\n`);
+      const json = JSON.stringify(stored);
+      items.push(stored, json.length);
+      if (endpoint !== 'track' && (applyEveryUpdate || newOverall)) profiles.apply(endpoint, data);
+      if (out) out.write(`${json}\n`);
       return stored;
     });
   }
+
+  /**
+   * Records items a host dropped without saying so (the `mixpanel` semantics).
+   * @param {string} host
+   * @param {Endpoint} endpoint
+   * @param {{ index: number, reason: string, data: Record<string, unknown> }[]} dropped
+   */
+  function drop(host, endpoint, dropped) {
+    for (const { index, reason, data } of dropped) {
+      const item = { seq: ++dropSeq, receivedAt: Date.now(), host, endpoint, index, reason, data };
+      droppedItems.push(item, JSON.stringify(item).length);
+      droppedByHost.set(host, (droppedByHost.get(host) ?? 0) + 1);
+      droppedCount++;
+    }
+  }
+
+  /** @param {number} [since] */
+  const dropped = (since = 0) => droppedItems.filter((d) => d.seq > since);
 
   /**
    * Logs a request once its outcome is known.
@@ -191,6 +283,7 @@ export function createStore(options = {}) {
             accepted: h.accepted,
             byEndpoint: byEndpoint(h.byEndpoint),
             statuses: { ...h.statuses },
+            dropped: droppedByHost.get(name) ?? 0,
           },
         ];
       }),
@@ -202,14 +295,20 @@ export function createStore(options = {}) {
       requests: overall.requests,
       accepted: overall.accepted,
       byEndpoint: byEndpoint(overall.byEndpoint),
+      dropped: droppedCount,
+      evicted: items.evicted(),
       byHost,
     };
   }
 
   /** Forgets everything in memory; the file stays as it is (append-only). */
   function clear() {
-    items = [];
+    items = newItems();
     log = [];
+    droppedItems = newDropped();
+    droppedByHost = new Map();
+    droppedCount = 0;
+    profiles.clear();
     seenOverall = new Set();
     seenByHost = new Map();
     hosts = new Map();
@@ -227,5 +326,5 @@ export function createStore(options = {}) {
     return new Promise((resolve) => stream.end(() => resolve(undefined)));
   }
 
-  return { add, logRequest, events, counts, clear, requests, close };
+  return { add, drop, dropped, profiles: profiles.snapshot, logRequest, events, counts, clear, requests, close };
 }

@@ -12,6 +12,62 @@ export type Endpoint = 'track' | 'engage' | 'groups';
  */
 export type FaultMode = 'ok' | '500' | '503' | '429' | '413' | '400' | 'notfound' | 'hang' | 'refuse' | 'reset';
 
+/**
+ * How the collector treats what it accepts, for every host at once (a fault mode is per host).
+ * - `dedupe` (the default): a profile update received twice (same `$insert_id`, else the same
+ *   content) changes the profile once, and a `/track` request with one malformed event is
+ *   refused whole with 400. Counts by `$insert_id` show what a client re-sent.
+ * - `mixpanel`: what Mixpanel's ingestion does. Every `/engage` and `/groups` update received is
+ *   applied, so a `$add` or `$append` sent twice counts twice (`profiles()`; `updates` per
+ *   profile says how many were applied). `/track` (and `/engage`, `/groups`) answer 200 as soon
+ *   as one item of the request is valid and silently drop the others, which `dropped()` lists:
+ *   events without `event`, `properties` or `properties.token`, with a `time` more than 5 days
+ *   before the collector's clock (`now`), with 255 properties or more, an object of 255 keys or
+ *   more, a list of 255 items or more anywhere, or 1 MB of JSON or more; profile updates
+ *   without `$token` or the profile's id. A request with no valid item gets 400.
+ * Events are counted by `$insert_id` the same way in both.
+ */
+export type Semantics = 'dedupe' | 'mixpanel';
+
+/** A profile operation of Mixpanel's `/engage` and `/groups` APIs. */
+export type ProfileOperation = '$set' | '$set_once' | '$add' | '$append' | '$union' | '$remove' | '$unset' | '$delete';
+
+/** A user or group profile as the updates the collector applied left it. */
+export interface Profile {
+  /**
+   * Its properties: `$set` overwrites, `$set_once` sets missing ones, `$add` adds to a number
+   * (missing = 0), `$append` puts one item at the end of a list, `$union` adds the items not in
+   * the list, `$remove` takes every equal item out of a list, `$unset` deletes names, `$delete`
+   * empties the profile.
+   */
+  properties: Record<string, unknown>;
+  /** Update items applied to this profile (with `dedupe`, duplicates are not applied). */
+  updates: number;
+  /** Applied operations by name, e.g. `{ $add: 1 }` after one `people.increment`. */
+  operations: Partial<Record<ProfileOperation, number>>;
+  /** The last operation was `$delete`. */
+  deleted: boolean;
+}
+
+/** Every profile the collector built, keyed by `$distinct_id` (people) and `<$group_key>/<$group_id>` (groups). */
+export interface Profiles {
+  people: Record<string, Profile>;
+  groups: Record<string, Profile>;
+}
+
+/** An item the `mixpanel` semantics dropped while answering 200 for its request. */
+export interface DroppedItem {
+  seq: number;
+  receivedAt: number;
+  host: string;
+  endpoint: Endpoint;
+  /** Its position in the request's `data`. */
+  index: number;
+  /** Why Mixpanel would drop it, e.g. `'properties.time' is more than 5 days old (…)`. */
+  reason: string;
+  data: Record<string, unknown>;
+}
+
 /** Options of a fault mode; each `setMode` call replaces the previous ones. */
 export interface FaultOptions {
   /** `Retry-After` sent with 429 (default 1) and 503 (none unless given): seconds or an HTTP date. */
@@ -48,6 +104,8 @@ export interface HostStats extends Counts {
   byEndpoint: Record<Endpoint, EndpointStats>;
   /** Answers sent, by status code; `hang` and `reset` count under those names. */
   statuses: Record<string, number>;
+  /** Items dropped silently by this host (`mixpanel` semantics). */
+  dropped: number;
   fault: FaultState;
   url: string;
 }
@@ -57,6 +115,10 @@ export interface Stats extends Counts {
   requests: number;
   accepted: number;
   byEndpoint: Record<Endpoint, EndpointStats>;
+  /** Items dropped silently (`mixpanel` semantics); they are not in `raw`. */
+  dropped: number;
+  /** Stored items forgotten (oldest first) to stay within `maxStoredItems` / `maxStoredBytes`; still counted. */
+  evicted: number;
   byHost: Record<string, HostStats>;
 }
 
@@ -135,6 +197,29 @@ export interface CollectorOptions {
   keepAlive?: boolean;
   /** Largest request body read, in bytes; larger ones get 413 (default 10 MB, Mixpanel's /import limit). */
   maxBodyBytes?: number;
+  /** How items are counted and profiles applied (default `dedupe`); `setSemantics` switches it later. */
+  semantics?: Semantics;
+  /** The collector's clock in ms since the epoch (default `Date.now`): `mixpanel` semantics drop events 5 days older than it. */
+  now?: () => number;
+  /**
+   * Origins whose pages may use the collector (CORS answers, credentials, private-network
+   * preflights; a request from any other origin gets 403). Exact origins such as
+   * `'https://demo.test'`, and `'loopback'` for every origin served from this machine
+   * (127.0.0.0/8, `[::1]`, `localhost` and `*.localhost`, any port). Default `['loopback']`:
+   * the demo's and the tests' pages, never another website. Requests without an `Origin`
+   * (Node, curl, a `<script>` tag) are not affected.
+   */
+  allowedOrigins?: string[];
+  /**
+   * Host names, besides the built-in ones, that requests may carry in `Host`. Built in: IP
+   * addresses, `localhost` and `*.localhost`, and names without a dot (an nginx upstream).
+   * Any other name gets 403: a website can point its own name at 127.0.0.1 (DNS rebinding).
+   */
+  allowedHosts?: string[];
+  /** Stored items kept in memory (default 200,000); the oldest are forgotten, the counts go on. Dropped items are capped apart. */
+  maxStoredItems?: number;
+  /** Bytes of stored items' JSON kept in memory (default 256 MiB); the oldest are forgotten beyond it. */
+  maxStoredBytes?: number;
 }
 
 /** A running collector. */
@@ -144,11 +229,19 @@ export interface Collector {
   controlUrl: string;
   /** Switch a host's fault mode; resolves once it is in effect (for `refuse`, once the port is closed). */
   setMode(host: string, mode: FaultMode, opts?: FaultOptions): Promise<void>;
-  /** Accepted items, oldest first. */
+  /** Accepted items still stored (see `maxStoredItems`), oldest first. */
   events(filter?: EventFilter): StoredEvent[];
   stats(): Stats;
   requests(since?: number): RequestLogEntry[];
-  /** Forget every count, item and logged request; also puts every host back to `ok` unless `keepModes`. */
+  /** Profiles built from `/engage` and `/groups` updates (a copy). */
+  profiles(): Profiles;
+  /** Items dropped silently under `mixpanel` semantics, oldest first. */
+  dropped(since?: number): DroppedItem[];
+  /** The semantics in force. */
+  semantics(): Semantics;
+  /** Switch semantics for later requests (what was stored stays; `reset` keeps the semantics). */
+  setSemantics(semantics: Semantics): void;
+  /** Forget every count, item, profile, dropped item and logged request; also puts every host back to `ok` unless `keepModes`. */
   reset(opts?: { keepModes?: boolean }): Promise<void>;
   /** Close every port and connection (hanging ones included) and the store file. */
   close(): Promise<void>;

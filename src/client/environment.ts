@@ -3,9 +3,9 @@
  * (single-page apps change the URL) and always guarded: under Node, or on a
  * page that has locked an API down, each value is simply missing.
  */
-import { MAX_STRING_LENGTH, PAGE_PROPERTIES_MS } from '../constants';
+import { PAGE_PROPERTIES_MS } from '../constants';
 import { guard } from '../utils/env';
-import type { Props } from './sanitize';
+import { cutString, type Props } from './sanitize';
 
 /** Browser name as Mixpanel reports it, and the pattern whose first group is its version. Order matters: Edge and Opera also say "Chrome". */
 const BROWSERS: [string, RegExp][] = [
@@ -61,11 +61,11 @@ const uaProperties = (): Props =>
 /** Browser name, version and OS of this page, for `people.set` (a fresh object each time). */
 export const browserProperties = (): Props => ({ ...uaProperties() });
 
-/** `props` with its strings cut to Mixpanel's length, as mixpanel-browser cuts a long URL or title. */
+/** `props` with its strings cut to Mixpanel's 255 bytes (as the call's own are), as mixpanel-browser cuts a long URL or title. */
 const cut = (props: Props): Props => {
   for (const k in props) {
     const v = props[k];
-    if (typeof v == 'string') props[k] = v.slice(0, MAX_STRING_LENGTH);
+    if (typeof v === 'string') props[k] = cutString(v);
   }
   return props;
 };

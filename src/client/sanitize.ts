@@ -14,10 +14,10 @@
  *   than `MAX_DEPTH`, unreadable values, keys named `__proto__` and keys longer than
  *   `MAX_STRING_LENGTH` (Mixpanel's limit on names too) are dropped (from arrays
  *   too). `undefined` is dropped silently, as `JSON.stringify` does; every other change is noted.
- * - Strings are cut to `MAX_STRING_LENGTH`; objects keep their first `MAX_PROPERTIES`
- *   keys and arrays their first `MAX_PROPERTIES` items.
+ * - Strings are cut to `MAX_STRING_BYTES` of UTF-8, between characters (see `cutString`);
+ *   objects keep their first `MAX_PROPERTIES` keys and arrays their first `MAX_PROPERTIES` items.
  */
-import { MAX_DEPTH, MAX_PROPERTIES, MAX_STRING_LENGTH } from '../constants';
+import { MAX_DEPTH, MAX_PROPERTIES, MAX_STRING_BYTES, MAX_STRING_LENGTH } from '../constants';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type Props = Record<string, Json>;
@@ -31,7 +31,7 @@ export function cleanProperties(input: unknown, notes: string[], out: Props = {}
   if (input == null) return out;
   // the usual case, a plain object, is copied straight into `out` (a proxy that throws takes the long way)
   try {
-    if (typeof input == 'object' && Object.getPrototypeOf(input) === Object.prototype && typeof (input as any).toJSON != 'function')
+    if (typeof input === 'object' && Object.getPrototypeOf(input) === Object.prototype && typeof (input as any).toJSON !== 'function')
       return cleanKeys(input, out, 0, [input], notes, 'properties');
   } catch {
     // a proxy whose traps throw: the long way reads what it can
@@ -53,10 +53,32 @@ function cleanKeys(o: any, out: Props, depth: number, stack: unknown[], notes: s
       break;
     } else {
       const c = clean(o, k, depth + 1, stack, notes, depth ? `${path}.${k}` : k);
-      if (c !== undefined) ((out[k] = c), kept++);
+      if (c !== undefined) {
+        out[k] = c;
+        kept++;
+      }
     }
   }
   return out;
+}
+
+/** Made on the first long string: most pages never need them. */
+let encoder: TextEncoder | undefined;
+let scratch: Uint8Array | undefined;
+
+/**
+ * `s` cut to at most `MAX_STRING_BYTES` bytes of UTF-8, never inside a character.
+ * `encodeInto` writes whole characters only and says how many UTF-16 units it read, so a
+ * surrogate pair (4 bytes) is kept or cut whole, and a lone surrogate counts as the 3 bytes
+ * of the U+FFFD it becomes. It is native and stops at the buffer's end, so a long string costs
+ * no more than a short one; a string of at most a third of the limit in UTF-16 units is
+ * returned at once, since no unit takes more than 3 bytes.
+ */
+export function cutString(s: string): string {
+  if (s.length * 3 <= MAX_STRING_BYTES) return s;
+  encoder ||= new TextEncoder();
+  scratch ||= new Uint8Array(MAX_STRING_BYTES);
+  return s.slice(0, encoder.encodeInto(s, scratch).read);
 }
 
 /** Notes that `path` was dropped, and why; undefined, the value of a dropped property. */
@@ -72,23 +94,40 @@ function clean(holder: any, key: string | number, depth: number, stack: unknown[
   }
   // primitives first and without a try: nearly every value is one, and this runs per value of every call
   const t = typeof v;
-  if (t === 'string')
-    return v.length > MAX_STRING_LENGTH ? (notes.push(`${path} cut to ${MAX_STRING_LENGTH} characters`), v.slice(0, MAX_STRING_LENGTH)) : v;
+  // most strings are short enough to need no counting: the length test stays inline
+  if (t === 'string') {
+    if (v.length * 3 <= MAX_STRING_BYTES) return v;
+    const cut = cutString(v);
+    if (cut !== v) notes.push(`${path} cut to ${MAX_STRING_BYTES} bytes`);
+    return cut;
+  }
   // -0 is sent as 0 by JSON anyway: the body kept is then exactly what goes on the wire
-  if (t === 'number') return isFinite(v) ? v || 0 : (notes.push(`${path} was ${v}, sent as null`), null);
+  if (t === 'number') {
+    if (isFinite(v)) return v || 0;
+    notes.push(`${path} was ${v}, sent as null`);
+    return null;
+  }
   if (t === 'boolean' || v == null) return v;
-  if (t === 'bigint') return (notes.push(`${path} is a BigInt, sent as a string`), String(v));
+  if (t === 'bigint') {
+    notes.push(`${path} is a BigInt, sent as a string`);
+    return String(v);
+  }
   if (t !== 'object') return drop(notes, path, 'a ' + t);
   try {
-    if (v instanceof Date)
-      return isNaN(v as never) ? (notes.push(`${path} is an invalid Date, sent as null`), null) : v.toISOString().slice(0, 19);
+    if (v instanceof Date) {
+      if (!isNaN(v as never)) return v.toISOString().slice(0, 19);
+      notes.push(`${path} is an invalid Date, sent as null`);
+      return null;
+    }
     if (typeof v.nodeType === 'number' || v.window === v) return drop(notes, path, 'a DOM node or window');
     if (stack.indexOf(v) >= 0) return drop(notes, path, 'a circular reference');
     if (depth >= MAX_DEPTH) return drop(notes, path, `nested deeper than ${MAX_DEPTH} levels`);
     if (typeof v.toJSON === 'function') return clean([v.toJSON()], 0, depth + 1, stack, notes, path);
     stack.push(v);
     try {
-      const o = v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? Array.from(v) : v;
+      let o = v;
+      if (v instanceof Map) o = Object.fromEntries(v);
+      else if (v instanceof Set) o = Array.from(v);
       if (Array.isArray(o) || ArrayBuffer.isView(o)) {
         const list = o as unknown as ArrayLike<unknown>;
         if (list.length > MAX_PROPERTIES) notes.push(`${path} cut to ${MAX_PROPERTIES} items`);

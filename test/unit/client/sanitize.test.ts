@@ -1,9 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_DEPTH, MAX_PROPERTIES, MAX_STRING_LENGTH } from '../../../src/constants';
+import { MAX_DEPTH, MAX_PROPERTIES } from '../../../src/constants';
 import { cleanProperties } from '../../../src/client/sanitize';
 import { removeBrowser, setup } from './fake-browser';
 
 afterEach(removeBrowser);
+
+const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
+/** No lone surrogate: UTF-8 round-trips it unchanged. */
+const wellFormed = (s: string) => new TextDecoder().decode(new TextEncoder().encode(s)) === s;
 
 const clean = (input: unknown) => {
   const notes: string[] = [];
@@ -60,14 +64,48 @@ describe('cleanProperties', () => {
     expect(notes[0]).toMatch(/nested deeper/);
   });
 
-  it('cuts long strings to 255 characters', () => {
-    const { out, notes } = clean({ s: 'x'.repeat(1000), list: ['y'.repeat(300)] });
-    expect((out.s as string).length).toBe(MAX_STRING_LENGTH);
-    expect((out.list as string[])[0]!.length).toBe(MAX_STRING_LENGTH);
+  it('cuts long ASCII strings to 255 characters, as mixpanel-browser’s _.truncate(data, 255) does', () => {
+    const { out, notes } = clean({ s: 'x'.repeat(1000), list: ['y'.repeat(300)], short: 'z'.repeat(255) });
+    expect((out.s as string).length).toBe(255);
+    expect((out.list as string[])[0]!.length).toBe(255);
+    expect(out.short).toBe('z'.repeat(255));
     expect(notes).toHaveLength(2);
   });
 
-  it('keeps the first 255 of 10,000 keys, and of 10,000 items', () => {
+  // Mixpanel stores at most 255 bytes of a string ("Supported Properties Data Type"); _.truncate
+  // cuts 255 UTF-16 units, which is up to 765 bytes and may leave half of a surrogate pair.
+  it.each([
+    ['emoji (4 bytes, two UTF-16 units)', '😀', 63],
+    ['CJK (3 bytes)', '漢', 85],
+    ['accented Latin (2 bytes)', 'é', 127],
+  ])('cuts %s to at most 255 bytes of UTF-8, on a character boundary', (_label, char, kept) => {
+    const { out, notes } = clean({ s: 'a' + char.repeat(300), exact: char.repeat(kept) });
+    const cut = out.s as string;
+    expect(utf8Bytes(cut)).toBeLessThanOrEqual(255);
+    expect(cut).toBe('a' + char.repeat(Math.floor(254 / utf8Bytes(char))));
+    expect(wellFormed(cut)).toBe(true);
+    expect(out.exact).toBe(char.repeat(kept)); // within 255 bytes: left whole
+    expect(notes).toEqual([expect.stringMatching(/^s cut to 255 bytes/)]);
+  });
+
+  it('never splits a surrogate pair at the cut, and counts a lone surrogate as the 3 bytes it is sent as', () => {
+    const { out } = clean({ s: 'x'.repeat(253) + '😀' + 'y', lone: '\ud800'.repeat(100) });
+    expect(out.s).toBe('x'.repeat(253));
+    expect((out.lone as string).length).toBe(85);
+  });
+
+  it('keeps fewer than 255 keys and list items (Mixpanel’s /track limits), in nested objects too', () => {
+    const keys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => ['k' + i, i]));
+    const { out, notes } = clean({ ...keys(254), extra: 1 });
+    expect(Object.keys(out)).toHaveLength(254);
+    expect(notes).toEqual([expect.stringMatching(/cut to 254 keys/)]);
+    const nested = clean({ o: keys(300), list: Array.from({ length: 300 }, (_, i) => i), fits: Array.from({ length: 254 }, () => 1) }).out;
+    expect(Object.keys(nested.o as object)).toHaveLength(254);
+    expect(nested.list).toHaveLength(254);
+    expect(nested.fits).toHaveLength(254);
+  });
+
+  it('keeps the first keys of 10,000, and the first items of 10,000', () => {
     const many: Record<string, number> = {};
     for (let i = 0; i < 10_000; i++) many['k' + i] = i;
     const { out, notes } = clean({ ...many, list: Array.from({ length: 10_000 }, (_, i) => i) });
@@ -76,6 +114,7 @@ describe('cleanProperties', () => {
     expect(notes).toHaveLength(1);
     const { out: withList } = clean({ list: Array.from({ length: 10_000 }, (_, i) => i) });
     expect(withList.list).toHaveLength(MAX_PROPERTIES);
+    expect((withList.list as number[]).at(-1)).toBe(MAX_PROPERTIES - 1);
   });
 
   it('__proto__ keys never pollute Object.prototype', () => {
@@ -164,14 +203,14 @@ describe('track() with bad input', () => {
     expect(reports[0]!.message).toMatch(/^track\("x"\): /);
   });
 
-  it('10,000 properties on one event: the automatic ones survive, the total is capped', () => {
+  it('10,000 properties on one event: the automatic ones survive, the total stays under 255', () => {
     const { lib, pipes } = setup();
     lib.init('tok');
     const many: Record<string, number> = {};
     for (let i = 0; i < 10_000; i++) many['k' + i] = i;
     lib.track('x', many);
     const p = pipes.events()[0]!.properties;
-    expect(Object.keys(p)).toHaveLength(MAX_PROPERTIES);
+    expect(Object.keys(p)).toHaveLength(254);
     expect(p).toMatchObject({ token: 'tok', mp_lib: 'outlast' });
     expect(p.distinct_id).toMatch(/^\$device:/);
   });

@@ -50,9 +50,9 @@ describe('control API', () => {
     expect((await control('/stats')).json).toMatchObject({ raw: 0, byHost: { primary: { fault: { mode: 'ok' } } } });
   });
 
-  it('lists urls and allows any origin', async () => {
-    const res = await fetch(`${collector.controlUrl}/`, { headers: { Origin: 'http://dash.test' } });
-    expect(res.headers.get('access-control-allow-origin')).toBe('http://dash.test');
+  it('lists urls and allows the demo’s own origins', async () => {
+    const res = await fetch(`${collector.controlUrl}/`, { headers: { Origin: 'http://localhost:8000' } });
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:8000');
     expect(await res.json()).toMatchObject({ urls: collector.urls, controlUrl: collector.controlUrl });
     expect((await control('/nothing')).status).toBe(404);
     expect((await fetch(`${collector.controlUrl}/mode`, { method: 'POST', body: '{oops' })).status).toBe(400);

@@ -40,7 +40,7 @@ describe('fault modes', () => {
 
   it('429 carries Retry-After (configurable, seconds or a date), readable cross-origin', async () => {
     await collector.setMode('primary', '429');
-    const r = await post(track, batch(1), undefined, { headers: { Origin: 'http://page.test' } });
+    const r = await post(track, batch(1), undefined, { headers: { Origin: 'http://localhost:3000' } });
     expect(r.status).toBe(429);
     expect(r.headers.get('retry-after')).toBe('1');
     expect(r.headers.get('access-control-expose-headers')).toMatch(/Retry-After/);

@@ -154,6 +154,19 @@ describe('track', () => {
     expect(pipes.sent).toHaveLength(2);
     pipes.sent.forEach(expectSendable);
   });
+
+  it('a long title in emoji or CJK is cut to 255 bytes between characters, as the call’s own strings are', () => {
+    removeBrowser();
+    fakeBrowser({ title: 'ab' + '😀'.repeat(300) });
+    lib.track_pageview();
+    removeBrowser();
+    fakeBrowser({ title: '漢'.repeat(300), url: 'https://shop.example.com/other' });
+    lib.track_pageview();
+    expect(pipes.sent).toHaveLength(2);
+    pipes.sent.forEach(expectSendable);
+    const titles = pipes.sent.map((s) => (s.body.properties as Record<string, string>).current_page_title);
+    expect(titles).toEqual(['ab' + '😀'.repeat(63), '漢'.repeat(85)]);
+  });
 });
 
 describe('identity and super properties', () => {

@@ -3,12 +3,15 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { Endpoint } from '../../../src/config';
-import { MAX_EVENT_BYTES, MAX_PROPERTIES, MAX_STRING_LENGTH } from '../../../src/constants';
+import { MAX_EVENT_BYTES, MAX_PROPERTIES, MAX_STRING_BYTES, MAX_STRING_LENGTH } from '../../../src/constants';
 import type { Pipeline } from '../../../src/delivery/types';
 import type { PipelineOptions } from '../../../src/client/instance';
 
 /** 1 MiB of text, built once: long enough to break any limit. */
 export const HUGE = 'x'.repeat(1 << 20);
+
+/** Text of 4-byte characters (two UTF-16 units each) after two ASCII ones, so that a cut at 255 units would split a pair. */
+export const HUGE_EMOJI = 'ab' + '😀'.repeat(1 << 12);
 
 /** An object with 10,000 keys. */
 export const MANY_KEYS = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => ['k' + i, i]));
@@ -29,6 +32,7 @@ const hostile: fc.Arbitrary<unknown> = fc
     'toJSON-self',
     'toJSON-throws',
     'huge',
+    'huge-emoji',
     'huge-key',
     'many-keys',
     'polluting',
@@ -102,6 +106,8 @@ function hostileValue(kind: string): unknown {
       };
     case 'huge':
       return HUGE;
+    case 'huge-emoji':
+      return HUGE_EMOJI;
     case 'huge-key':
       return { [HUGE]: 1, fine: 2 };
     case 'many-keys':
@@ -187,15 +193,22 @@ export function capturingPipelines() {
   return { sent, factory };
 }
 
+/** Whether `s` has a lone surrogate, which no UTF-8 text can hold. */
+const hasLoneSurrogate = (s: string) => /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+
 /**
- * Throws unless `v` is plain JSON within Mixpanel's limits: strings (keys included) of at most
- * 255 characters, finite numbers, plain objects of at most 255 keys and no own `__proto__`,
- * arrays of at most 255 items.
+ * Throws unless `v` is plain JSON within Mixpanel's limits: strings of at most 255 bytes of UTF-8
+ * and no half of a surrogate pair (keys: at most 255 characters), finite numbers, plain objects
+ * of fewer than 255 keys and no own `__proto__`, arrays of fewer than 255 items.
  */
 export function expectPlainJson(v: unknown, path = 'body'): void {
   const fail = (why: string) => expect.fail(`${path}: ${why}`);
   if (v === null || typeof v === 'boolean') return;
-  if (typeof v === 'string') return void (v.length > MAX_STRING_LENGTH && fail(`string of ${v.length} characters`));
+  if (typeof v === 'string') {
+    if (v.length * 3 > MAX_STRING_BYTES && new TextEncoder().encode(v).length > MAX_STRING_BYTES) fail(`string of ${v.length} characters`);
+    if (hasLoneSurrogate(v)) fail('a lone surrogate');
+    return;
+  }
   if (typeof v === 'number') return void (!Number.isFinite(v) && fail(`number ${v}`));
   if (typeof v !== 'object') return fail(`a ${typeof v}`);
   if (Array.isArray(v)) {
