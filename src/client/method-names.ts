@@ -10,13 +10,13 @@
  * The set is mixpanel-browser 2.83's snippet list (its `init` stub in
  * `src/loaders/mixpanel-jslib-snippet.js`) plus `add_hook` / `remove_hook`,
  * without the getters, which need the library to answer, and without the
- * deprecated methods (`name_tag`,
+ * deprecated methods (`name_tag`, `people.clear_charges`,
  * `people.track_charge`, the session-recording ones), which do not fit in
  * the snippet's byte budget. `track` and `track_pageview` come first: the
  * stub stamps the properties of these two, found by position.
  */
 export const STUB_METHOD_LIST =
-  'track track_pageview track_links track_forms track_with_groups time_event register register_once unregister identify alias reset set_config set_group add_group remove_group disable opt_out_tracking opt_in_tracking clear_opt_in_out_tracking start_batch_senders add_hook remove_hook people.set people.set_once people.unset people.increment people.append people.union people.remove people.clear_charges people.delete_user' as const;
+  'track track_pageview track_links track_forms track_with_groups time_event register register_once unregister identify alias reset set_config set_group add_group remove_group disable opt_out_tracking opt_in_tracking clear_opt_in_out_tracking start_batch_senders add_hook remove_hook people.set people.set_once people.unset people.increment people.append people.union people.remove people.delete_user' as const;
 
 export type StubMethodList = typeof STUB_METHOD_LIST;
 

@@ -24,17 +24,17 @@ export type Callback = (status: 0 | 1) => void;
 /** The hooks of mixpanel-browser's `hooks` option and `add_hook()`: each gets the call's arguments and returns the ones to use, or null to drop the call. */
 export interface Hooks {
   /** Before `track()` and everything that tracks through it: `(event_name, properties)`. */
-  before_track?: (event_name: string, properties: Properties) => string | unknown[] | null;
+  before_track?(event_name: string, properties: Properties): unknown;
   /** Before an event is stored for sending: `({ event, properties })`. */
-  before_send_events?: (event: { event: string; properties: Properties }) => { event: string; properties: Properties } | null;
+  before_send_events?(event: { event: string; properties: Properties }): unknown;
   /** Before a profile update is stored for sending: the `/engage` body. */
-  before_send_people?: (update: Properties) => Properties | null;
+  before_send_people?(update: Properties): unknown;
   /** Before a group update is stored for sending: the `/groups` body. */
-  before_send_groups?: (update: Properties) => Properties | null;
-  before_identify?: (new_distinct_id: string) => string | null;
-  before_register?: (props: Properties, days_or_options?: RegisterOptions) => Properties | unknown[] | null;
-  before_register_once?: (props: Properties, default_value?: unknown, days_or_options?: RegisterOptions) => Properties | unknown[] | null;
-  before_unregister?: (property: string, options?: RegisterOptions) => string | unknown[] | null;
+  before_send_groups?(update: Properties): unknown;
+  before_identify?(new_distinct_id: string): unknown;
+  before_register?(props: Properties, days_or_options?: RegisterOptions): unknown;
+  before_register_once?(props: Properties, default_value?: unknown, days_or_options?: RegisterOptions): unknown;
+  before_unregister?(property: string, options?: RegisterOptions): unknown;
 }
 
 /** `track_pageview`'s values, as mixpanel-browser documents them. */
@@ -45,13 +45,23 @@ export type TrackPageviewOption = boolean | 'url-with-path' | 'url-with-path-and
  * mixpanel-browser that Outlast does not implement are accepted (and said so
  * in debug mode) so that a migrating site's config compiles and loads.
  */
-export type UserConfig = Partial<Omit<Config, 'api_routes' | 'track_pageview' | 'loaded'>> & {
+export type UserConfig = Partial<Omit<Config, 'api_routes' | 'track_pageview' | 'loaded'>> & MixpanelOptions & Record<string, unknown>;
+
+/**
+ * `loaded`'s type, with its parameter checked both ways (as a method's is),
+ * so that a callback typed for mixpanel-browser's instance is accepted too.
+ */
+type LoadedCallback = { check(instance: Mixpanel): void }['check'];
+
+/** The options whose type differs from Outlast's stored config, as mixpanel-browser types them. */
+export interface MixpanelOptions {
   api_routes?: Partial<Config['api_routes']> & Record<string, string>;
   track_pageview?: TrackPageviewOption;
-  loaded?: ((instance: Mixpanel) => void) | null;
+  /** Called with the instance once it is ready. */
+  loaded?: LoadedCallback | null;
   /** Functions (or lists of them) by hook name; replaces every hook added before. */
   hooks?: { [Name in keyof Hooks]?: Hooks[Name] | Hooks[Name][] } & Record<string, unknown>;
-} & Record<string, unknown>;
+}
 
 /** `register()`'s second argument: days (ignored, as cookie lifetime comes from config) or options. */
 export type RegisterOptions = number | { persistent?: boolean; days?: number };
@@ -138,7 +148,12 @@ export interface Group {
 export interface FlagVariant {
   key: string;
   value: any;
-  [field: string]: unknown;
+  experiment_id?: string;
+  is_experiment_active?: boolean;
+  is_qa_tester?: boolean;
+  variant_source?: 'network' | 'persistence' | 'fallback';
+  fallback_reason?: 'FLAG_NOT_FOUND' | 'NOT_READY' | 'BACKEND_ERROR';
+  persisted_at_in_ms?: number;
 }
 
 /**
@@ -235,7 +250,8 @@ export interface Mixpanel {
   resume_session_recording(): void;
   is_recording_heatmap_data(): boolean;
   get_session_recording_properties(): { $mp_replay_id?: string };
-  get_session_replay_url(): string | null;
+  /** Null, as mixpanel-browser answers when nothing records (its declaration says `string`, and so does this one, for code typed against it). */
+  get_session_replay_url(): string;
   /** mixpanel-browser's per-tab id; Outlast keeps none. */
   get_tab_id(): string | null;
   /** Feature flags are not part of Outlast: every answer is the given fallback. */

@@ -36,7 +36,7 @@ const DEFAULT_NAME = 'mixpanel';
  * instance implements. Getters need the library and are left out.
  */
 const STUB_METHODS = (
-  'track track_pageview track_links track_forms track_with_groups time_event register register_once unregister identify alias reset set_config set_group add_group remove_group disable opt_out_tracking opt_in_tracking clear_opt_in_out_tracking start_batch_senders add_hook remove_hook people.set people.set_once people.unset people.increment people.append people.union people.remove people.clear_charges people.delete_user' satisfies StubMethodList
+  'track track_pageview track_links track_forms track_with_groups time_event register register_once unregister identify alias reset set_config set_group add_group remove_group disable opt_out_tracking opt_in_tracking clear_opt_in_out_tracking start_batch_senders add_hook remove_hook people.set people.set_once people.unset people.increment people.append people.union people.remove people.delete_user' satisfies StubMethodList
 ).split(' ');
 
 /** A stub instance: Mixpanel's convention is an array of `[method, ...args]` with methods attached. */
