@@ -163,6 +163,26 @@ describe('hooks', () => {
   });
 });
 
+describe('hooks on identity and page views', () => {
+  it('before_identify can change the id or stop identify(); before_track sees track_pageview', () => {
+    const { lib, pipes } = setup();
+    lib.init('tok', {
+      hooks: {
+        before_identify: (id: string) => (id === 'blocked' ? null : id.toLowerCase()),
+        before_track: (name: string, props: Record<string, unknown>) => [name, { ...props, hooked: true }],
+      },
+    });
+    lib.identify('blocked');
+    expect(lib.get_distinct_id()).toMatch(/^\$device:/);
+    lib.identify('ADA');
+    expect(lib.get_distinct_id()).toBe('ada');
+    lib.track_pageview({ page: 'home' }, { event_name: 'Home viewed' });
+    expect(pipes.events('Home viewed')[0]!.properties).toMatchObject({ page: 'home', hooked: true });
+    // the library's own $identify skips the page's hooks (mixpanel-core.js identify: skip_hooks)
+    expect(pipes.events('$identify')[0]!.properties).not.toHaveProperty('hooked');
+  });
+});
+
 describe('batch_autostart: false', () => {
   it('keeps the pipeline paused, whatever resumes it, until start_batch_senders()', () => {
     const { lib, pipes } = setup();
