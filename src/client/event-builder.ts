@@ -5,7 +5,9 @@
  */
 import { MAX_EVENT_BYTES, MAX_PROPERTIES, MAX_STRING_LENGTH } from '../constants';
 import { insertId } from '../utils/insert-id';
-import { isRecord, own, refuse, reportNotes, type Core } from './core';
+import { refuse, reportNotes } from './call-reports';
+import type { InstanceState } from './instance-state';
+import { isRecord, own } from './values';
 import { browserProperties } from './environment';
 import { cleanProperties, type Json, type Props } from './sanitize';
 import { sharedProperties } from './shared-properties';
@@ -24,33 +26,54 @@ export const PEOPLE_ACTIONS: Record<string, string> = {
 };
 
 /** A request body as the JSON text the outbox stores and the sender joins into batches: stringified once, here. */
-export type Built = string;
+export type BodyJson = string;
 
-/** The body for `people[op](a, b)` (callback already removed), or null (reported) when the arguments cannot be used. */
-export function buildEngage(core: Core, op: string, a: unknown, b: unknown): Built | null {
+/** Group profile method name → Mixpanel's update action (mixpanel-browser's `MixpanelGroup`). */
+export const GROUP_ACTIONS: Record<string, string> = {
+  set: '$set',
+  set_once: '$set_once',
+  unset: '$unset',
+  union: '$union',
+  remove: '$remove',
+  delete: '$delete',
+};
+
+/**
+ * The value of a profile update action for `op(a, b)` (callback already
+ * removed), as mixpanel-browser's `api-actions.js` builds it for people and
+ * groups alike, or null (reported) when the arguments cannot be used.
+ */
+function actionValue(core: InstanceState, method: string, op: string, a: unknown, b: unknown): Json | null {
   const notes: string[] = [];
-  const method = 'people.' + op;
-  let value: Json = '';
   if (op === 'unset') {
     // sliced, not concatenated: a sparse array of 2^32-1 slots must cost nothing
-    value = (Array.isArray(a) ? a.slice(0, MAX_PROPERTIES) : [a]).filter(
+    const names = (Array.isArray(a) ? a.slice(0, MAX_PROPERTIES) : [a]).filter(
       (x): x is string => typeof x === 'string' && x !== '' && x.length <= MAX_STRING_LENGTH,
     );
-    if (!value.length) return refuse(core.reporter, method, 'needs a property name or a list of them; got ' + describe(a));
-  } else if (op !== 'delete_user') {
-    if (typeof a === 'string' && a) a = { [a]: op === 'increment' && b === undefined ? 1 : b };
-    else if (!isRecord(a)) return refuse(core.reporter, method, 'needs a property name or an object of properties; got ' + describe(a));
-    const data: Props = cleanProperties(a, notes);
-    for (const k in data)
-      if (op === 'increment' && typeof data[k] !== 'number') (notes.push(k + ' is not a number, dropped'), delete data[k]);
-      else if (op === 'union' && !Array.isArray(data[k])) data[k] = [data[k]!];
-    // mixpanel-browser records the browser on every $set; the page's own values win, within the cap
-    if (op === 'set')
-      for (const [k, v] of Object.entries(browserProperties())) if (Object.keys(data).length < MAX_PROPERTIES && !(k in data)) data[k] = v;
-    value = data;
+    return names.length ? names : refuse(core.reporter, method, 'needs a property name or a list of them; got ' + describe(a));
   }
+  if (typeof a === 'string' && a) a = { [a]: op === 'increment' && b === undefined ? 1 : b };
+  else if (!isRecord(a)) return refuse(core.reporter, method, 'needs a property name or an object of properties; got ' + describe(a));
+  const data: Props = cleanProperties(a, notes);
+  for (const k in data)
+    if (op === 'increment' && typeof data[k] !== 'number') {
+      notes.push(k + ' is not a number, dropped');
+      delete data[k];
+    } else if (op === 'union' && !Array.isArray(data[k])) data[k] = [data[k]!];
   reportNotes(core, method, notes);
+  return data;
+}
+
+/** The body for `people[op](a, b)` (callback already removed), or null (reported) when the arguments cannot be used. */
+export function buildEngage(core: InstanceState, op: string, a: unknown, b: unknown): BodyJson | null {
+  const method = 'people.' + op;
   const s = core.store.props;
+  // mixpanel-browser's delete_user() names the profile it deletes
+  const value = op === 'delete_user' ? (s.distinct_id as Json) : actionValue(core, method, op, a, b);
+  if (value === null) return null;
+  // mixpanel-browser records the browser on every $set; the page's own values win, within the cap
+  if (op === 'set' && isRecord(value))
+    for (const [k, v] of Object.entries(browserProperties())) if (Object.keys(value).length < MAX_PROPERTIES && !(k in value)) value[k] = v;
   return sized(
     core,
     method,
@@ -67,6 +90,31 @@ export function buildEngage(core: Core, op: string, a: unknown, b: unknown): Bui
 }
 
 /**
+ * The `/groups` body for `get_group(key, id)[op](a, b)`: the action, then
+ * `$group_key`, `$group_id` and `$token`, as mixpanel-browser's
+ * `MixpanelGroup._send_request` sends it (no time, no identity).
+ */
+export function buildGroupUpdate(core: InstanceState, key: string, id: Json, op: string, a: unknown, b: unknown): BodyJson | null {
+  const method = 'group.' + op;
+  let value = op === 'delete' ? '' : actionValue(core, method, op, a, b);
+  if (value === null) return null;
+  // the group's own key and id cannot be set as its properties (mixpanel-browser's _is_reserved_property)
+  if (isRecord(value)) {
+    delete value.$group_key;
+    delete value.$group_id;
+  } else if (Array.isArray(value)) {
+    value = value.filter((name) => name !== '$group_key' && name !== '$group_id');
+    if (!value.length) return refuse(core.reporter, method, 'cannot unset the group key or id');
+  }
+  return sized(
+    core,
+    method,
+    () => 'the update',
+    JSON.stringify({ [GROUP_ACTIONS[op]!]: value, $group_key: key, $group_id: id, $token: core.token }),
+  );
+}
+
+/**
  * The body for `track(name, properties)`, or null (reported) when the call
  * cannot be sent. `base` holds properties the method adds under the call's
  * own (`track_pageview()`'s page fields). Precedence is mixpanel-browser's:
@@ -77,15 +125,16 @@ export function buildEngage(core: Core, op: string, a: unknown, b: unknown): Bui
  * This runs on every `track()`, mostly in a page's first busy seconds, before
  * the engine has optimised it: it allocates little and calls little.
  */
-export function buildEvent(core: Core, name: unknown, properties: unknown, base?: Props): Built | null {
+export function buildEvent(core: InstanceState, name: unknown, properties: unknown, base?: Props): BodyJson | null {
   const { store, token } = core;
   if (typeof name !== 'string' || !/\S/.test(name))
     return refuse(core.reporter, 'track', 'event name must be a non-empty string; got ' + describe(name));
   const notes: string[] = [];
-  const event =
-    name.length > MAX_STRING_LENGTH
-      ? (notes.push(`event name cut to ${MAX_STRING_LENGTH} characters`), name.slice(0, MAX_STRING_LENGTH))
-      : name;
+  let event = name;
+  if (name.length > MAX_STRING_LENGTH) {
+    notes.push(`event name cut to ${MAX_STRING_LENGTH} characters`);
+    event = name.slice(0, MAX_STRING_LENGTH);
+  }
   const now = core.now();
   const id = insertId();
   const shared = sharedProperties(core);
@@ -117,11 +166,15 @@ export function buildEvent(core: Core, name: unknown, properties: unknown, base?
     const m: Props = Object.assign({ time: now / 1000, $insert_id: id }, shared.props, p, { token });
     for (const b of blacklist) if (b !== 'token') delete m[b];
     // a caller's time in ms (above 1e11 s, the year 5138) becomes seconds
-    if ('time' in m && typeof m.time !== 'number') (notes.push('time is not a number, replaced'), (m.time = now / 1000));
-    else if ((m.time as number) > 1e11) (m.time as number) /= 1000;
+    if ('time' in m && typeof m.time !== 'number') {
+      notes.push('time is not a number, replaced');
+      m.time = now / 1000;
+    } else if ((m.time as number) > 1e11) (m.time as number) /= 1000;
     // what Mixpanel accepts as $insert_id: up to 36 letters, digits and dashes
-    if ('$insert_id' in m && m.$insert_id !== id && (typeof m.$insert_id !== 'string' || !/^[A-Za-z0-9-]{1,36}$/.test(m.$insert_id)))
-      (notes.push('$insert_id is not 1-36 letters, digits or dashes, replaced'), (m.$insert_id = id));
+    if ('$insert_id' in m && m.$insert_id !== id && (typeof m.$insert_id !== 'string' || !/^[A-Za-z0-9-]{1,36}$/.test(m.$insert_id))) {
+      notes.push('$insert_id is not 1-36 letters, digits or dashes, replaced');
+      m.$insert_id = id;
+    }
     // every source is cut to Mixpanel's string length already; the count is checked here
     const keys = Object.keys(m);
     if (keys.length > MAX_PROPERTIES) {
@@ -136,7 +189,7 @@ export function buildEvent(core: Core, name: unknown, properties: unknown, base?
 }
 
 /** `json`, or null (reported as `<method>: <what> is N bytes...`) when it is over `MAX_EVENT_BYTES`. */
-function sized(core: Core, method: string, what: () => string, json: string): Built | null {
+function sized(core: InstanceState, method: string, what: () => string, json: string): BodyJson | null {
   // UTF-8 length, counted only when it could matter, to keep track() cheap
   const bytes = json.length * 3 > MAX_EVENT_BYTES ? new TextEncoder().encode(json).length : json.length;
   return bytes > MAX_EVENT_BYTES

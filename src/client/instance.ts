@@ -1,22 +1,29 @@
 /**
- * One Mixpanel instance: the public methods over an instance's core.
- * Before `init` a method call is queued (with the time it was made) and
- * replayed by `init` in order; getters answer with defaults. Every method is
- * wrapped so that nothing it does can throw into the page.
+ * One Mixpanel instance: the public methods over an instance's state.
+ * Before `init` a command is queued (with the time it was made) and
+ * replayed by `init` in order; getters answer with what they answer when
+ * nothing is known. Every method is wrapped so that nothing it does can
+ * throw into the page.
  */
-import { DEFAULT_CONFIG, type Config, type Endpoint } from '../config';
+import { apiHosts, DEFAULT_CONFIG, type Endpoint } from '../config';
 import { MAX_STRING_LENGTH } from '../constants';
 import type { PipelineOptions } from '../delivery/pipeline';
 import type { DeliveryState, Pipeline } from '../delivery/types';
 import { isBrowser, isOffline } from '../utils/env';
 import { createReporter, type ErrorReport, type Reporter } from '../utils/report';
-import { isRecord, own, refuse, reportNotes, type Core } from './core';
-import { buildEngage, buildEvent, PEOPLE_ACTIONS, type Built } from './event-builder';
+import { refuse, reportNotes } from './call-reports';
+import { trackElements } from './element-tracking';
+import { buildEngage, buildEvent, buildGroupUpdate, GROUP_ACTIONS, PEOPLE_ACTIONS, type BodyJson } from './event-builder';
 import { pageviewProperties } from './environment';
+import { createHooks } from './hooks';
+import type { InstanceState } from './instance-state';
+import type { InstanceStubMethod, PeopleStubMethod } from './method-names';
 import { DEVICE_PREFIX, openConsent, openPersistence } from './persistence';
-import { cleanProperties, type Props } from './sanitize';
-import type { Mixpanel } from './types';
+import { cleanProperties, type Json, type Props } from './sanitize';
+import type { Group, Mixpanel } from './types';
+import { createFlags, onceInDebug, RECORDING_ANSWERS } from './unsupported';
 import { describe, validateConfig } from './validate-config';
+import { isName, isRecord, own } from './values';
 
 export type { PipelineOptions };
 export type PipelineFactory = (options: PipelineOptions) => Pipeline;
@@ -28,6 +35,9 @@ export type PipelineFactory = (options: PipelineOptions) => Pipeline;
  */
 const MAX_QUEUED_CALLS = 1000;
 
+/** Group objects kept for `get_group()` to hand back the same one; past this the cache starts again. */
+const MAX_CACHED_GROUPS = 100;
+
 export interface Instance {
   api: Mixpanel;
   started(): boolean;
@@ -36,30 +46,55 @@ export interface Instance {
   report(r: ErrorReport): void;
 }
 
-/** What a getter (`get_*`, `has_*`) answers before `init`, or when it fails: `has_*` false, the others undefined. */
-const idle = (name: string): false | undefined => (name[0] === 'h' ? false : undefined);
+/**
+ * The getters, with what each answers before `init` or when it fails: they
+ * need the instance's state, so they are never queued (and the stub has none).
+ */
+const GETTER_IDLE_ANSWERS = {
+  get_distinct_id: undefined,
+  get_property: undefined,
+  get_config: undefined,
+  get_api_host: '',
+  has_opted_out_tracking: false,
+  has_opted_in_tracking: false,
+  get_session_recording_properties: undefined,
+  get_tab_id: null,
+  ...RECORDING_ANSWERS,
+} as const;
+type Getter = keyof typeof GETTER_IDLE_ANSWERS;
 
-const isName = (v: unknown): v is string => typeof v === 'string' && v !== '';
+/** mixpanel-browser's hook for the request bodies of each endpoint (`before_send_<type>`). */
+const SEND_HOOKS: Record<Endpoint, string> = { track: 'before_send_events', engage: 'before_send_people', groups: 'before_send_groups' };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Impl = (c: Core, ...args: any[]) => unknown;
+type Impl = (c: InstanceState, ...args: any[]) => unknown;
 
-/** A new, uninitialised instance whose `init` is the library's. */
-export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['init']): Instance {
-  let core: Core | null = null;
+/** The arguments before a trailing callback, and the callback (mixpanel-browser's optional last argument). */
+const splitCallback = (args: unknown[]): [unknown[], unknown] =>
+  typeof args[args.length - 1] === 'function' ? [args.slice(0, -1), args[args.length - 1]] : [args, undefined];
+
+/** A new, uninitialised instance whose `init` is the library's; `name` is what `toString()` says. */
+export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['init'], name = 'mixpanel'): Instance {
+  let core: InstanceState | null = null;
   let pipe: Pipeline | null = null;
   let replayAt = 0;
   let overflow = 0;
+  /** Whether sending may start: at once, or after `start_batch_senders()` with `batch_autostart: false`. */
+  let sendersStarted = false;
   const queue: [string, unknown[], number][] = [];
   let fallback: Reporter = createReporter(() => DEFAULT_CONFIG);
-  const reporter: Reporter = { report: (r) => (core ? core.reporter : fallback).report(r), debug() {} };
+  const current = (): Reporter => (core ? core.reporter : fallback);
+  const reporter: Reporter = { report: (r) => current().report(r), debug: (...args) => current().debug(...args) };
   const invalid = (method: string, why: string): null => refuse(reporter, method, why);
+  const notSupported = onceInDebug(() => reporter);
 
   /** `f()` as a promise that never rejects: a failure is reported and answered with `otherwise`. */
   const later = <T>(f: () => T | Promise<T>, otherwise: T): Promise<T> =>
     Promise.resolve()
       .then(f)
-      .catch((e) => (reporter.report({ code: 'delivery', message: String(e) }), otherwise));
+      .catch((e) => {
+        reporter.report({ code: 'delivery', message: String(e) });
+        return otherwise;
+      });
 
   /** `get_delivery_state()` when there is no pipeline (before `init`, under Node, opted out). */
   const idleState = (): DeliveryState => ({
@@ -76,95 +111,189 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     offline: isOffline(),
   });
 
-  /** The instance's pipeline, built on first need; none under Node. */
-  const pipeline = (c: Core): Pipeline | null => {
+  /**
+   * The instance's pipeline, built on first need; none under Node. Until the
+   * senders are started it is paused, and stays paused whatever asks it to
+   * resume: with `batch_autostart: false` nothing leaves before
+   * `start_batch_senders()`.
+   */
+  const pipeline = (c: InstanceState): Pipeline | null => {
+    if (pipe || !isBrowser()) return pipe;
     try {
-      return pipe || (isBrowser() ? (pipe = createPipeline({ token: c.token, config: () => c.config, reporter: c.reporter })) : null);
+      const made = createPipeline({ token: c.token, config: () => c.config, reporter: c.reporter });
+      sendersStarted = sendersStarted || c.config.batch_autostart !== false;
+      if (!sendersStarted) made.pause();
+      pipe = {
+        ...made,
+        resume: () => {
+          if (sendersStarted) made.resume();
+        },
+      };
+      return pipe;
     } catch (e) {
-      return (reporter.report({ code: 'delivery', message: 'delivery could not start: ' + e }), null);
+      reporter.report({ code: 'delivery', message: 'delivery could not start: ' + e });
+      return null;
     }
   };
 
-  /** Enqueues what `build()` returns unless opted out; `callback` gets 1 once it is durable, else 0. */
-  const send = (c: Core, ep: Endpoint, build: () => Built | null, callback?: unknown): void => {
-    const built = c.consent.out() ? null : build();
-    const p = built && pipeline(c);
-    if (p) p.enqueue(ep, built!);
-    if (typeof callback === 'function')
-      (p
-        ? p.settle().then(
-            () => 1,
-            () => 0,
-          )
-        : Promise.resolve(0)
-      ).then((status) => {
-        try {
-          callback(status);
-        } catch {
-          // the page's callback failing is the page's business
-        }
-      });
+  /** `built` as the page's `before_send_<type>` hooks leave it, or null when they drop it. */
+  const sendHooks = (c: InstanceState, ep: Endpoint, built: BodyJson): BodyJson | null => {
+    const hook = SEND_HOOKS[ep];
+    if (!c.hooks.has(hook)) return built;
+    const out = c.hooks.run(hook, [JSON.parse(built)], api);
+    if (!out) return null;
+    if (!isRecord(out[0])) return invalid(hook, 'the hook must return the request body or null; the call is dropped');
+    return JSON.stringify(out[0]);
   };
 
-  const track = (c: Core, event: unknown, properties?: unknown, callback?: unknown, base?: Props): void =>
+  /** Enqueues what `build()` returns unless opted out; `callback` gets 1 once it is durable, else 0. */
+  const send = (c: InstanceState, ep: Endpoint, build: () => BodyJson | null, callback?: unknown): void => {
+    const made = c.consent.out() ? null : build();
+    const built = made && sendHooks(c, ep, made);
+    const p = built && pipeline(c);
+    if (p) p.enqueue(ep, built!);
+    if (typeof callback !== 'function') return;
+    const durable = p
+      ? p.settle().then(
+          () => 1,
+          () => 0,
+        )
+      : Promise.resolve(0);
+    void durable.then((status) => {
+      try {
+        callback(status);
+      } catch {
+        // the page's callback failing is the page's business
+      }
+    });
+  };
+
+  /** Whether `disable()` turned `event` off (mixpanel-browser's `_event_is_disabled`). */
+  const isDisabled = (c: InstanceState, event: unknown): boolean =>
+    c.disabled.all || (typeof event === 'string' && c.disabled.events.indexOf(event) >= 0);
+
+  /** Tracks without the page's hooks: what the library itself sends (`$identify`, `$opt_in`...) and what the hooks already saw. */
+  const track = (c: InstanceState, event: unknown, properties?: unknown, callback?: unknown, base?: Props): void => {
+    if (isDisabled(c, event)) return send(c, 'track', () => null, callback);
     send(c, 'track', () => buildEvent(c, event, properties, base), callback);
+  };
+
+  /** `track()` as the page calls it: `before_track` first, as mixpanel-browser runs it. */
+  const trackWithHooks = (c: InstanceState, event: unknown, properties: unknown, callback: unknown, base?: Props): void => {
+    if (c.hooks.has('before_track')) {
+      const out = c.hooks.run('before_track', [event, properties], api);
+      if (!out) return send(c, 'track', () => null, callback);
+      [event, properties] = out;
+    }
+    track(c, event, properties, callback, base);
+  };
 
   /** Sanitized properties for register-like calls, changes reported. */
-  const clean = (c: Core, where: string, props: unknown): Props => {
+  const clean = (c: InstanceState, where: string, props: unknown): Props => {
     const notes: string[] = [];
     const out = cleanProperties(props, notes);
     reportNotes(c, where, notes);
     return out;
   };
 
-  /** Wraps an implementation as a public method: queued before `init`, never throwing. */
-  const method = (name: string, impl: Impl) => {
-    const changes = !/^(track|get_|has_|people\.)/.test(name);
+  /** Runs `impl` with the state, counting the call as one that may change what every event carries. */
+  const run = (c: InstanceState, changes: boolean, impl: Impl, args: unknown[]): unknown => {
+    // before too: identify() changes identity, then tracks $identify with it
+    if (changes) c.rev++;
+    try {
+      return impl(c, ...args);
+    } finally {
+      if (changes) c.rev++;
+    }
+  };
+
+  /** Wraps an implementation as a public command: queued before `init`, never throwing. */
+  const command = (name: string, impl: Impl) => {
+    const changes = !/^(track|people\.|_group_update)/.test(name);
+    // mixpanel-browser's before_identify, before_register... run on the arguments first
+    const hook = 'before_' + name;
     return (...args: unknown[]): unknown => {
       try {
         if (core) {
-          // before too: identify() changes identity, then tracks $identify with it
-          if (changes) core.rev++;
-          try {
-            return impl(core, ...args);
-          } finally {
-            if (changes) core.rev++;
-          }
+          const given = core.hooks.has(hook) ? core.hooks.run(hook, args, api) : args;
+          return given ? run(core, changes, impl, given) : undefined;
         }
-        if (/^(get|has)_/.test(name)) return idle(name);
         // under Node (SSR) nothing will ever run these: keep nothing
-        if (isBrowser()) queue.length < MAX_QUEUED_CALLS ? queue.push([name, args, Date.now()]) : overflow++;
+        if (!isBrowser()) return;
+        if (queue.length < MAX_QUEUED_CALLS) queue.push([name, args, Date.now()]);
+        else overflow++;
       } catch (e) {
         invalid(name, 'failed: ' + e);
-        return idle(name);
       }
     };
   };
 
-  const impls: Record<string, Impl> = {
-    track: (c, event, properties, options, callback) => track(c, event, properties, typeof options === 'function' ? options : callback),
-    track_pageview: (c, properties) => track(c, '$mp_web_page_view', properties, undefined, pageviewProperties()),
+  /** Wraps a getter: its idle answer before `init` and when it fails. */
+  const getter = (name: Getter, impl: Impl) => {
+    const idle = () => {
+      const answer = GETTER_IDLE_ANSWERS[name];
+      // a fresh object each time: the page may change what it is given
+      return answer === undefined && name === 'get_session_recording_properties' ? {} : answer;
+    };
+    return (...args: unknown[]): unknown => {
+      try {
+        return core ? impl(core, ...args) : idle();
+      } catch (e) {
+        invalid(name, 'failed: ' + e);
+        return idle();
+      }
+    };
+  };
+
+  /** mixpanel-browser's `addOptOutCheckMixpanelLib`: the call does nothing once the user opted out. */
+  const unlessOptedOut =
+    (impl: Impl): Impl =>
+    (c, ...args) =>
+      c.consent.out() ? undefined : impl(c, ...args);
+
+  /** The page's `register`, hooks and all, for the methods mixpanel-browser builds on it. */
+  const register = (props: Props) => api.register(props);
+
+  const commands: { [Name in InstanceStubMethod]: Impl } & Record<string, Impl> = {
+    track: (c, event, properties, options, callback) =>
+      trackWithHooks(c, event, properties, typeof options === 'function' ? options : callback),
+    track_pageview: (c, properties, options) =>
+      trackWithHooks(
+        c,
+        isRecord(options) && isName(options.event_name) ? options.event_name : '$mp_web_page_view',
+        properties,
+        undefined,
+        pageviewProperties(),
+      ),
+    track_links: (c, query, event, properties, callback) =>
+      trackElements('click', 'track_links', { query, event, properties, callback }, api.track, c.reporter),
+    track_forms: (c, query, event, properties, callback) =>
+      trackElements('submit', 'track_forms', { query, event, properties, callback }, api.track, c.reporter),
+    track_with_groups: unlessOptedOut((c, event, properties, groups, callback) => {
+      const props: Record<string, unknown> = Object.assign({}, isRecord(properties) ? properties : {});
+      if (isRecord(groups)) for (const key in groups) if (groups[key] != null) props[key] = groups[key];
+      api.track(event, props, callback);
+    }),
     register: (c, props, options) => {
       const p = clean(c, 'register', props);
       if (isRecord(options) && options.persistent === false) Object.assign(c.extra, p);
-      else (Object.assign(c.store.props, p), c.store.save());
+      else {
+        Object.assign(c.store.props, p);
+        c.store.save();
+      }
     },
-    register_once: (c, props, dflt = 'None') => {
+    register_once: (c, props, dflt = 'None', options) => {
       const p = clean(c, 'register_once', props);
-      const s = c.store.props;
-      for (const k in p) if (own(s, k) === undefined || s[k] === dflt) s[k] = p[k]!;
+      const target = isRecord(options) && options.persistent === false ? c.extra : c.store.props;
+      for (const k in p) if (own(target, k) === undefined || target[k] === dflt) target[k] = p[k]!;
       c.store.save();
     },
-    unregister: (c, name) => {
+    unregister: (c, name, options) => {
       if (name === 'distinct_id' || name === '$device_id') return invalid('unregister', name + ' is identity; use reset()');
       if (!isName(name)) return invalid('unregister', 'needs a property name; got ' + describe(name));
-      delete c.store.props[name];
+      if (!isRecord(options) || options.persistent !== false) delete c.store.props[name];
       delete c.extra[name];
       c.store.save();
-    },
-    get_property: (c, name) => {
-      const v = own(c.store.props, String(name));
-      return v === undefined ? own(c.extra, String(name)) : v;
     },
     identify: (c, id) => {
       if (id === undefined) return;
@@ -194,14 +323,47 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       c.extra = {};
       c.store.save();
     },
-    get_distinct_id: (c) => c.store.props.distinct_id,
+    name_tag: (_, tag) => register({ mp_name_tag: tag }),
     time_event: (c, name) => {
       if (!isName(name)) return invalid('time_event', 'needs an event name; got ' + describe(name));
+      if (isDisabled(c, name)) return;
       c.store.timers[name] = c.now();
       c.store.save();
     },
-    set_config: (c, partial) => applyConfig(c.config, partial, c.reporter),
-    get_config: (c, key) => (key === undefined ? { ...c.config } : own(c.config, String(key))),
+    set_config: (c, partial) => {
+      applyConfig(c.config, partial, c.reporter);
+      if (isRecord(partial) && 'hooks' in partial) c.hooks.replace(partial.hooks);
+    },
+    set_group: unlessOptedOut((_, key, ids, callback) => {
+      const list = Array.isArray(ids) ? ids : [ids];
+      register({ [key]: list });
+      api.people.set(key, list, callback);
+    }),
+    add_group: unlessOptedOut((c, key, id, callback) => {
+      const had = own(c.store.props, String(key));
+      const list: Json[] = Array.isArray(had) ? had.slice() : [];
+      if (list.indexOf(id) < 0) register({ [key]: list.concat([id]) });
+      api.people.union(key, id, callback);
+    }),
+    remove_group: unlessOptedOut((c, key, id, callback) => {
+      const had = own(c.store.props, String(key));
+      if (Array.isArray(had)) {
+        // mixpanel-browser registers the shorter list under the literal name "group_key" (a bug): here under `key`
+        const rest = had.filter((x) => x !== id);
+        if (rest.length) register({ [key]: rest });
+        else api.unregister(key);
+      }
+      api.people.remove(key, id, callback);
+    }),
+    disable: (c, events) => {
+      if (events === undefined) c.disabled.all = true;
+      else if (Array.isArray(events)) c.disabled.events = c.disabled.events.concat(events.filter(isName));
+      else invalid('disable', 'needs a list of event names, or nothing for every event; got ' + describe(events));
+    },
+    enable: (c, events) => {
+      if (events === undefined) c.disabled.all = false;
+      else if (Array.isArray(events)) c.disabled.events = c.disabled.events.filter((name) => events.indexOf(name) < 0);
+    },
     opt_out_tracking: (c, options) => {
       c.consent.set('0');
       if (!isRecord(options) || options.clear_persistence !== false) (c.store.clear(), (c.extra = {}));
@@ -218,35 +380,133 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       else if (!c.consent.out()) pipeline(c);
       if (o.track !== false) track(c, isName(o.track_event_name) ? o.track_event_name : '$opt_in', o.track_properties);
     },
-    has_opted_out_tracking: (c) => c.consent.out(),
-    has_opted_in_tracking: (c) => c.consent.optedIn(),
+    clear_opt_in_out_tracking: (c) => {
+      c.consent.clear();
+      if (c.consent.out()) return;
+      // the default applies again: mixpanel-browser turns persistence back on
+      c.store.off = false;
+      c.store.save();
+      if (pipe) pipe.resume();
+      else pipeline(c);
+    },
+    start_batch_senders: () => {
+      sendersStarted = true;
+      if (pipe) pipe.resume();
+    },
+    stop_batch_senders: () => notSupported('stopping the batch senders (every request goes through the outbox)'),
+    add_hook: (c, hookName, hook) => c.hooks.add(hookName, hook),
+    remove_hook: (c, hookName, hook) => c.hooks.remove(hookName, hook),
     push: (_, item) => {
       if (typeof item === 'function') item.call(api, api);
       else if (Array.isArray(item) && isName(item[0])) call(item[0], item.slice(1));
       else invalid('push', 'needs a function or [method, ...args]; got ' + describe(item));
     },
+    start_session_recording: () => notSupported('session recording'),
+    stop_session_recording: () => notSupported('session recording'),
+    pause_session_recording: () => notSupported('session recording'),
+    resume_session_recording: () => notSupported('session recording'),
+    /** What a `Group` object's methods call: queued like any command before `init`. */
+    _group_update: (c, key, id, op, args: unknown[]) => {
+      const [given, callback] = splitCallback(args);
+      send(c, 'groups', () => buildGroupUpdate(c, key, id, op, given[0], given[1]), callback);
+    },
   };
+
+  const getters: Record<Getter, Impl> = {
+    get_distinct_id: (c) => c.store.props.distinct_id,
+    get_property: (c, name) => {
+      const v = own(c.store.props, String(name));
+      return v === undefined ? own(c.extra, String(name)) : v;
+    },
+    get_config: (c, key) => (key === undefined ? { ...c.config } : own(c.config, String(key))),
+    get_api_host: (c) => apiHosts(c.config)[0] || '',
+    has_opted_out_tracking: (c) => c.consent.out(),
+    has_opted_in_tracking: (c) => c.consent.optedIn(),
+    get_session_recording_properties: () => {
+      notSupported('session recording');
+      return {};
+    },
+    get_tab_id: () => null,
+    is_recording_heatmap_data: () => false,
+    get_session_replay_url: () => {
+      notSupported('session recording');
+      return null;
+    },
+  };
+
+  const peopleCommands: { [Name in PeopleStubMethod]: Impl } & Record<string, Impl> = {
+    set: (c, ...args) => sendPeople(c, 'set', args),
+    set_once: (c, ...args) => sendPeople(c, 'set_once', args),
+    unset: (c, ...args) => sendPeople(c, 'unset', args),
+    increment: (c, ...args) => sendPeople(c, 'increment', args),
+    append: (c, ...args) => sendPeople(c, 'append', args),
+    union: (c, ...args) => sendPeople(c, 'union', args),
+    remove: (c, ...args) => sendPeople(c, 'remove', args),
+    delete_user: (c, ...args) => sendPeople(c, 'delete_user', args),
+    track_charge: () => notSupported('people.track_charge (deprecated by Mixpanel, without effect there too)'),
+    clear_charges: (_, callback) => api.people.set('$transactions', [], callback),
+  };
+
+  /** One `/engage` update; the callback is the last argument when it is a function. */
+  function sendPeople(c: InstanceState, op: keyof typeof PEOPLE_ACTIONS, args: unknown[]): void {
+    const [given, callback] = splitCallback(args);
+    send(c, 'engage', () => buildEngage(c, op, given[0], given[1]), callback);
+  }
+
+  const groups = new Map<string, Group>();
+  /** mixpanel-browser's `get_group`: one object per key and id, whose methods send `/groups` updates. */
+  const getGroup = (key: unknown, id: unknown): Group => {
+    let cacheKey = String(key) + '_';
+    try {
+      cacheKey += JSON.stringify(id);
+    } catch {
+      cacheKey += String(id);
+    }
+    let group = groups.get(cacheKey);
+    if (group) return group;
+    if (groups.size >= MAX_CACHED_GROUPS) groups.clear();
+    const made: Record<string, unknown> = {};
+    for (const op in GROUP_ACTIONS)
+      made[op] = (...args: unknown[]) => {
+        api['_group_update' as 'track'](key as string, id as never, op as never, args as never);
+        return group;
+      };
+    group = made as unknown as Group;
+    groups.set(cacheKey, group);
+    return group;
+  };
+
   const people: Record<string, unknown> = {};
-  for (const op in PEOPLE_ACTIONS)
-    people[op] = method('people.' + op, (c, ...args: unknown[]) => {
-      const callback = typeof args[args.length - 1] === 'function' ? args.pop() : undefined;
-      send(c, 'engage', () => buildEngage(c, op, args[0], args[1]), callback);
-    });
+  for (const op in peopleCommands) people[op] = command('people.' + op, peopleCommands[op as PeopleStubMethod]);
   const api = {
     init,
     people,
+    flags: createFlags((topic) => notSupported(topic)),
+    get_group: (key: unknown, id: unknown) => {
+      try {
+        return getGroup(key, id);
+      } catch (e) {
+        invalid('get_group', 'failed: ' + e);
+        return getGroup('', '');
+      }
+    },
+    toString: () => name,
     // these work before `init` too, and never reject
     get_delivery_state: () => later(() => (pipe ? pipe.state() : idleState()), idleState()),
     flush: () => later(() => (pipe ? pipe.flush() : undefined), undefined),
     _settle: () => later(() => (pipe ? pipe.settle() : undefined), undefined),
   } as unknown as Mixpanel & Record<string, unknown>;
-  for (const name in impls) api[name] = method(name, impls[name]!);
+  for (const method in commands) api[method] = command(method, commands[method]!);
+  for (const method in getters) api[method] = getter(method as Getter, getters[method as Getter]);
 
   /** Calls a method by its dotted name (`people.set`, or `<instance>.track` on the library). */
   function call(path: string, args: unknown[]): void {
     let owner: unknown;
     let target: unknown = api;
-    for (const part of path.split('.')) ((owner = target), (target = target && typeof target === 'object' ? own(target, part) : undefined));
+    for (const part of path.split('.')) {
+      owner = target;
+      target = target && typeof target === 'object' ? own(target, part) : undefined;
+    }
     if (typeof target === 'function') target.apply(owner, args);
     else invalid('push', `no method "${path}"`);
   }
@@ -259,17 +519,21 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       invalid('init', 'needs your project token (a string of 1-' + MAX_STRING_LENGTH + ' characters); got ' + describe(token));
       return false;
     }
-    const live = { ...DEFAULT_CONFIG, token } as Core['config'];
-    const reporter = createReporter(() => live);
+    const live = { ...DEFAULT_CONFIG, token } as InstanceState['config'];
+    const liveReporter = createReporter(() => live);
     // config first (on_error and debug included), so that what follows is reported as the page asked
-    applyConfig(live, config, reporter);
-    const c: Core = (core = {
+    applyConfig(live, config, liveReporter);
+    const hooks = createHooks(liveReporter);
+    if (isRecord(config) && 'hooks' in config) hooks.replace(config.hooks);
+    const c: InstanceState = (core = {
       token,
       config: live,
-      reporter,
-      store: openPersistence(token, live, reporter),
+      reporter: liveReporter,
+      store: openPersistence(token, live, liveReporter),
       extra: {},
       consent: openConsent(token, live),
+      hooks,
+      disabled: { all: false, events: [] },
       now: () => replayAt || Date.now(),
       rev: 0,
     });
@@ -278,9 +542,9 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     if (c.consent.out()) c.store.off = true;
     else pipeline(c);
     c.store.save();
-    for (const [name, args, at] of queue.splice(0)) {
+    for (const [method, args, at] of queue.splice(0)) {
       replayAt = at;
-      call(name, args);
+      call(method, args);
     }
     replayAt = 0;
     try {
@@ -296,7 +560,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
 }
 
 /** Merges the acceptable options of `partial` into `config` and reports the others. */
-function applyConfig(config: Core['config'], partial: unknown, reporter: Reporter): void {
+function applyConfig(config: InstanceState['config'], partial: unknown, reporter: Reporter): void {
   const problems: string[] = [];
   Object.assign(config, validateConfig(partial, config, problems));
   for (const message of problems) reporter.report({ code: 'invalid_config', message });

@@ -14,7 +14,7 @@ import type { Config } from '../config';
 import { STORAGE_PREFIX } from '../constants';
 import type { Reporter } from '../utils/report';
 import { uuid } from '../utils/uuid';
-import { isRecord } from './core';
+import { isRecord } from './values';
 import { cleanProperties, type Props } from './sanitize';
 import { doNotTrack } from './environment';
 import { cookieKV, localKV, memoryKV, pickKV } from './storage';
@@ -109,6 +109,8 @@ export interface Consent {
   optedIn(): boolean;
   /** Store the choice. */
   set(inOut: '0' | '1'): void;
+  /** Forget the choice, wherever it is stored (`clear_opt_in_out_tracking()`). */
+  clear(): void;
 }
 
 export function openConsent(token: string, config: Config): Consent {
@@ -121,5 +123,9 @@ export function openConsent(token: string, config: Config): Consent {
     out: () => choice === '0' || (!config.ignore_dnt && doNotTrack()) || (!choice && config.opt_out_tracking_by_default),
     optedIn: () => choice === '1',
     set: (v) => pickKV(config.persistence, config).set(key, (choice = v)),
+    clear() {
+      choice = null;
+      for (const kv of [local, cookie]) if (kv) kv.remove(key);
+    },
   };
 }

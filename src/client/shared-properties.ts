@@ -7,7 +7,7 @@
  * event, and stringifying it again on every call was half of `track()`.
  */
 import { LIB_NAME, LIB_VERSION } from '../constants';
-import type { Core } from './core';
+import type { InstanceState } from './instance-state';
 import { pageProperties } from './environment';
 import type { Props } from './sanitize';
 
@@ -21,7 +21,7 @@ export interface SharedProperties {
 }
 
 /** The last shared part of each instance, and what it was made from. */
-const made = new WeakMap<Core, [rev: number, page: Props, blacklist: readonly string[], shared: SharedProperties]>();
+const made = new WeakMap<InstanceState, [rev: number, page: Props, blacklist: readonly string[], shared: SharedProperties]>();
 
 /**
  * The shared part for `core`, made again when the page's automatic properties
@@ -29,7 +29,7 @@ const made = new WeakMap<Core, [rev: number, page: Props, blacklist: readonly st
  * or a method other than `track()` or a getter has run since (`core.rev`: the
  * instance counts those, as any of them may change what every event carries).
  */
-export function sharedProperties(core: Core): SharedProperties {
+export function sharedProperties(core: InstanceState): SharedProperties {
   const page = pageProperties();
   const blacklist = core.config.property_blacklist;
   const last = made.get(core);

@@ -5,7 +5,7 @@
  * has many more, and sites pass them) but nothing reads them.
  */
 import { DEFAULT_CONFIG, type Config } from '../config';
-import { isRecord, own } from './core';
+import { isRecord, own } from './values';
 
 /** Options that take one of a few strings. */
 const CHOICES: Record<string, string[]> = { persistence: ['localStorage', 'cookie'], api_payload_format: ['json', 'base64'] };

@@ -8,6 +8,7 @@
  *
  * Budget: at most 1,100 bytes gzip once minified; every line here costs bytes.
  */
+import type { StubMethodList } from '../client/method-names';
 
 /** Where the library lives; the alternate is a separate host so one outage does not take both. */
 const PRIMARY_LIB_URL = 'https://cdn.outlast.dev/mixpanel.min.js';
@@ -29,11 +30,14 @@ const SNIPPET_VERSION = 1.2;
 /** The name mixpanel-browser gives the default instance in `_i`. */
 const DEFAULT_NAME = 'mixpanel';
 
-/** The public API that only records calls; getters (get_distinct_id...) need the library and are left out. */
-const STUB_METHODS =
-  'track track_pageview register register_once unregister identify alias reset time_event set_config opt_out_tracking opt_in_tracking people.set people.set_once people.unset people.increment people.append people.union people.remove'.split(
-    ' ',
-  );
+/**
+ * The methods the stub records: word for word `STUB_METHOD_LIST` of
+ * src/client/method-names.ts (the type refuses any other string), which every
+ * instance implements. Getters need the library and are left out.
+ */
+const STUB_METHODS = (
+  'track track_pageview track_links track_forms track_with_groups time_event register register_once unregister identify alias reset set_config set_group add_group remove_group disable opt_out_tracking opt_in_tracking clear_opt_in_out_tracking start_batch_senders add_hook remove_hook people.set people.set_once people.unset people.increment people.append people.union people.remove people.delete_user' satisfies StubMethodList
+).split(' ');
 
 /** A stub instance: Mixpanel's convention is an array of `[method, ...args]` with methods attached. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -244,7 +244,7 @@ describe('track() body', () => {
     const statuses: number[] = [];
     lib.track('ok', {}, (s) => statuses.push(s));
     lib.track('', {}, (s) => statuses.push(s));
-    lib.track('opts', {}, { transport: 'beacon' }, (s) => statuses.push(s));
+    lib.track('opts', {}, { transport: 'sendBeacon' }, (s) => statuses.push(s));
     await tick();
     expect(statuses).toEqual([0]);
     release();

@@ -171,7 +171,8 @@ describe('people', () => {
     expect(bodies[6]!.$append).toEqual({ tags: 'new' });
     expect(bodies[7]!.$union).toEqual({ lists: ['x'] });
     expect(bodies[8]!.$remove).toEqual({ tags: 'old' });
-    expect(bodies[9]!.$delete).toBe('');
+    // mixpanel-people.js delete_user(): {'$delete': this._mixpanel.get_distinct_id()}
+    expect(bodies[9]!.$delete).toBe('u1');
   });
 
   it('refuses unusable arguments and calls the callback with 0', async () => {
