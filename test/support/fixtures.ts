@@ -4,6 +4,8 @@ import { startCollector, type Collector, type CollectorOptions, type EventFilter
 import { launchChromium, type ChromiumSession } from './chromium';
 import { DIST_DIR, startSite, type Site } from './site';
 
+export { sleep, waitFor } from './wait';
+
 export interface Harness {
   collector: Collector;
   site: Site;
@@ -69,28 +71,6 @@ export async function setup(opts: SetupOptions = {}): Promise<Harness> {
     },
   };
   return harness;
-}
-
-/**
- * Polls `fn` until it returns a truthy value (which is returned) or the time is up.
- * Errors thrown by `fn` count as "not yet"; the last one is reported on timeout.
- */
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() >= deadline) {
-      const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
-      throw new Error(`waitFor: condition not met within ${timeoutMs} ms${reason}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 /** The distinct `$insert_id`s of the track events the collector accepted (any host unless filtered). */

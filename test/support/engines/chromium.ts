@@ -7,7 +7,13 @@ import type { EngineBrowser, EngineLaunchOptions, Tab } from './types';
 export function playwrightTab(page: Page): Tab {
   const logs: string[] = [];
   const pageErrors: string[] = [];
-  page.on('console', (m) => logs.push(`${new Date().toISOString().slice(11, 23)} ${m.text()}`));
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    logs.push(`${new Date().toISOString().slice(11, 23)} ${m.text()}`);
+    // The browser's own request for a favicon (the test site has none) is not the page's doing.
+    const url = m.location().url;
+    if (m.type() === 'error' && !url.endsWith('/favicon.ico')) consoleErrors.push(`${m.text()} (${url})`);
+  });
   page.on('pageerror', (e) => {
     pageErrors.push(e.message);
     logs.push(`PAGEERROR ${e.message}`);
@@ -15,6 +21,7 @@ export function playwrightTab(page: Page): Tab {
   return {
     logs,
     pageErrors,
+    consoleErrors,
     goto: async (url) => {
       // A page that navigates on from its own `load` handler can beat Playwright's wait for that
       // `load`, which then fails as interrupted: the page did load, and went on by itself.
@@ -25,6 +32,7 @@ export function playwrightTab(page: Page): Tab {
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
     url: async () => page.url(),
     waitForURL: (url, timeoutMs = 30_000) => page.waitForURL(url, { timeout: timeoutMs }),
+    cookies: async () => (await page.context().cookies(page.url())).map((c) => ({ name: c.name, value: c.value, sameSite: c.sameSite })),
     close: () => page.close(),
   };
 }

@@ -264,7 +264,12 @@ function formatRemote(v: RemoteValue, depth = 0): string {
 function puppeteerTab(page: Page): Tab {
   const logs: string[] = [];
   const pageErrors: string[] = [];
-  page.on('console', (m) => logs.push(`${new Date().toISOString().slice(11, 23)} ${consoleText(m)}`));
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    const text = consoleText(m);
+    logs.push(`${new Date().toISOString().slice(11, 23)} ${text}`);
+    if (m.type() === 'error') consoleErrors.push(text);
+  });
   // Firefox reports an uncaught error as `Error: message` (with its type), not just the message.
   page.on('pageerror', (e) => {
     const message = e instanceof Error ? e.message : String(e);
@@ -277,10 +282,12 @@ function puppeteerTab(page: Page): Tab {
   return {
     logs,
     pageErrors,
+    consoleErrors,
     goto: async (url) => void (await page.goto(url, { waitUntil: 'load' })),
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
     url: async () => page.url(),
     waitForURL: (url, timeoutMs = 30_000) => waitForURL(page, url, timeoutMs),
+    cookies: async () => (await page.cookies()).map((c) => ({ name: c.name, value: c.value, sameSite: String(c.sameSite ?? 'None') })),
     close: () => page.close(),
   };
 }
