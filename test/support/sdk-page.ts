@@ -41,6 +41,11 @@ export interface SdkPageOptions {
   site?: Site;
   /** Record every `fetch` and `sendBeacon` the page starts in `window.__requests` (see `requestsOf`). */
   recordRequests?: boolean;
+  /**
+   * Page code run before the SDK loads, on every load of the page (a reload included): what an
+   * init script does on an engine that has one, e.g. taking storage away or breaking an API.
+   */
+  initScript?: string;
   /** Record the page's uncaught errors and unhandled rejections in `window.__errors` (see `errorsOf`), from before the SDK loads. */
   recordErrors?: boolean;
 }
@@ -112,11 +117,17 @@ export function sdkPage(h: Pick<Harness, 'collector' | 'site'>, path: string, op
     pageHtml({
       head:
         (opts.recordErrors ? `<script>${ERROR_RECORDER}</script>` : '') +
+        (opts.initScript ? `<script>${escapeScriptEnd(opts.initScript)}</script>` : '') +
         (opts.recordRequests ? `<script>${REQUEST_RECORDER}</script>` : '') +
         '<script src="/dist/mixpanel.min.js"></script>',
       script: `${init}\n${opts.script ?? ''}`,
     }),
   );
+}
+
+/** Script text that cannot end its `<script>` tag early. */
+function escapeScriptEnd(code: string): string {
+  return code.replace(/<\/(script)/gi, '<\\/$1');
 }
 
 /** Code for a page script: track `count` events named `name`, each with a `label` `name-<i>`. */
