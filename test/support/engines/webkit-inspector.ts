@@ -13,6 +13,8 @@ interface ConsoleMessage {
   source?: string;
   level?: string;
   text?: string;
+  /** The resource a message is about (a failed load's URL). */
+  url?: string;
   parameters?: ConsoleParameter[];
 }
 
@@ -127,6 +129,8 @@ export class PageInspector {
       // browser's own (a CSP refusal, a failed load).
       let kind: EntryKind = 'log';
       if (message.level === 'error') kind = message.source === 'javascript' ? 'page-error' : 'console-error';
+      // The browser's own request for a favicon (the test site has none) is not the page's doing.
+      if (kind === 'console-error' && message.url?.endsWith('/favicon.ico')) kind = 'log';
       this.record(kind === 'page-error' ? (message.text ?? '') : consoleText(message), kind);
     } else if (inner.method === 'Console.messageRepeatCountUpdated' && this.lastEntry) {
       // WebKit folds a message repeated in a row into a counter: write it out again.
