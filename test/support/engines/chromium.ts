@@ -3,6 +3,19 @@ import type { Page } from 'playwright-core';
 import { launchChromium, type ChromiumSession } from '../chromium';
 import type { EngineBrowser, EngineLaunchOptions, Tab } from './types';
 
+/** The Playwright page behind each Chromium tab. */
+const pages = new WeakMap<Tab, Page>();
+
+/**
+ * The Playwright page behind a Chromium tab, for the few Chromium-only files that need a step the
+ * driver layer has no counterpart for on other engines (each says which in its header).
+ */
+export function playwrightPage(tab: Tab): Page {
+  const page = pages.get(tab);
+  if (!page) throw new Error('this tab is not a Chromium tab of the driver layer');
+  return page;
+}
+
 /** A Playwright page as a `Tab`. */
 export function playwrightTab(page: Page): Tab {
   const logs: string[] = [];
@@ -18,7 +31,7 @@ export function playwrightTab(page: Page): Tab {
     pageErrors.push(e.message);
     logs.push(`PAGEERROR ${e.message}`);
   });
-  return {
+  const tab: Tab = {
     logs,
     pageErrors,
     consoleErrors,
@@ -35,12 +48,15 @@ export function playwrightTab(page: Page): Tab {
     cookies: async () => (await page.context().cookies(page.url())).map((c) => ({ name: c.name, value: c.value, sameSite: c.sameSite })),
     close: () => page.close(),
   };
+  pages.set(tab, page);
+  return tab;
 }
 
 function wrap(session: ChromiumSession, args: string[]): EngineBrowser {
   return {
     name: 'chromium',
     version: `Chromium ${session.browser.version()}`,
+    pid: session.pid,
     newTab: async () => playwrightTab(await session.newPage()),
     setOffline: (offline) => session.context.setOffline(offline),
     persistentProfile: true,

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type ConsoleMessage, type Page } from 'puppeteer-core';
 import { killGroup, removeTempDir, spawnGroup, trackTempDir, waitForStderr, waitGroupsGone } from '../processes';
+import { sleep } from '../wait';
 import type { EngineBrowser, EngineLaunchOptions, Tab } from './types';
 
 /** Set FIREFOX_PATH to use another build. */
@@ -321,7 +322,7 @@ async function waitForURL(page: Page, url: string | RegExp, timeoutMs: number): 
     } else {
       seen = page.url();
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   throw new Error(`waitForURL: the tab did not reach ${String(url)} within ${timeoutMs} ms (it is at ${seen})`);
 }
@@ -346,6 +347,7 @@ function wrap(session: FirefoxSession, temporary: boolean): EngineBrowser {
   const engine: EngineBrowser = {
     name: 'firefox',
     version: session.version,
+    pid,
     async newTab() {
       const page = await browser.newPage();
       const tab = puppeteerTab(page);

@@ -47,6 +47,8 @@ export interface EngineBrowser {
   readonly name: EngineName;
   /** Product and version, e.g. `Firefox 153.7.0esr`. */
   readonly version: string;
+  /** Process id of the browser's main process, the leader of its process group. */
+  readonly pid: number;
   /** Opens a tab (a new top-level browsing context) on about:blank. */
   newTab(): Promise<Tab>;
   /**

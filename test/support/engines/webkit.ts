@@ -213,6 +213,8 @@ function wrap(launched: Launched, opts: EngineLaunchOptions): EngineBrowser {
   const browser: EngineBrowser = {
     name: 'webkit',
     version: launched.version,
+    // Started display first, browser second, driver last (see launchOnce).
+    pid: owned[1]?.pgid ?? 0,
     // WebDriver classic cannot take a browser offline, and MiniBrowser has no switch for it.
     setOffline: null,
     // MiniBrowser gives automation an ephemeral website data session (in memory) whatever the
