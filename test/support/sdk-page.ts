@@ -1,9 +1,8 @@
 // Pages that load the CDN build and init it with short delays and the collector's hosts, and the
 // counting that every delivery scenario ends with: how many of a token's events arrived.
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Collector } from '../../examples/collector/collector.mjs';
-import { setup, waitFor, type Harness } from './fixtures';
+import { waitFor } from './wait';
 import { pageHtml, type Site } from './site';
 import type { Tab } from './engines/types';
 
@@ -99,7 +98,7 @@ export function requestsOf(page: PageLike): Promise<PageRequest[]> {
  * `script`. Every report the SDK makes to `on_error` is kept in `window.__reports`.
  * Returns the page's URL.
  */
-export function sdkPage(h: Pick<Harness, 'collector' | 'site'>, path: string, opts: SdkPageOptions): string {
+export function sdkPage(h: { collector: Collector; site: Site }, path: string, opts: SdkPageOptions): string {
   const hosts = (opts.hosts ?? Object.keys(h.collector.urls)).map((name) => {
     const url = h.collector.urls[name];
     if (!url) throw new Error(`the collector has no host named ${name}`);
@@ -144,44 +143,6 @@ export async function trackIn(page: PageLike, name: string, count: number, extra
     },
     { name, count, extra },
   );
-}
-
-/** A tab of the harness's browser whose console lines and page errors are kept, for a failing test's output. */
-export async function openTab(h: Harness, url?: string): Promise<{ page: Page; logs: string[] }> {
-  const page = await h.browser.newPage();
-  const logs: string[] = [];
-  page.on('console', (m) => logs.push(`${new Date().toISOString().slice(11, 23)} ${m.text()}`));
-  page.on('pageerror', (e) => logs.push(`PAGEERROR ${e.message}`));
-  if (url) await page.goto(url);
-  return { page, logs };
-}
-
-/**
- * The life cycle every delivery scenario file shares: one harness for the file (handed to
- * `onHarness`), the tabs a test opened closed after it, the collector reset to `ok`, and the
- * last tab's console printed when a test fails. Returns `open(url?)`, which opens a tab.
- */
-export function useScenario(onHarness: (h: Harness) => void): (url?: string) => Promise<Page> {
-  let h: Harness | undefined;
-  let pages: Page[] = [];
-  let logs: string[] = [];
-  beforeAll(async () => {
-    h = await setup();
-    onHarness(h);
-  });
-  afterAll(() => h?.close());
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') console.log(logs.join('\n'));
-    await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
-    pages = [];
-    await h?.collector.reset();
-  });
-  return async (url) => {
-    const tab = await openTab(h!, url);
-    pages.push(tab.page);
-    logs = tab.logs;
-    return tab.page;
-  };
 }
 
 /** The page's `mixpanel.get_delivery_state()`. */

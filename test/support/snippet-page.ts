@@ -2,7 +2,6 @@
 // pointed at script URLs the test controls, with the fast delays browser tests use.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import type { Collector } from '../../examples/collector/collector.mjs';
 import type { Tab } from './engines/types';
 import { FAST_CONFIG, type PageLike } from './sdk-page';
@@ -21,12 +20,6 @@ export function snippetSource(): string {
 export function libIntegrity(): string {
   return readFileSync(join(DIST_DIR, 'mixpanel.min.js.sri'), 'utf8').trim();
 }
-
-/**
- * Chromium flags that make the snippet's built-in CDN URLs fail at once (no DNS answer), so a
- * test controls every URL that could serve the library and never reaches the network.
- */
-export const NO_BUILTIN_CDN_ARGS = ['--host-resolver-rules=MAP cdn.outlast.dev ~NOTFOUND, MAP cdn2.outlast.dev ~NOTFOUND'];
 
 /** `init` options with the short delays tests use (`FAST_CONFIG`), sending to the collector's ingest hosts. */
 export function fastConfig(collector: Collector, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -53,20 +46,6 @@ export function snippetTags(opts: SnippetOptions = {}): string {
     opts.integrity ? `window.MIXPANEL_LIB_INTEGRITY=${JSON.stringify(opts.integrity)};` : '',
   ].join('');
   return `<script${nonce}>${settings}</script><script${nonce}>${snippetSource()}</script>`;
-}
-
-/**
- * Console errors and uncaught page errors, collected from the moment the page is opened,
- * each with the URL it is about. The browser's own favicon request is left out.
- */
-export function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    const url = m.location().url;
-    if (m.type() === 'error' && !url.endsWith('/favicon.ico')) errors.push(`${m.text()} (${url})`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  return errors;
 }
 
 /** Resolves once the library (not the stub) is `window.mixpanel`. */
