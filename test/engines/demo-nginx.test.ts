@@ -56,6 +56,7 @@ describe('the first-party proxy (nginx)', () => {
     for (let i = 0; i < 7; i++) await click(page, '#track');
     await click(page, 'a[href="/products.html"]');
     await page.waitForURL(/\/products\.html$/);
+    await waitFor(() => page.evaluate(() => !!document.querySelector('#add-raincoat')), 10_000);
     for (let i = 0; i < 3; i++) await click(page, '#add-raincoat');
     await sleep(2_000);
     expect(trackEvents().filter((e) => !e.duplicate)).toHaveLength(6);
@@ -74,7 +75,9 @@ describe('the first-party proxy (nginx)', () => {
     expect(names.filter((n) => n === 'Button clicked')).toHaveLength(12);
     expect(names.filter((n) => n === 'Added to cart')).toHaveLength(3);
     await waitFor(async () => (await page.evaluate(() => (window as any).mixpanel.get_delivery_state())).queued === 0, 10_000);
-    expect(page.pageErrors).toEqual([]);
+    // Firefox's driver hands on its console's report of each refused cross-origin request as a
+    // page error: that is the refusing host, not an error of the page.
+    expect(page.pageErrors.filter((e) => !/^Cross-Origin Request Blocked/.test(e))).toEqual([]);
     await page.close();
   }, 90_000);
 });
