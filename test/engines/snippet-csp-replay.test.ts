@@ -7,7 +7,7 @@ import { sleep, waitFor } from '../support/fixtures';
 import { useEngineScenario, type EngineHarness } from '../support/engines/harness';
 import type { Tab } from '../support/engines/types';
 import { pageHtml, startSite, type Site } from '../support/site';
-import { fastConfig, libIntegrity, libraryRan, snippetTags } from '../support/snippet-page';
+import { errorsIn, fastConfig, libIntegrity, libraryRan, snippetTags } from '../support/snippet-page';
 
 let h: EngineHarness;
 const open = useEngineScenario((harness) => (h = harness), { scriptHost: true });
@@ -38,15 +38,12 @@ function itemsOf(endpoint: 'track' | 'engage', token: string): Props[] {
 const WATCH_VIOLATIONS = `<script nonce="abc">window.violations = [];
 document.addEventListener('securitypolicyviolation', function (e) { violations.push(e.violatedDirective + ' ' + e.blockedURI); });</script>`;
 
-/** Console errors and uncaught errors of a tab, as far as its engine's driver reports them. */
-const errorsOf = (tab: Tab) => [...tab.consoleErrors, ...tab.pageErrors.map((e) => `pageerror: ${e}`)];
-
 /** Opens `url` (a page that starts with `WATCH_VIOLATIONS`) in a new tab. */
 async function openWatched(url: string): Promise<{ page: Tab; errors: () => string[]; violations: () => Promise<string[]> }> {
   const page = await open(url);
   return {
     page,
-    errors: () => errorsOf(page),
+    errors: () => errorsIn(page),
     violations: () => page.evaluate(() => (window as unknown as { violations: string[] }).violations),
   };
 }

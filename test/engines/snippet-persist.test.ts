@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type Collector } from '../../examples/collector/collector.mjs';
 import { sleep, waitFor } from '../support/fixtures';
 import { useEngineScenario, type EngineHarness } from '../support/engines/harness';
-import type { Tab } from '../support/engines/types';
 import { DIST_DIR, pageHtml } from '../support/site';
-import { fastConfig, libraryRan, snippetSource, snippetTags } from '../support/snippet-page';
+import { errorsIn, fastConfig, libraryRan, snippetSource, snippetTags } from '../support/snippet-page';
 
 let h: EngineHarness;
 const open = useEngineScenario((harness) => (h = harness), { scriptHost: true });
@@ -19,9 +18,6 @@ beforeAll(async () => {
   cdn2 = await startCollector({ hosts: [], scriptHost: { dir: DIST_DIR } });
 });
 afterAll(() => cdn2?.close());
-
-/** Console errors and uncaught errors of a tab, as far as its engine's driver reports them. */
-const errorsOf = (tab: Tab) => [...tab.consoleErrors, ...tab.pageErrors.map((e) => `pageerror: ${e}`)];
 
 type Props = Record<string, unknown>;
 
@@ -101,7 +97,7 @@ describe('snippet: every script URL refuses on the first page', () => {
     await waitFor(() => page.evaluate(() => !Object.keys(localStorage).some((k) => k.startsWith('__outlast_stub_queue:'))), 5_000);
     // what the browsers say about the refused and unresolvable script URLs is expected
     const refused = /Failed to load resource|ERR_CONNECTION_REFUSED|ERR_NAME_NOT_RESOLVED|Could not connect|hostname could not be found/;
-    expect(errorsOf(page).filter((e) => !refused.test(e))).toEqual([]);
+    expect(errorsIn(page).filter((e) => !refused.test(e))).toEqual([]);
   });
 });
 
@@ -130,6 +126,6 @@ describe('the README paste block', () => {
     // The default flush interval (5 s) applies here, as on a real site.
     await waitFor(() => trackEvents('tok-readme').length >= 1, 10_000);
     expect(trackEvents('tok-readme').map((e) => e.event)).toEqual(['Page viewed']);
-    expect(errorsOf(page)).toEqual([]);
+    expect(errorsIn(page)).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { sleep, waitFor } from '../support/fixtures';
 import { useEngineScenario, type EngineHarness } from '../support/engines/harness';
 import type { Tab } from '../support/engines/types';
 import { pageHtml } from '../support/site';
-import { fastConfig, libraryRan, loadEventStart, snippetTags } from '../support/snippet-page';
+import { errorsIn, fastConfig, libraryRan, loadEventStart, snippetTags } from '../support/snippet-page';
 
 let h: EngineHarness;
 const tab = useEngineScenario((harness) => (h = harness), { scriptHost: true });
@@ -47,7 +47,7 @@ function insertIds(token: string): string[] {
 /** Opens `url` in a new tab; `errors()` are its console and uncaught errors, as far as its engine's driver reports them. */
 async function open(url: string): Promise<{ page: Tab; errors: () => string[] }> {
   const page = await tab(url);
-  return { page, errors: () => [...page.consoleErrors, ...page.pageErrors.map((e) => `pageerror: ${e}`)] };
+  return { page, errors: () => errorsIn(page) };
 }
 
 describe('snippet: a script URL that answers with an error', () => {

@@ -48,6 +48,11 @@ export function snippetTags(opts: SnippetOptions = {}): string {
   return `<script${nonce}>${settings}</script><script${nonce}>${snippetSource()}</script>`;
 }
 
+/** Console errors and uncaught errors of a tab, as far as its engine's driver reports them. */
+export function errorsIn(tab: Pick<Tab, 'consoleErrors' | 'pageErrors'>): string[] {
+  return [...tab.consoleErrors, ...tab.pageErrors.map((e) => `pageerror: ${e}`)];
+}
+
 /** Resolves once the library (not the stub) is `window.mixpanel`. */
 export async function libraryRan(page: PageLike, timeoutMs = 10_000): Promise<void> {
   await waitFor(
