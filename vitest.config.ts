@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: fast unit tests of policy (Node, fake timers, fake-indexeddb) and
-// browser scenarios that drive Debian's Chromium against a real local collector.
-// Each browser test file starts its own collector on ephemeral ports, so files run in parallel.
+// Fast unit tests of policy (Node, fake timers, fake-indexeddb), checks on the build, and browser
+// scenarios that drive real engines against a real local collector: once per engine for the files
+// in test/engines, on Chromium for the few in test/browser. Each browser test file starts its own
+// collector and site on ephemeral ports, so files run in parallel.
 export default defineConfig({
   test: {
     projects: [
@@ -26,6 +27,7 @@ export default defineConfig({
           testTimeout: 60_000,
         },
       },
+      // The few files that need a Chromium-only step (each says which at its top).
       {
         test: {
           name: 'browser',

@@ -1,22 +1,28 @@
+// The dashboard `npm start` prints: a visitor breaks the primary (then the alternate too) with
+// its buttons, tracks on the multi-page site and in the single-page app, brings the hosts back,
+// and reads 0 lost with every tracked event delivered. It saves a screenshot of the chart.
+// Chromium only: it sets the viewport and takes screenshots (test-results/, and docs/dashboard.png
+// with OUTLAST_UPDATE_DOCS=1), steps only Playwright has; the dashboard's data path is the same
+// one test/engines/demo-nginx and example-site drive on every engine.
 import { mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startDemo } from '../../examples/demo-server.mjs';
-import { launchChromium, type ChromiumSession } from '../support/chromium';
+import { launchEngine, type EngineBrowser } from '../support/engines';
+import { playwrightPage } from '../support/engines/chromium';
 import { waitFor } from '../support/fixtures';
 
-// The dashboard `npm start` prints: a visitor breaks the primary (then the alternate too) with
-// its buttons, tracks on the multi-page site and in the single-page app, brings the hosts back,
-// and reads 0 lost with every tracked event delivered. It saves a screenshot of the chart.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let demo: Awaited<ReturnType<typeof startDemo>>;
-let browser: ChromiumSession;
+let browser: EngineBrowser;
+/** A Chromium tab of the driver layer, as the Playwright page behind it (for the viewport and screenshots). */
+const newPage = async () => playwrightPage(await browser.newTab());
 
 beforeAll(async () => {
   // Without nginx the story is primary → alternate, the same on machines with and without it.
   demo = await startDemo({ nginx: false });
-  browser = await launchChromium();
+  browser = await launchEngine('chromium');
 });
 afterAll(async () => {
   await browser?.close();
@@ -29,7 +35,7 @@ const setMode = (page: Page, host: string, mode: string) => page.click(`#host-${
 describe('the dashboard', () => {
   it('shows an outage, the failover and zero lost after recovery', async () => {
     const errors: string[] = [];
-    const dashboard = await browser.newPage();
+    const dashboard = await newPage();
     await dashboard.setViewportSize({ width: 980, height: 760 });
     dashboard.on('pageerror', (e) => errors.push(`dashboard: ${e.message}`));
     await dashboard.goto(demo.dashboardUrl);
@@ -39,7 +45,7 @@ describe('the dashboard', () => {
     await waitFor(async () => (await cell(dashboard, 'host-primary td:nth-child(2)')) === 'refuse', 5_000);
     expect(demo.collector.stats().byHost.primary!.fault.mode).toBe('refuse');
 
-    const site = await browser.newPage();
+    const site = await newPage();
     site.on('pageerror', (e) => errors.push(`site: ${e.message}`));
     await site.goto(demo.url);
     for (let i = 0; i < 5; i++) await site.click('#track');
@@ -50,7 +56,7 @@ describe('the dashboard', () => {
 
     // Every host down for a few seconds: the outbox fills up, on the chart too.
     await setMode(dashboard, 'alternate', '503');
-    const spa = await browser.newPage();
+    const spa = await newPage();
     spa.on('pageerror', (e) => errors.push(`spa: ${e.message}`));
     await spa.goto(demo.spaUrl);
     await spa.click('a[href="/spa/pricing"]');

@@ -1,10 +1,11 @@
+// `npm run demo` as a newcomer runs it: the scripted outage story in headless Chromium (primary
+// down, every host down across navigations and a second tab, recovery) ends with a table that
+// shows every tracked event delivered, and the script exits 0. Its ports are ephemeral.
+// Chromium only because the browser is the demo's own: examples/demo.mjs launches it.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-// `npm run demo` as a newcomer runs it: the scripted outage story in headless Chromium (primary
-// down, every host down across navigations and a second tab, recovery) ends with a table that
-// shows every tracked event delivered, and the script exits 0. Its ports are ephemeral.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function runDemo(): Promise<{ code: number | null; out: string }> {

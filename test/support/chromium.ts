@@ -41,8 +41,6 @@ export interface LaunchOptions {
   args?: string[];
 }
 
-const byContext = new WeakMap<BrowserContext | Browser, ChromiumSession>();
-
 /**
  * Starts Chromium on a profile and connects Playwright to it.
  * Use `kill()` then `launchChromium({ userDataDir })` again to test a crash and restart.
@@ -101,14 +99,5 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<Chromium
       ended = true;
     },
   };
-  byContext.set(context, session);
-  byContext.set(browser, session);
   return session;
-}
-
-/** SIGKILLs the Chromium that owns this context (or browser, or session) and waits for it to be gone. */
-export async function killBrowserProcess(target: BrowserContext | Browser | ChromiumSession): Promise<void> {
-  const session = 'kill' in target ? target : byContext.get(target);
-  if (!session) throw new Error('this browser was not started by launchChromium()');
-  await session.kill();
 }

@@ -1,19 +1,10 @@
-// Per-file setup for browser tests: a collector, a site and a Chromium, all on ephemeral
-// ports and a fresh profile, so that test files run in parallel without colliding.
+// The servers every browser test file starts for itself (a collector and a site, on ephemeral
+// ports, so that files run in parallel without colliding), and how to count what arrived. The
+// browser and the life cycle around them are the engine harness's (engines/harness.ts).
 import { startCollector, type Collector, type CollectorOptions, type EventFilter } from '../../examples/collector/collector.mjs';
-import { launchChromium, type ChromiumSession } from './chromium';
 import { DIST_DIR, startSite, type Site } from './site';
 
-export interface Harness {
-  collector: Collector;
-  site: Site;
-  /** The running Chromium; replaced by `restartBrowser()`. */
-  browser: ChromiumSession;
-  /** SIGKILLs Chromium and starts it again on the same profile, as after a crash. */
-  restartBrowser(): Promise<ChromiumSession>;
-  /** Closes the browser, the site and the collector. */
-  close(): Promise<void>;
-}
+export { sleep, waitFor } from './wait';
 
 export interface SetupOptions {
   /** Ingest host names (default `['primary', 'alternate']`). */
@@ -22,8 +13,6 @@ export interface SetupOptions {
   scriptHost?: boolean;
   /** Any other collector option. */
   collector?: CollectorOptions;
-  /** Extra Chromium flags. */
-  chromiumArgs?: string[];
 }
 
 /**
@@ -48,49 +37,6 @@ export async function startServers<B>(
     throw e;
   });
   return { collector, site, browser };
-}
-
-/** Starts everything a browser test needs; call `close()` in `afterAll`. */
-export async function setup(opts: SetupOptions = {}): Promise<Harness> {
-  const { collector, site, browser } = await startServers(opts, () => launchChromium({ args: opts.chromiumArgs }));
-  const harness: Harness = {
-    collector,
-    site,
-    browser,
-    async restartBrowser() {
-      const { userDataDir } = harness.browser;
-      await harness.browser.kill();
-      harness.browser = await launchChromium({ userDataDir, args: opts.chromiumArgs });
-      return harness.browser;
-    },
-    async close() {
-      await harness.browser.close().catch(() => {});
-      await Promise.all([site.close(), collector.close()]);
-    },
-  };
-  return harness;
-}
-
-/**
- * Polls `fn` until it returns a truthy value (which is returned) or the time is up.
- * Errors thrown by `fn` count as "not yet"; the last one is reported on timeout.
- */
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() >= deadline) {
-      const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
-      throw new Error(`waitFor: condition not met within ${timeoutMs} ms${reason}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 /** The distinct `$insert_id`s of the track events the collector accepted (any host unless filtered). */

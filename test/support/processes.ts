@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { sleep } from './wait';
 
 /** Process groups still running. */
 const liveGroups = new Set<number>();
@@ -120,7 +121,7 @@ function groupAlive(pgid: number): boolean {
 /** Waits (at most `timeoutMs`) until no live process is left in any of the groups. */
 export async function waitGroupsGone(pgids: number[], timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (pgids.some((g) => g && groupAlive(g)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (pgids.some((g) => g && groupAlive(g)) && Date.now() < deadline) await sleep(20);
 }
 
 /**

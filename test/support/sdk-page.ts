@@ -1,9 +1,8 @@
 // Pages that load the CDN build and init it with short delays and the collector's hosts, and the
 // counting that every delivery scenario ends with: how many of a token's events arrived.
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Collector } from '../../examples/collector/collector.mjs';
-import { setup, waitFor, type Harness } from './fixtures';
+import { waitFor } from './wait';
 import { pageHtml, type Site } from './site';
 import type { Tab } from './engines/types';
 
@@ -41,6 +40,11 @@ export interface SdkPageOptions {
   site?: Site;
   /** Record every `fetch` and `sendBeacon` the page starts in `window.__requests` (see `requestsOf`). */
   recordRequests?: boolean;
+  /**
+   * Page code run before the SDK loads, on every load of the page (a reload included): what an
+   * init script does on an engine that has one, e.g. taking storage away or breaking an API.
+   */
+  initScript?: string;
   /** Record the page's uncaught errors and unhandled rejections in `window.__errors` (see `errorsOf`), from before the SDK loads. */
   recordErrors?: boolean;
 }
@@ -94,7 +98,7 @@ export function requestsOf(page: PageLike): Promise<PageRequest[]> {
  * `script`. Every report the SDK makes to `on_error` is kept in `window.__reports`.
  * Returns the page's URL.
  */
-export function sdkPage(h: Pick<Harness, 'collector' | 'site'>, path: string, opts: SdkPageOptions): string {
+export function sdkPage(h: { collector: Collector; site: Site }, path: string, opts: SdkPageOptions): string {
   const hosts = (opts.hosts ?? Object.keys(h.collector.urls)).map((name) => {
     const url = h.collector.urls[name];
     if (!url) throw new Error(`the collector has no host named ${name}`);
@@ -112,11 +116,17 @@ export function sdkPage(h: Pick<Harness, 'collector' | 'site'>, path: string, op
     pageHtml({
       head:
         (opts.recordErrors ? `<script>${ERROR_RECORDER}</script>` : '') +
+        (opts.initScript ? `<script>${escapeScriptEnd(opts.initScript)}</script>` : '') +
         (opts.recordRequests ? `<script>${REQUEST_RECORDER}</script>` : '') +
         '<script src="/dist/mixpanel.min.js"></script>',
       script: `${init}\n${opts.script ?? ''}`,
     }),
   );
+}
+
+/** Script text that cannot end its `<script>` tag early. */
+function escapeScriptEnd(code: string): string {
+  return code.replace(/<\/(script)/gi, '<\\/$1');
 }
 
 /** Code for a page script: track `count` events named `name`, each with a `label` `name-<i>`. */
@@ -133,44 +143,6 @@ export async function trackIn(page: PageLike, name: string, count: number, extra
     },
     { name, count, extra },
   );
-}
-
-/** A tab of the harness's browser whose console lines and page errors are kept, for a failing test's output. */
-export async function openTab(h: Harness, url?: string): Promise<{ page: Page; logs: string[] }> {
-  const page = await h.browser.newPage();
-  const logs: string[] = [];
-  page.on('console', (m) => logs.push(`${new Date().toISOString().slice(11, 23)} ${m.text()}`));
-  page.on('pageerror', (e) => logs.push(`PAGEERROR ${e.message}`));
-  if (url) await page.goto(url);
-  return { page, logs };
-}
-
-/**
- * The life cycle every delivery scenario file shares: one harness for the file (handed to
- * `onHarness`), the tabs a test opened closed after it, the collector reset to `ok`, and the
- * last tab's console printed when a test fails. Returns `open(url?)`, which opens a tab.
- */
-export function useScenario(onHarness: (h: Harness) => void): (url?: string) => Promise<Page> {
-  let h: Harness | undefined;
-  let pages: Page[] = [];
-  let logs: string[] = [];
-  beforeAll(async () => {
-    h = await setup();
-    onHarness(h);
-  });
-  afterAll(() => h?.close());
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') console.log(logs.join('\n'));
-    await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
-    pages = [];
-    await h?.collector.reset();
-  });
-  return async (url) => {
-    const tab = await openTab(h!, url);
-    pages.push(tab.page);
-    logs = tab.logs;
-    return tab.page;
-  };
 }
 
 /** The page's `mixpanel.get_delivery_state()`. */

@@ -2,9 +2,14 @@
 // pointed at script URLs the test controls, with the fast delays browser tests use.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import type { Collector } from '../../examples/collector/collector.mjs';
+import type { Tab } from './engines/types';
+import { FAST_CONFIG, type PageLike } from './sdk-page';
 import { DIST_DIR } from './site';
+import { waitFor } from './wait';
+
+/** What every `PageLike` can do. */
+type Evaluator = Pick<Tab, 'evaluate'>;
 
 /** The built snippet, read at call time so a rebuild between runs is picked up. */
 export function snippetSource(): string {
@@ -16,22 +21,9 @@ export function libIntegrity(): string {
   return readFileSync(join(DIST_DIR, 'mixpanel.min.js.sri'), 'utf8').trim();
 }
 
-/**
- * Chromium flags that make the snippet's built-in CDN URLs fail at once (no DNS answer), so a
- * test controls every URL that could serve the library and never reaches the network.
- */
-export const NO_BUILTIN_CDN_ARGS = ['--host-resolver-rules=MAP cdn.outlast.dev ~NOTFOUND, MAP cdn2.outlast.dev ~NOTFOUND'];
-
-/** `init` options with the short delays tests use, sending to the collector's ingest hosts. */
+/** `init` options with the short delays tests use (`FAST_CONFIG`), sending to the collector's ingest hosts. */
 export function fastConfig(collector: Collector, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    api_host: [collector.urls.primary, collector.urls.alternate],
-    batch_flush_interval_ms: 100,
-    batch_request_timeout_ms: 1000,
-    retry_backoff_base_ms: 100,
-    retry_backoff_max_ms: 1000,
-    ...extra,
-  };
+  return { ...FAST_CONFIG, api_host: [collector.urls.primary, collector.urls.alternate], ...extra };
 }
 
 export interface SnippetOptions {
@@ -56,31 +48,23 @@ export function snippetTags(opts: SnippetOptions = {}): string {
   return `<script${nonce}>${settings}</script><script${nonce}>${snippetSource()}</script>`;
 }
 
-/**
- * Console errors and uncaught page errors, collected from the moment the page is opened,
- * each with the URL it is about. The browser's own favicon request is left out.
- */
-export function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    const url = m.location().url;
-    if (m.type() === 'error' && !url.endsWith('/favicon.ico')) errors.push(`${m.text()} (${url})`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  return errors;
+/** Console errors and uncaught errors of a tab, as far as its engine's driver reports them. */
+export function errorsIn(tab: Pick<Tab, 'consoleErrors' | 'pageErrors'>): string[] {
+  return [...tab.consoleErrors, ...tab.pageErrors.map((e) => `pageerror: ${e}`)];
 }
 
 /** Resolves once the library (not the stub) is `window.mixpanel`. */
-export async function libraryRan(page: Page, timeoutMs = 10_000): Promise<void> {
-  await page.waitForFunction(() => !!(window as unknown as { mixpanel?: { __loaded?: boolean } }).mixpanel?.__loaded, undefined, {
-    timeout: timeoutMs,
-    polling: 20,
-  });
+export async function libraryRan(page: PageLike, timeoutMs = 10_000): Promise<void> {
+  await waitFor(
+    () => (page as Evaluator).evaluate(() => !!(window as unknown as { mixpanel?: { __loaded?: boolean } }).mixpanel?.__loaded),
+    timeoutMs,
+    20,
+  );
 }
 
 /** `loadEventStart` of the page's navigation, in ms since its time origin. */
-export function loadEventStart(page: Page): Promise<number> {
-  return page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventStart);
+export function loadEventStart(page: PageLike): Promise<number> {
+  return (page as Evaluator).evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventStart);
 }
 
 /** Median of a non-empty list of numbers. */

@@ -3,18 +3,38 @@ import type { Page } from 'playwright-core';
 import { launchChromium, type ChromiumSession } from '../chromium';
 import type { EngineBrowser, EngineLaunchOptions, Tab } from './types';
 
+/** The Playwright page behind each Chromium tab. */
+const pages = new WeakMap<Tab, Page>();
+
+/**
+ * The Playwright page behind a Chromium tab, for the few Chromium-only files that need a step the
+ * driver layer has no counterpart for on other engines (each says which in its header).
+ */
+export function playwrightPage(tab: Tab): Page {
+  const page = pages.get(tab);
+  if (!page) throw new Error('this tab is not a Chromium tab of the driver layer');
+  return page;
+}
+
 /** A Playwright page as a `Tab`. */
 export function playwrightTab(page: Page): Tab {
   const logs: string[] = [];
   const pageErrors: string[] = [];
-  page.on('console', (m) => logs.push(`${new Date().toISOString().slice(11, 23)} ${m.text()}`));
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    logs.push(`${new Date().toISOString().slice(11, 23)} ${m.text()}`);
+    // The browser's own request for a favicon (the test site has none) is not the page's doing.
+    const url = m.location().url;
+    if (m.type() === 'error' && !url.endsWith('/favicon.ico')) consoleErrors.push(`${m.text()} (${url})`);
+  });
   page.on('pageerror', (e) => {
     pageErrors.push(e.message);
     logs.push(`PAGEERROR ${e.message}`);
   });
-  return {
+  const tab: Tab = {
     logs,
     pageErrors,
+    consoleErrors,
     goto: async (url) => {
       // A page that navigates on from its own `load` handler can beat Playwright's wait for that
       // `load`, which then fails as interrupted: the page did load, and went on by itself.
@@ -25,14 +45,18 @@ export function playwrightTab(page: Page): Tab {
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
     url: async () => page.url(),
     waitForURL: (url, timeoutMs = 30_000) => page.waitForURL(url, { timeout: timeoutMs }),
+    cookies: async () => (await page.context().cookies(page.url())).map((c) => ({ name: c.name, value: c.value, sameSite: c.sameSite })),
     close: () => page.close(),
   };
+  pages.set(tab, page);
+  return tab;
 }
 
 function wrap(session: ChromiumSession, args: string[]): EngineBrowser {
   return {
     name: 'chromium',
     version: `Chromium ${session.browser.version()}`,
+    pid: session.pid,
     newTab: async () => playwrightTab(await session.newPage()),
     setOffline: (offline) => session.context.setOffline(offline),
     persistentProfile: true,

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type ConsoleMessage, type Page } from 'puppeteer-core';
 import { killGroup, removeTempDir, spawnGroup, trackTempDir, waitForStderr, waitGroupsGone } from '../processes';
+import { sleep } from '../wait';
 import type { EngineBrowser, EngineLaunchOptions, Tab } from './types';
 
 /** Set FIREFOX_PATH to use another build. */
@@ -264,7 +265,12 @@ function formatRemote(v: RemoteValue, depth = 0): string {
 function puppeteerTab(page: Page): Tab {
   const logs: string[] = [];
   const pageErrors: string[] = [];
-  page.on('console', (m) => logs.push(`${new Date().toISOString().slice(11, 23)} ${consoleText(m)}`));
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    const text = consoleText(m);
+    logs.push(`${new Date().toISOString().slice(11, 23)} ${text}`);
+    if (m.type() === 'error') consoleErrors.push(text);
+  });
   // Firefox reports an uncaught error as `Error: message` (with its type), not just the message.
   page.on('pageerror', (e) => {
     const message = e instanceof Error ? e.message : String(e);
@@ -277,10 +283,12 @@ function puppeteerTab(page: Page): Tab {
   return {
     logs,
     pageErrors,
+    consoleErrors,
     goto: async (url) => void (await page.goto(url, { waitUntil: 'load' })),
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
     url: async () => page.url(),
     waitForURL: (url, timeoutMs = 30_000) => waitForURL(page, url, timeoutMs),
+    cookies: async () => (await page.cookies()).map((c) => ({ name: c.name, value: c.value, sameSite: String(c.sameSite ?? 'None') })),
     close: () => page.close(),
   };
 }
@@ -314,7 +322,7 @@ async function waitForURL(page: Page, url: string | RegExp, timeoutMs: number): 
     } else {
       seen = page.url();
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   throw new Error(`waitForURL: the tab did not reach ${String(url)} within ${timeoutMs} ms (it is at ${seen})`);
 }
@@ -339,6 +347,7 @@ function wrap(session: FirefoxSession, temporary: boolean): EngineBrowser {
   const engine: EngineBrowser = {
     name: 'firefox',
     version: session.version,
+    pid,
     async newTab() {
       const page = await browser.newPage();
       const tab = puppeteerTab(page);

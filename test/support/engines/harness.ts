@@ -1,6 +1,7 @@
-// Per-file setup for scenarios that run on every engine: a collector and a site on ephemeral
-// ports and a browser of this project's engine on a fresh profile, so that files (and engines)
-// run in parallel without colliding. The Chromium-only files use `fixtures.ts` instead.
+// Per-file setup for browser scenarios, the one harness of the repository: a collector and a site
+// on ephemeral ports and a browser of this project's engine on a fresh profile, so that files (and
+// engines) run in parallel without colliding. The few Chromium-only files in test/browser use it
+// too, and reach the Playwright page behind a tab with `playwrightPage` (engines/chromium.ts).
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Collector } from '../../../examples/collector/collector.mjs';
 import { startServers, type SetupOptions } from '../fixtures';

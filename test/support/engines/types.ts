@@ -7,6 +7,14 @@ export type EngineName = 'chromium' | 'firefox' | 'webkit';
 
 export const ENGINES: readonly EngineName[] = ['chromium', 'firefox', 'webkit'];
 
+/** A cookie as the browser stored it. */
+export interface Cookie {
+  name: string;
+  value: string;
+  /** `Lax`, `Strict` or `None`, as the engine reports it. */
+  sameSite: string;
+}
+
 /** A tab of one engine. */
 export interface Tab {
   /** Navigates and resolves once the page's `load` event has fired. */
@@ -24,6 +32,13 @@ export interface Tab {
   readonly logs: string[];
   /** Uncaught errors and unhandled rejections of the page, as messages. */
   readonly pageErrors: string[];
+  /**
+   * Console lines of level error, the browser's own included (a CSP or SRI refusal, a failed
+   * load) where the engine's driver reports them; uncaught errors are in `pageErrors` instead.
+   */
+  readonly consoleErrors: string[];
+  /** The cookies the browser holds for the tab's current URL, with the attributes it stored. */
+  cookies(): Promise<Cookie[]>;
   close(): Promise<void>;
 }
 
@@ -32,6 +47,8 @@ export interface EngineBrowser {
   readonly name: EngineName;
   /** Product and version, e.g. `Firefox 153.7.0esr`. */
   readonly version: string;
+  /** Process id of the browser's main process, the leader of its process group. */
+  readonly pid: number;
   /** Opens a tab (a new top-level browsing context) on about:blank. */
   newTab(): Promise<Tab>;
   /**

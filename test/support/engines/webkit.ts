@@ -9,13 +9,12 @@
 // variable moves the inspector's D-Bus endpoint (the one WebKitWebDriver talks to) to a random
 // port, so we start MiniBrowser ourselves, read that port from /proc and point the driver at it
 // with `--target`.
-import type { ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer, type Socket } from 'node:net';
-import { killGroup, spawnGroup, waitGroupsGone } from '../processes';
+import { randomUUID } from 'node:crypto';
+import { sleep } from '../wait';
 import type { EngineBrowser, EngineLaunchOptions, Tab } from './types';
+import { WebDriver } from './webdriver-client';
+import { PageInspector, type InspectorSink } from './webkit-inspector';
+import { freePort, killAll, listeningPorts, start, startDisplay, within, type Owned } from './webkit-processes';
 
 const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 const WEBDRIVER = 'WebKitWebDriver';
@@ -39,439 +38,6 @@ const FIRST_TAB_TARGET_ID = 3;
 const PROBE_LIMIT = 32;
 const SILENT_LIMIT = 2;
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** One process we started, leader of its own process group so one signal reaches its children. */
-interface Owned {
-  child: ChildProcess;
-  pgid: number;
-  exited: Promise<void>;
-  /** The end of its stderr, for a failure's message. */
-  stderr(): string;
-}
-
-function start(command: string, args: string[], env: NodeJS.ProcessEnv, extraFd = false): Owned {
-  const {
-    child,
-    pid: pgid,
-    exited,
-  } = spawnGroup(command, args, {
-    env,
-    stdio: extraFd ? ['ignore', 'ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'pipe'],
-  });
-  let tail = '';
-  // Keep draining stderr so a chatty process never blocks on a full pipe.
-  child.stderr?.on('data', (chunk: Buffer) => {
-    tail = (tail + chunk.toString()).slice(-4096);
-  });
-  child.once('error', (e) => void (tail += `\n${e.message}`));
-  return { child, pgid, exited, stderr: () => tail.trim() };
-}
-
-/** SIGKILLs all the groups at once, then waits until their processes are gone. */
-async function killAll(owned: Owned[]): Promise<void> {
-  // Started display first, browser next, driver last: signalled the other way round.
-  for (const o of [...owned].reverse()) if (o.pgid) killGroup(o.pgid);
-  await Promise.all(owned.map((o) => o.exited));
-  // The leaders are reaped; their children (web and network processes) die with the same signal
-  // but are reaped by init, so wait until the groups are empty too.
-  await waitGroupsGone(owned.map((o) => o.pgid));
-}
-
-async function within<T>(what: string, ms: number, work: Promise<T>, abort?: Promise<void>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-  });
-  const aborted = abort?.then(() => Promise.reject(new Error(`${what}: the process exited`)));
-  try {
-    return await Promise.race([work, timeout, ...(aborted ? [aborted] : [])]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** A free TCP port on loopback (the process that gets it binds it a moment later). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** TCP ports a process listens on, from its socket inodes and the kernel's socket table. */
-function listeningPorts(pid: number): number[] {
-  const inodes = new Set<string>();
-  try {
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      try {
-        const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (match?.[1]) inodes.add(match[1]);
-      } catch {
-        // The descriptor closed while we looked.
-      }
-    }
-  } catch {
-    return [];
-  }
-  const ports: number[] = [];
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(table, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      const local = cols[1];
-      // State 0A is LISTEN; column 9 is the inode.
-      if (local && cols[3] === '0A' && cols[9] && inodes.has(cols[9])) ports.push(parseInt(local.split(':')[1] ?? '0', 16));
-    }
-  }
-  return ports;
-}
-
-/** Starts Xvfb on the first free display; `-displayfd` makes it pick and report it without races. */
-async function startDisplay(): Promise<{ xvfb: Owned; display: string }> {
-  const xvfb = start('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '1280x1024x24'], process.env, true);
-  const fd = xvfb.child.stdio[3] as NodeJS.ReadableStream | null;
-  const number = await within(
-    'Xvfb reporting its display',
-    LAUNCH_TIMEOUT_MS,
-    new Promise<string>((resolve) => {
-      let text = '';
-      fd?.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        if (text.includes('\n')) resolve(text.trim());
-      });
-    }),
-    xvfb.exited,
-  ).catch((e: Error) => {
-    throw new Error(`${e.message}\n${xvfb.stderr()}`);
-  });
-  return { xvfb, display: `:${number}` };
-}
-
-// ---------------------------------------------------------------------------------------------
-// WebDriver over HTTP.
-
-interface WebDriverError {
-  error?: string;
-  message?: string;
-}
-
-class WebDriver {
-  constructor(private readonly base: string) {}
-
-  async send<T = unknown>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    const response = await fetch(this.base + path, {
-      method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json; charset=utf-8' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    let parsed: { value?: unknown } = {};
-    try {
-      parsed = JSON.parse(text) as { value?: unknown };
-    } catch {
-      // Not JSON: reported below.
-    }
-    if (!response.ok) {
-      const value = (parsed.value ?? {}) as WebDriverError;
-      const error = new Error(value.message || value.error || `HTTP ${response.status} ${text.slice(0, 200)}`);
-      (error as Error & { webdriverError?: string }).webdriverError = value.error;
-      throw error;
-    }
-    return parsed.value as T;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// A small WebSocket client (RFC 6455, text frames only), enough for the inspector's socket.
-
-class WebSocketClient {
-  private buffer: Buffer = Buffer.alloc(0);
-  private fragments: Buffer[] = [];
-  closed = false;
-  onMessage: (text: string) => void = () => {};
-  onClose: () => void = () => {};
-
-  private constructor(
-    private readonly socket: Socket,
-    head: Buffer,
-  ) {
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      if (this.closed) return;
-      this.closed = true;
-      this.onClose();
-    });
-    if (head.length) setImmediate(() => this.receive(head));
-  }
-
-  static open(port: number, path: string): Promise<WebSocketClient> {
-    return new Promise((resolve, reject) => {
-      const req = request({
-        host: '127.0.0.1',
-        port,
-        path,
-        headers: {
-          Connection: 'Upgrade',
-          Upgrade: 'websocket',
-          'Sec-WebSocket-Version': '13',
-          'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
-        },
-      });
-      req.once('upgrade', (_res, socket, head) => resolve(new WebSocketClient(socket, head)));
-      req.once('response', (res) => {
-        res.resume();
-        reject(new Error(`inspector socket ${path}: HTTP ${res.statusCode}`));
-      });
-      req.once('error', reject);
-      req.end();
-    });
-  }
-
-  send(text: string): void {
-    if (!this.closed) this.socket.write(this.frame(0x1, Buffer.from(text)));
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.socket.write(this.frame(0x8, Buffer.alloc(0)));
-    this.socket.end();
-    setTimeout(() => this.socket.destroy(), 1_000).unref();
-  }
-
-  /** A client frame: always final and masked. */
-  private frame(opcode: number, payload: Buffer): Buffer {
-    const length = payload.length;
-    const header = length < 126 ? Buffer.alloc(2) : length < 65_536 ? Buffer.alloc(4) : Buffer.alloc(10);
-    header[0] = 0x80 | opcode;
-    if (length < 126) header[1] = 0x80 | length;
-    else if (length < 65_536) {
-      header[1] = 0x80 | 126;
-      header.writeUInt16BE(length, 2);
-    } else {
-      header[1] = 0x80 | 127;
-      header.writeBigUInt64BE(BigInt(length), 2);
-    }
-    const mask = randomBytes(4);
-    const masked = Buffer.alloc(length);
-    for (let i = 0; i < length; i++) masked[i] = (payload[i] as number) ^ (mask[i & 3] as number);
-    return Buffer.concat([header, mask, masked]);
-  }
-
-  private receive(chunk: Buffer): void {
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
-    for (;;) {
-      if (this.buffer.length < 2) return;
-      const b0 = this.buffer[0] as number;
-      const b1 = this.buffer[1] as number;
-      let offset = 2;
-      let length = b1 & 0x7f;
-      if (length === 126) {
-        if (this.buffer.length < 4) return;
-        length = this.buffer.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (this.buffer.length < 10) return;
-        length = Number(this.buffer.readBigUInt64BE(2));
-        offset = 10;
-      }
-      const masked = (b1 & 0x80) !== 0;
-      const maskOffset = offset;
-      if (masked) offset += 4;
-      if (this.buffer.length < offset + length) return;
-      let payload = this.buffer.subarray(offset, offset + length);
-      if (masked) {
-        const unmasked = Buffer.alloc(length);
-        for (let i = 0; i < length; i++) unmasked[i] = (payload[i] as number) ^ (this.buffer[maskOffset + (i & 3)] as number);
-        payload = unmasked;
-      }
-      this.buffer = this.buffer.subarray(offset + length);
-      const opcode = b0 & 0x0f;
-      const fin = (b0 & 0x80) !== 0;
-      if (opcode === 0x8) {
-        this.close();
-        return;
-      }
-      if (opcode === 0x9) {
-        if (!this.closed) this.socket.write(this.frame(0xa, Buffer.from(payload)));
-        continue;
-      }
-      if (opcode === 0xa) continue;
-      // Text, binary or a continuation of either.
-      this.fragments.push(Buffer.from(payload));
-      if (fin) {
-        const message = Buffer.concat(this.fragments).toString('utf8');
-        this.fragments = [];
-        this.onMessage(message);
-      }
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The inspector of one page: console messages and uncaught errors of whatever document it shows.
-
-interface ConsoleParameter {
-  type?: string;
-  subtype?: string;
-  value?: unknown;
-  description?: string;
-}
-
-interface ConsoleMessage {
-  source?: string;
-  level?: string;
-  text?: string;
-  parameters?: ConsoleParameter[];
-}
-
-class PageInspector {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private lastEntry: { line: string; error: boolean } | null = null;
-  /** Page targets announced so far; their console is read once the page is known to be ours. */
-  private readonly targets: string[] = [];
-  private adopted = false;
-  /** The page's first target, once announced. */
-  readonly firstTarget: Promise<string>;
-
-  constructor(
-    private readonly socket: WebSocketClient,
-    private readonly sink: { logs: string[]; pageErrors: string[] },
-  ) {
-    let announce: (id: string) => void = () => {};
-    this.firstTarget = new Promise((resolve) => (announce = resolve));
-    socket.onMessage = (text) => {
-      let message: { method?: string; params?: Record<string, unknown> };
-      try {
-        message = JSON.parse(text) as typeof message;
-      } catch {
-        return;
-      }
-      if (message.method === 'Target.targetCreated') {
-        const info = message.params?.targetInfo as { targetId?: string; type?: string } | undefined;
-        if (info?.targetId && info.type === 'page') {
-          // Each document process gets a target of its own (a cross-site navigation may swap
-          // processes); messages logged before this arrives are kept and replayed on enable.
-          this.targets.push(info.targetId);
-          if (this.adopted) this.enableConsole(info.targetId);
-          announce(info.targetId);
-        }
-      } else if (message.method === 'Target.dispatchMessageFromTarget') {
-        this.fromTarget(String(message.params?.message ?? ''));
-      }
-    };
-    socket.onClose = () => {
-      for (const { reject } of this.pending.values()) reject(new Error('inspector socket closed'));
-      this.pending.clear();
-    };
-  }
-
-  /** Connection 1 is MiniBrowser's own process, the first to register with its inspector server. */
-  static async attach(port: number, targetId: number, sink: { logs: string[]; pageErrors: string[] }): Promise<PageInspector> {
-    return new PageInspector(await WebSocketClient.open(port, `/socket/1/${targetId}/WebPage`), sink);
-  }
-
-  /** Starts reading the page's console (what it logged so far comes first). */
-  adopt(): void {
-    this.adopted = true;
-    for (const target of this.targets) this.enableConsole(target);
-  }
-
-  private enableConsole(target: string): void {
-    void this.call(target, 'Console.enable').catch(() => {});
-  }
-
-  call(target: string, method: string, params: Record<string, unknown> = {}): Promise<unknown> {
-    const id = this.nextId++;
-    const inner = JSON.stringify({ id, method, params });
-    return new Promise((resolve, reject) => {
-      if (this.socket.closed) return reject(new Error('inspector socket closed'));
-      this.pending.set(id, { resolve, reject });
-      this.socket.send(
-        JSON.stringify({ id: this.nextId++, method: 'Target.sendMessageToTarget', params: { targetId: target, message: inner } }),
-      );
-    });
-  }
-
-  /** Evaluates an expression in the page's current document and returns its JSON value. */
-  async valueOf(target: string, expression: string): Promise<unknown> {
-    const reply = (await this.call(target, 'Runtime.evaluate', { expression, returnByValue: true })) as { result?: { value?: unknown } };
-    return reply.result?.value;
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-
-  private fromTarget(text: string): void {
-    let inner: { id?: number; result?: unknown; error?: { message?: string }; method?: string; params?: Record<string, unknown> };
-    try {
-      inner = JSON.parse(text) as typeof inner;
-    } catch {
-      return;
-    }
-    if (inner.id !== undefined) {
-      const waiter = this.pending.get(inner.id);
-      this.pending.delete(inner.id);
-      if (inner.error) waiter?.reject(new Error(inner.error.message ?? 'inspector error'));
-      else waiter?.resolve(inner.result);
-      return;
-    }
-    if (inner.method === 'Console.messageAdded') {
-      const message = (inner.params?.message ?? {}) as ConsoleMessage;
-      // WebKit reports an uncaught exception, an unhandled rejection or a script that fails to
-      // parse as an error-level message whose source is the JavaScript engine itself.
-      const error = message.source === 'javascript' && message.level === 'error';
-      this.record(error ? (message.text ?? '') : consoleText(message), error);
-    } else if (inner.method === 'Console.messageRepeatCountUpdated' && this.lastEntry) {
-      // WebKit folds a message repeated in a row into a counter: write it out again.
-      this.record(this.lastEntry.line, this.lastEntry.error);
-    }
-  }
-
-  private record(line: string, error: boolean): void {
-    this.lastEntry = { line, error };
-    if (error) {
-      this.sink.pageErrors.push(line);
-      this.sink.logs.push(`PAGEERROR ${line}`);
-    } else {
-      this.sink.logs.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
-    }
-  }
-}
-
-/** A console call's arguments joined with spaces, like other engines' message text. */
-function consoleText(message: ConsoleMessage): string {
-  const params = message.parameters;
-  if (!params?.length) return message.text ?? '';
-  return params
-    .map((p) => {
-      if (p.type === 'string') return String(p.value ?? '');
-      if (p.type === 'undefined') return 'undefined';
-      if (p.subtype === 'null') return 'null';
-      if (p.value !== undefined && p.type !== 'object') return String(p.value);
-      return p.description ?? p.type ?? '';
-    })
-    .join(' ');
-}
-
-// ---------------------------------------------------------------------------------------------
-// The browser.
-
 interface Launched {
   owned: Owned[];
   driver: WebDriver;
@@ -484,7 +50,7 @@ interface Launched {
 async function launchOnce(): Promise<Launched> {
   const owned: Owned[] = [];
   try {
-    const { xvfb, display } = await startDisplay();
+    const { xvfb, display } = await startDisplay(LAUNCH_TIMEOUT_MS);
     owned.push(xvfb);
 
     const inspectorPort = await freePort();
@@ -612,7 +178,7 @@ function wrap(launched: Launched, opts: EngineLaunchOptions): EngineBrowser {
    * it. That window has the highest id so far. Popups that pages opened since the last tab come
    * before it; an id nothing answers on is a popup already closed, or lies past the end.
    */
-  async function attachInspector(token: string, sink: { logs: string[]; pageErrors: string[] }): Promise<PageInspector | null> {
+  async function attachInspector(token: string, sink: InspectorSink): Promise<PageInspector | null> {
     const from = nextTargetId;
     let firstSilent: number | null = null;
     let silent = 0;
@@ -647,6 +213,8 @@ function wrap(launched: Launched, opts: EngineLaunchOptions): EngineBrowser {
   const browser: EngineBrowser = {
     name: 'webkit',
     version: launched.version,
+    // Started display first, browser second, driver last (see launchOnce).
+    pid: owned[1]?.pgid ?? 0,
     // WebDriver classic cannot take a browser offline, and MiniBrowser has no switch for it.
     setOffline: null,
     // MiniBrowser gives automation an ephemeral website data session (in memory) whatever the
@@ -663,13 +231,14 @@ function wrap(launched: Launched, opts: EngineLaunchOptions): EngineBrowser {
         await switchTo(handle);
         const logs: string[] = [];
         const pageErrors: string[] = [];
+        const consoleErrors: string[] = [];
         const token = randomUUID();
         await driver.send('POST', `${session}/execute/sync`, { script: `window.__outlastTabToken = ${JSON.stringify(token)};`, args: [] });
-        const inspector = await attachInspector(token, { logs, pageErrors });
+        const inspector = await attachInspector(token, { logs, pageErrors, consoleErrors });
         await driver.send('POST', `${session}/execute/sync`, { script: 'delete window.__outlastTabToken;', args: [] });
         if (inspector) inspectors.add(inspector);
         else logs.push('(no console capture: the inspector target of this tab was not found)');
-        return makeTab(handle, logs, pageErrors, inspector);
+        return makeTab(handle, { logs, pageErrors, consoleErrors }, inspector);
       }),
 
     async kill() {
@@ -692,7 +261,7 @@ function wrap(launched: Launched, opts: EngineLaunchOptions): EngineBrowser {
     },
   };
 
-  function makeTab(handle: string, logs: string[], pageErrors: string[], inspector: PageInspector | null): Tab {
+  function makeTab(handle: string, sink: InspectorSink, inspector: PageInspector | null): Tab {
     let closed = false;
     const inTab = <T>(work: () => Promise<T>): Promise<T> =>
       serial(async () => {
@@ -703,8 +272,7 @@ function wrap(launched: Launched, opts: EngineLaunchOptions): EngineBrowser {
       });
 
     return {
-      logs,
-      pageErrors,
+      ...sink,
       goto: (url) =>
         inTab(async () => {
           // the old document is marked, so that its own 'complete' is not taken for the new one's
@@ -745,6 +313,14 @@ function wrap(launched: Launched, opts: EngineLaunchOptions): EngineBrowser {
           return (reply.undefined ? undefined : reply.value) as R;
         }),
       url: () => inTab(() => driver.send<string>('GET', `${session}/url`)),
+      cookies: () =>
+        inTab(async () =>
+          (await driver.send<Array<{ name: string; value: string; sameSite?: string }>>('GET', `${session}/cookie`)).map((c) => ({
+            name: c.name,
+            value: c.value,
+            sameSite: c.sameSite ?? 'None',
+          })),
+        ),
       async waitForURL(url, timeoutMs = 30_000) {
         const deadline = Date.now() + timeoutMs;
         let last = '';

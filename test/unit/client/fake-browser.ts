@@ -6,25 +6,12 @@ import type { DeliveryState, Pipeline } from '../../../src/delivery/types';
 import { createLibrary } from '../../../src/client/library';
 import type { PipelineOptions } from '../../../src/client/instance';
 import type { ErrorReport } from '../../../src/utils/report';
+import { memoryStorage } from '../shared/memory-storage';
 
 export const CHROME_MAC =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.109 Safari/537.36';
 
-/** A Storage backed by a Map; pass the same one to two "page loads" to share it. */
-export function memoryStorage(): Storage & { map: Map<string, string> } {
-  const map = new Map<string, string>();
-  return {
-    map,
-    get length() {
-      return map.size;
-    },
-    key: (i: number) => [...map.keys()][i] ?? null,
-    getItem: (k: string) => map.get(k) ?? null,
-    setItem: (k: string, v: string) => void map.set(k, String(v)),
-    removeItem: (k: string) => void map.delete(k),
-    clear: () => map.clear(),
-  };
-}
+export { memoryStorage } from '../shared/memory-storage';
 
 /** `document.cookie` semantics, minus paths: attributes are kept so tests can read them. */
 export function cookieJar(opts: { refuseDomain?: string } = {}) {

@@ -1,43 +1,15 @@
-import { DEFAULT_CONFIG, type Config, type Endpoint } from '../../../src/config';
+import type { Endpoint } from '../../../src/config';
 import { RECORD_VERSION } from '../../../src/constants';
 import type { Answer } from '../../../src/delivery/wire';
 import type { Outbox, OutboxRecord, OutboxStats } from '../../../src/outbox/types';
-import type { ErrorReport, Reporter } from '../../../src/utils/report';
+import type { Reporter } from '../../../src/utils/report';
+import { recordingReporter } from '../shared/recording-reporter';
 
 export { bodyOf } from '../outbox/helpers';
 
-/** A config with short delays for tests. */
-export function testConfig(over: Partial<Config> = {}): Config {
-  return {
-    ...DEFAULT_CONFIG,
-    api_host: ['https://a.test', 'https://b.test'],
-    batch_size: 10,
-    batch_flush_interval_ms: 1_000,
-    batch_request_timeout_ms: 500,
-    max_in_flight: 1,
-    retry_backoff_base_ms: 100,
-    retry_backoff_max_ms: 1_000,
-    failback_interval_ms: 5_000,
-    sender_lease_ms: 1_000,
-    ...over,
-  };
-}
-
-export interface TestReporter extends Reporter {
-  reports: ErrorReport[];
-  lines: string[];
-}
-
-export function testReporter(): TestReporter {
-  const reports: ErrorReport[] = [];
-  const lines: string[] = [];
-  return {
-    reports,
-    lines,
-    report: (r) => void reports.push(r),
-    debug: (...args) => void lines.push(args.map(String).join(' ')),
-  };
-}
+export { testConfig } from '../shared/test-config';
+/** The shared recording reporter, under the name the delivery tests use. */
+export { recordingReporter as testReporter, type RecordingReporter as TestReporter } from '../shared/recording-reporter';
 
 /** An in-memory outbox with the contract of the real one (drop reports), and call logs. */
 export interface FakeOutbox extends Outbox {
@@ -48,7 +20,7 @@ export interface FakeOutbox extends Outbox {
   add(n: number, ep?: Endpoint, body?: (i: number) => Record<string, unknown>): OutboxRecord[];
 }
 
-export function fakeOutbox(reporter: Reporter = testReporter()): FakeOutbox {
+export function fakeOutbox(reporter: Reporter = recordingReporter()): FakeOutbox {
   const records = new Map<string, OutboxRecord>();
   const removed: string[] = [];
   const dropped: Array<{ records: OutboxRecord[]; reason: string }> = [];

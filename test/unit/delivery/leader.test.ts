@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { electSender, type ChannelLike, type Election, type LockLike } from '../../../src/delivery/leader';
 import { createSender } from '../../../src/delivery/sender';
+import { memoryStorage } from '../shared/memory-storage';
 import { fakeOutbox, fakeTransport, ok, testConfig, testReporter } from './fakes';
 
 /** Web Locks as the spec has them for one exclusive name: granted in request order, released when the callback settles. */
@@ -52,20 +53,6 @@ function channelHub(): (name: string) => ChannelLike {
     };
     peers.add(ch);
     return ch;
-  };
-}
-
-function memoryStorage(): Storage {
-  const m = new Map<string, string>();
-  return {
-    get length() {
-      return m.size;
-    },
-    clear: () => m.clear(),
-    getItem: (k) => (m.has(k) ? m.get(k)! : null),
-    key: (i) => Array.from(m.keys())[i] ?? null,
-    removeItem: (k) => void m.delete(k),
-    setItem: (k, v) => void m.set(k, String(v)),
   };
 }
 

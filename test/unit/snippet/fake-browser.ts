@@ -1,6 +1,7 @@
 // A small fake of the browser globals the snippet touches, for running it inside node:vm.
 import vm from 'node:vm';
 import { randomFillSync } from 'node:crypto';
+import { MemoryStorage } from '../shared/memory-storage';
 
 export interface FakeScript {
   src: string;
@@ -56,18 +57,8 @@ export function fakeBrowser(options: FakeBrowserOptions = {}) {
     },
     head: { appendChild: (el: FakeScript) => scripts.push(el) },
   };
-  const localStorage = {
-    getItem: (k: string) => (storage.has(k) ? storage.get(k)! : null),
-    setItem: (k: string, v: string) => {
-      if (options.storageThrows) throw new Error('QuotaExceededError');
-      storage.set(k, String(v));
-    },
-    removeItem: (k: string) => void storage.delete(k),
-    key: (i: number) => [...storage.keys()][i] ?? null,
-    get length() {
-      return storage.size;
-    },
-  };
+  // storageThrows: a storage with no room at all, so every write fails as a full one does
+  const localStorage = new MemoryStorage({ map: storage, quota: options.storageThrows ? 0 : Infinity });
   const globals: Record<string, unknown> = {
     ...options.globals,
     document,
@@ -75,7 +66,14 @@ export function fakeBrowser(options: FakeBrowserOptions = {}) {
     setTimeout: (fn: () => void, ms: number) => timers.push({ at: clock + (Number(ms) || 0), fn }),
     addEventListener: (type: string, fn: (e: unknown) => void) => (listeners[type] ??= []).push(fn),
   };
-  if (!options.noCrypto) globals.crypto = { getRandomValues: <T extends Uint8Array>(a: T) => (randomFillSync(a), a) };
+  if (!options.noCrypto) {
+    globals.crypto = {
+      getRandomValues: <T extends Uint8Array>(array: T) => {
+        randomFillSync(array);
+        return array;
+      },
+    };
+  }
   const window = vm.createContext(globals) as Record<string, any>;
   window.window = window;
 

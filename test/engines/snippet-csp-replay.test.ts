@@ -1,26 +1,25 @@
 // The snippet on a strict-CSP page (nonce only, no unsafe-inline or unsafe-eval), with SRI, and
 // the stub's replay: calls made before the library arrived end up as the same events and
-// profile updates as the same calls made after it arrived.
+// profile updates as the same calls made after it arrived. On every engine; every library URL
+// here is local or fails at once (the built-in CDN names do not resolve on the test machines).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { setup, waitFor, type Harness } from '../support/fixtures';
+import { sleep, waitFor } from '../support/fixtures';
+import { useEngineScenario, type EngineHarness } from '../support/engines/harness';
+import type { Tab } from '../support/engines/types';
 import { pageHtml, startSite, type Site } from '../support/site';
-import { collectErrors, fastConfig, libIntegrity, libraryRan, NO_BUILTIN_CDN_ARGS, snippetTags } from '../support/snippet-page';
+import { errorsIn, fastConfig, libIntegrity, libraryRan, snippetTags } from '../support/snippet-page';
 
-let h: Harness;
+let h: EngineHarness;
+const open = useEngineScenario((harness) => (h = harness), { scriptHost: true });
 /** A second origin, so two variants of one page do not share identity in localStorage. */
 let site2: Site;
 let cdnUrl: string;
 
 beforeAll(async () => {
-  h = await setup({ scriptHost: true, chromiumArgs: NO_BUILTIN_CDN_ARGS });
   site2 = await startSite();
   cdnUrl = `${h.collector.urls.script}/mixpanel.min.js`;
 });
-afterAll(async () => {
-  await site2?.close();
-  await h?.close();
-});
+afterAll(() => site2?.close());
 
 type Props = Record<string, unknown>;
 
@@ -32,17 +31,21 @@ function itemsOf(endpoint: 'track' | 'engage', token: string): Props[] {
     .filter((d) => (endpoint === 'track' ? (d.properties as Props).token : d.$token) === token);
 }
 
-/** Opens a tab that records CSP violations from the first script on. */
-async function openWatched(url: string): Promise<{ page: Page; errors: string[]; violations: () => Promise<string[]> }> {
-  const page = await h.browser.newPage();
-  const errors = collectErrors(page);
-  await page.addInitScript(() => {
-    const w = window as unknown as { violations: string[] };
-    w.violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.violations.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  await page.goto(url);
-  return { page, errors, violations: () => page.evaluate(() => (window as unknown as { violations: string[] }).violations) };
+/**
+ * The first script of every page here: records CSP violations from the start. It carries the
+ * nonce the strict page allows, so it runs there too.
+ */
+const WATCH_VIOLATIONS = `<script nonce="abc">window.violations = [];
+document.addEventListener('securitypolicyviolation', function (e) { violations.push(e.violatedDirective + ' ' + e.blockedURI); });</script>`;
+
+/** Opens `url` (a page that starts with `WATCH_VIOLATIONS`) in a new tab. */
+async function openWatched(url: string): Promise<{ page: Tab; errors: () => string[]; violations: () => Promise<string[]> }> {
+  const page = await open(url);
+  return {
+    page,
+    errors: () => errorsIn(page),
+    violations: () => page.evaluate(() => (window as unknown as { violations: string[] }).violations),
+  };
 }
 
 describe('snippet on a strict-CSP page', () => {
@@ -53,6 +56,7 @@ describe('snippet on a strict-CSP page', () => {
       path,
       pageHtml({
         head:
+          WATCH_VIOLATIONS +
           snippetTags({ urls: [cdnUrl], nonce: snippetNonce }) +
           `<script nonce="abc">mixpanel.init('${token}', ${JSON.stringify(fastConfig(h.collector))});
            for (let i = 0; i < 5; i++) mixpanel.track('csp', { i });</script>`,
@@ -72,16 +76,14 @@ describe('snippet on a strict-CSP page', () => {
         .sort(),
     ).toEqual(['csp', 'csp', 'csp', 'csp', 'csp', 'csp after load']);
     expect(await violations()).toEqual([]);
-    expect(errors).toEqual([]);
-    await page.close();
+    expect(errors()).toEqual([]);
   });
 
   it('control: a snippet with the wrong nonce is blocked and the violation is seen', async () => {
-    const { page, errors, violations } = await openWatched(cspPage('/csp-wrong.html', 'wrong', 'tok-csp-wrong'));
-    await page.waitForTimeout(300);
+    const { errors, violations } = await openWatched(cspPage('/csp-wrong.html', 'wrong', 'tok-csp-wrong'));
+    await sleep(300);
     expect((await violations()).some((v) => v.startsWith('script-src'))).toBe(true);
-    expect(errors.some((e) => /Content Security Policy/.test(e))).toBe(true);
-    await page.close();
+    expect(errors().some((e) => /Content.Security.Policy/i.test(e))).toBe(true);
   });
 });
 
@@ -91,15 +93,14 @@ describe('snippet with SRI', () => {
       h.site.page(
         '/sri.html',
         pageHtml({
-          head: snippetTags({ urls: [cdnUrl], integrity: libIntegrity() }),
+          head: WATCH_VIOLATIONS + snippetTags({ urls: [cdnUrl], integrity: libIntegrity() }),
           script: `mixpanel.init('tok-sri', ${JSON.stringify(fastConfig(h.collector))}); mixpanel.track('sri');`,
         }),
       ),
     );
     await libraryRan(page);
     await waitFor(() => itemsOf('track', 'tok-sri').length >= 1, 5_000);
-    expect(errors).toEqual([]);
-    await page.close();
+    expect(errors()).toEqual([]);
   });
 
   it('a file that does not match the hash never runs', async () => {
@@ -107,16 +108,15 @@ describe('snippet with SRI', () => {
       h.site.page(
         '/sri-bad.html',
         pageHtml({
-          head: snippetTags({ urls: [cdnUrl], integrity: `sha384-${'A'.repeat(64)}` }),
+          head: WATCH_VIOLATIONS + snippetTags({ urls: [cdnUrl], integrity: `sha384-${'A'.repeat(64)}` }),
           script: `mixpanel.init('tok-sri-bad', ${JSON.stringify(fastConfig(h.collector))}); mixpanel.track('sri');`,
         }),
       ),
     );
-    await page.waitForFunction(() => document.querySelectorAll('head script[src]').length === 3, undefined, { timeout: 5_000 });
-    await page.waitForTimeout(300);
+    await waitFor(() => page.evaluate(() => document.querySelectorAll('head script[src]').length === 3), 5_000);
+    await sleep(300);
     expect(await page.evaluate(() => Array.isArray((window as unknown as { mixpanel: unknown }).mixpanel))).toBe(true);
-    expect(errors.some((e) => /integrity/i.test(e))).toBe(true);
-    await page.close();
+    expect(errors().some((e) => /integrity/i.test(e))).toBe(true);
   });
 });
 
@@ -135,16 +135,15 @@ describe('stub replay', () => {
   function normalise(item: Props, t1: string, t2: string): string {
     const device = String((item.properties as Props | undefined)?.$device_id ?? item.$device_id ?? '');
     const drop = new Set(['$insert_id', 'time', '$time', '$current_url']);
-    const strip = (v: unknown): unknown =>
-      Array.isArray(v)
-        ? v.map(strip)
-        : v && typeof v === 'object'
-          ? Object.fromEntries(
-              Object.entries(v)
-                .filter(([k]) => !drop.has(k))
-                .map(([k, x]) => [k, strip(x)]),
-            )
-          : v;
+    const strip = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(strip);
+      if (!v || typeof v !== 'object') return v;
+      return Object.fromEntries(
+        Object.entries(v)
+          .filter(([k]) => !drop.has(k))
+          .map(([k, x]) => [k, strip(x)]),
+      );
+    };
     let json = JSON.stringify(strip(item));
     if (device) json = json.split(device).join('DEVICE');
     return json.split(t1).join('TOKEN1').split(t2).join('TOKEN2');
@@ -162,12 +161,12 @@ describe('stub replay', () => {
     const queuedUrl = h.site.page(
       '/queued.html',
       pageHtml({
-        head: snippetTags({ urls: [cdnUrl] }),
+        head: WATCH_VIOLATIONS + snippetTags({ urls: [cdnUrl] }),
         script: calls('tq1', 'tq2', cfg) + 'window.stubbed = mixpanel.__loaded ? -1 : mixpanel.length + mixpanel.other.length;',
       }),
     );
     // Live: the same calls once the library runs, on another origin (its own identity storage).
-    const liveUrl = site2.page('/live.html', pageHtml({ head: snippetTags({ urls: [cdnUrl] }) }));
+    const liveUrl = site2.page('/live.html', pageHtml({ head: WATCH_VIOLATIONS + snippetTags({ urls: [cdnUrl] }) }));
 
     const queued = await openWatched(queuedUrl);
     expect(await queued.page.evaluate(() => (window as unknown as { stubbed: number }).stubbed)).toBe(5); // register, identify, track, people.set, other.track: all on the stub
@@ -186,7 +185,7 @@ describe('stub replay', () => {
 
     // Signed up + $identify + Other event, and one profile update, per variant.
     await waitFor(() => recordsOf('tq1', 'tq2').length >= 4 && recordsOf('tl1', 'tl2').length >= 4, 10_000);
-    await new Promise((r) => setTimeout(r, 500)); // anything extra would show up too
+    await sleep(500); // anything extra would show up too
     const queuedRecords = recordsOf('tq1', 'tq2');
     const liveRecords = recordsOf('tl1', 'tl2');
     expect(queuedRecords).toEqual(liveRecords);
@@ -200,8 +199,7 @@ describe('stub replay', () => {
     expect(itemsOf('engage', 'tq1')).toEqual([
       expect.objectContaining({ $distinct_id: 'user-42', $set: expect.objectContaining({ $name: 'Ada', plan: 'pro' }) }),
     ]);
-    expect(queued.errors).toEqual([]);
-    expect(live.errors).toEqual([]);
-    await Promise.all([queued.page.close(), live.page.close()]);
+    expect(queued.errors()).toEqual([]);
+    expect(live.errors()).toEqual([]);
   });
 });

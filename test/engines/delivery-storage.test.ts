@@ -1,21 +1,12 @@
-// IndexedDB unavailable: the outbox falls back to localStorage and, across an outage and a
-// navigation, still delivers every event.
+// IndexedDB unavailable, on every engine: the outbox falls back to localStorage and, across an
+// outage and a navigation, still delivers every event.
 import { describe, expect, it } from 'vitest';
-import { waitFor, type Harness } from '../support/fixtures';
-import {
-  arrived,
-  deliveryState,
-  expectedLabels,
-  reportsOf,
-  sdkPage,
-  trackScript,
-  useScenario,
-  waitArrived,
-  waitState,
-} from '../support/sdk-page';
+import { waitFor } from '../support/fixtures';
+import { useEngineScenario, type EngineHarness } from '../support/engines/harness';
+import { deliveryState, expectedLabels, reportsOf, sdkPage, trackScript, waitArrived, waitState } from '../support/sdk-page';
 
-let h: Harness;
-const open = useScenario((harness) => (h = harness));
+let h: EngineHarness;
+const open = useEngineScenario((harness) => (h = harness));
 
 /** Ways a browser withholds IndexedDB: a private mode, a locked-down embed, a page that broke it. */
 const NO_INDEXEDDB = {
@@ -29,15 +20,14 @@ describe('storage fallback', () => {
       for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, '503');
       const token = `storage-${how.split('.')[0]!.split(' ')[0]}`;
       const page = await open();
-      await page.addInitScript(initScript);
 
-      await page.goto(sdkPage(h, `/${token}-1.html`, { token, script: trackScript('first', 20), config: { debug: true } }));
+      await page.goto(sdkPage(h, `/${token}-1.html`, { token, initScript, script: trackScript('first', 20), config: { debug: true } }));
       const state = await waitState(page, (s) => s.queued === 20);
       expect(state.store).toBe('localstorage');
       expect((await reportsOf(page)).some((r) => r.code === 'storage')).toBe(true);
       await waitFor(() => h.collector.requests().some((r) => r.status === 503), 10_000);
 
-      await page.goto(sdkPage(h, `/${token}-2.html`, { token, script: trackScript('second', 5), config: { debug: true } }));
+      await page.goto(sdkPage(h, `/${token}-2.html`, { token, initScript, script: trackScript('second', 5), config: { debug: true } }));
       for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, 'ok');
 
       const got = await waitArrived(h.collector, token, 25, 20_000);

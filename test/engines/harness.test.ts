@@ -1,24 +1,25 @@
-// Proves the browser harness itself: a real page reaches the collector cross-origin by fetch
-// and sendBeacon, fault modes reach the page, and a killed browser keeps its IndexedDB.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+// Proves the browser harness itself, on every engine: a real page reaches the collector
+// cross-origin by fetch and sendBeacon, fault modes reach the page, and a killed browser keeps
+// its IndexedDB (where the engine's profile persists).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { uniqueInsertIds, waitFor } from '../support/fixtures';
+import { useEngineScenario, type EngineHarness } from '../support/engines/harness';
+import type { Tab } from '../support/engines/types';
 import { pageHtml } from '../support/site';
-import { setup, uniqueInsertIds, waitFor, type Harness } from '../support/fixtures';
 
-let h: Harness;
+let h: EngineHarness;
+const open = useEngineScenario((harness) => (h = harness));
 let pageUrl: string;
 
-beforeAll(async () => {
-  h = await setup();
+beforeAll(() => {
   pageUrl = h.site.page('/a.html', pageHtml({ body: '<h1>shop</h1>' }));
 });
-afterAll(() => h?.close());
 
 /** A track event as a page would build it. */
 const trackEvent = (insertId: string) => ({ event: 'Viewed', properties: { token: 't', distinct_id: 'd', $insert_id: insertId } });
 
 /** Posts `data=[...]` form-urlencoded from the page; returns the verbose answer or the error's name. */
-function pageFetch(page: Page, endpoint: string, events: unknown[]) {
+function pageFetch(page: Tab, endpoint: string, events: unknown[]) {
   return page.evaluate(
     async ({ endpoint, events }) => {
       try {
@@ -38,9 +39,8 @@ function pageFetch(page: Page, endpoint: string, events: unknown[]) {
 
 describe('browser harness', () => {
   it('a page on the site delivers by fetch and by sendBeacon to the cross-origin collector', async () => {
-    const page = await h.browser.newPage();
-    await page.goto(pageUrl);
-    expect(new URL(page.url()).origin).not.toBe(new URL(h.collector.urls.primary!).origin);
+    const page = await open(pageUrl);
+    expect(new URL(await page.url()).origin).not.toBe(new URL(h.collector.urls.primary!).origin);
 
     const answer = await pageFetch(page, h.collector.urls.primary!, [trackEvent('by-fetch')]);
     expect(answer).toEqual({ status: 200, body: { status: 1, error: null } });
@@ -59,12 +59,10 @@ describe('browser harness', () => {
         .map((r) => r.transport)
         .sort(),
     ).toEqual(['beacon', 'fetch']);
-    await page.close();
   });
 
   it("switching the primary to refuse makes the page's fetch fail, and back to ok heals it", async () => {
-    const page = await h.browser.newPage();
-    await page.goto(pageUrl);
+    const page = await open(pageUrl);
     const primary = h.collector.urls.primary!;
     await h.collector.setMode('primary', 'refuse');
     expect(await pageFetch(page, primary, [trackEvent('refused')])).toEqual({ error: 'TypeError' });
@@ -72,12 +70,11 @@ describe('browser harness', () => {
     expect(await pageFetch(page, primary, [trackEvent('healed')])).toMatchObject({ status: 200 });
     expect(uniqueInsertIds(h.collector, { host: 'primary' }).has('refused')).toBe(false);
     expect(uniqueInsertIds(h.collector, { host: 'primary' }).has('healed')).toBe(true);
-    await page.close();
   });
 
-  it('IndexedDB written before a SIGKILL is there after restarting on the same profile', async () => {
-    const page = await h.browser.newPage();
-    await page.goto(pageUrl);
+  it('IndexedDB written before a SIGKILL is there after restarting on the same profile', async (ctx) => {
+    if (!h.browser.persistentProfile) return ctx.skip(`${h.engine}'s automation sessions keep no storage across a restart`);
+    const page = await open(pageUrl);
     const written = await page.evaluate(
       () =>
         new Promise<number>((resolve, reject) => {
@@ -99,8 +96,7 @@ describe('browser harness', () => {
     expect(h.browser.pid).not.toBe(killedPid);
     expect(() => process.kill(killedPid, 0)).toThrow(); // the old browser is really gone
 
-    const again = await h.browser.newPage();
-    await again.goto(pageUrl);
+    const again = await open(pageUrl);
     const count = await again.evaluate(
       () =>
         new Promise<number>((resolve, reject) => {

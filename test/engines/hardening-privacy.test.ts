@@ -1,35 +1,28 @@
-// Privacy and isolation in a real page: opt-out silences a token at once (queued events
-// included) and survives a reload, Do Not Track is honoured, cookies are SameSite=Lax, request
-// URLs carry nothing but `verbose`, `ip` and `_`, and two tokens on one page never mix.
-import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { setup, waitFor, type Harness } from '../support/fixtures';
-import { arrived, openTab, reportsOf, sdkPage, trackScript, waitArrived } from '../support/sdk-page';
+// Privacy and isolation in a real page, on every engine: opt-out silences a token at once
+// (queued events included) and survives a reload, Do Not Track is honoured, cookies are
+// SameSite=Lax, request URLs carry nothing but `verbose`, `ip` and `_`, and two tokens on one
+// page never mix. The requests a page starts are seen by the page's own recorder (`recordRequests`:
+// every fetch and beacon it hands the browser), which every engine can run.
+import { describe, expect, it } from 'vitest';
+import { sleep, waitFor } from '../support/fixtures';
+import { useEngineScenario, type EngineHarness } from '../support/engines/harness';
+import type { Tab } from '../support/engines/types';
+import { arrived, reportsOf, requestsOf, sdkPage, trackIn, trackScript, waitArrived, type SdkPageOptions } from '../support/sdk-page';
 
-let h: Harness;
-let pages: Page[] = [];
-beforeAll(async () => {
-  h = await setup();
-});
-afterAll(() => h?.close());
-afterEach(async () => {
-  await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
-  pages = [];
-  await h.collector.reset();
-});
+let h: EngineHarness;
+const open = useEngineScenario((harness) => (h = harness));
 
-/** A tab, plus every request it makes to an ingest host (seen by the browser, not only by the collector). */
-async function tab(): Promise<{ page: Page; ingest: string[] }> {
-  const { page } = await openTab(h);
-  pages.push(page);
+/** An SDK page whose requests are recorded. */
+const recordedPage = (path: string, opts: SdkPageOptions) => sdkPage(h, path, { ...opts, recordRequests: true });
+
+/** URLs of the requests the current document of `page` sent to an ingest host. */
+async function ingestOf(page: Tab): Promise<string[]> {
   const hosts = Object.values(h.collector.urls);
-  const ingest: string[] = [];
-  page.on('request', (r) => hosts.some((u) => r.url().startsWith(u)) && ingest.push(r.url()));
-  return { page, ingest };
+  return (await requestsOf(page)).map((r) => r.url).filter((url) => hosts.some((u) => url.startsWith(u)));
 }
 
 /** Records in the token's IndexedDB outbox. */
-const outboxCount = (page: Page, token: string) =>
+const outboxCount = (page: Tab, token: string) =>
   page.evaluate(
     (name) =>
       new Promise<number>((resolve, reject) => {
@@ -37,33 +30,40 @@ const outboxCount = (page: Page, token: string) =>
         open.onerror = () => reject(open.error);
         open.onsuccess = () => {
           const req = open.result.transaction('outbox').objectStore('outbox').count();
-          req.onsuccess = () => (open.result.close(), resolve(req.result));
+          req.onsuccess = () => {
+            open.result.close();
+            resolve(req.result);
+          };
         };
       }),
     'outlast-' + token,
   );
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type Mixpanel = { opt_out_tracking(): void; opt_in_tracking(): void; has_opted_out_tracking(): boolean };
 
 describe('opt-out', () => {
   it('stops all traffic for the token at once, queued events included, empties the outbox, survives a reload; opt-in resumes', async () => {
     const token = 'privacy-optout';
     for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, '503');
-    const { page, ingest } = await tab();
-    await page.goto(sdkPage(h, '/optout.html', { token, script: trackScript('queued', 10) }));
+    const page = await open();
+    const url = recordedPage('/optout.html', { token, script: trackScript('queued', 10) });
+    await page.goto(url);
     await waitFor(async () => (await outboxCount(page, token)) === 10);
-    await waitFor(() => ingest.length > 0); // the sender is retrying
+    await waitFor(async () => (await ingestOf(page)).length > 0); // the sender is retrying
 
-    await page.evaluate(() => (window as any).mixpanel.opt_out_tracking());
-    const after = ingest.length;
+    await page.evaluate(() => (window as unknown as { mixpanel: Mixpanel }).mixpanel.opt_out_tracking());
+    const after = (await ingestOf(page)).length;
     // a retry the page sent just before opting out may still be on its way: let it get its 503
     // before the hosts accept again (the page starts no request after opt-out: checked below)
-    for (let n = -1; n !== h.collector.requests().length;) ((n = h.collector.requests().length), await sleep(300));
+    for (let n = -1; n !== h.collector.requests().length;) {
+      n = h.collector.requests().length;
+      await sleep(300);
+    }
     const seq = h.collector.requests().length;
     for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, 'ok');
-    await page.evaluate(trackScript('after-optout', 3));
+    await trackIn(page, 'after-optout', 3);
     await sleep(1500); // more than the flush interval and a backoff round
-    expect(ingest.slice(after)).toEqual([]);
+    expect((await ingestOf(page)).slice(after)).toEqual([]);
     expect(
       h.collector
         .requests()
@@ -88,15 +88,15 @@ describe('opt-out', () => {
         ),
       token,
     );
-    await page.reload();
+    await page.goto(url); // the reload: the page's recorder starts again, empty
     await sleep(1000);
-    expect(await page.evaluate(() => (window as any).mixpanel.has_opted_out_tracking())).toBe(true);
-    expect(ingest.slice(after)).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { mixpanel: Mixpanel }).mixpanel.has_opted_out_tracking())).toBe(true);
+    expect(await ingestOf(page)).toEqual([]);
     expect(arrived(h.collector, token).unique).toBe(0);
     expect(await leftovers()).toEqual([]);
 
-    await page.evaluate(() => (window as any).mixpanel.opt_in_tracking());
-    await page.evaluate(trackScript('after-optin', 4));
+    await page.evaluate(() => (window as unknown as { mixpanel: Mixpanel }).mixpanel.opt_in_tracking());
+    await trackIn(page, 'after-optin', 4);
     const got = await waitArrived(h.collector, token, 5); // $opt_in and four events
     expect(got.labels).toEqual(['after-optin-0', 'after-optin-1', 'after-optin-2', 'after-optin-3']);
   });
@@ -104,15 +104,20 @@ describe('opt-out', () => {
 
 describe('Do Not Track', () => {
   it('navigator.doNotTrack "1" sends nothing; ignore_dnt: true sends', async () => {
-    const { page, ingest } = await tab();
-    await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1', configurable: true }));
-    await page.goto(sdkPage(h, '/dnt.html', { token: 'privacy-dnt', script: trackScript('dnt', 5) }));
+    const page = await open();
+    const initScript = `Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: function () { return '1'; }, configurable: true });`;
+    await page.goto(recordedPage('/dnt.html', { token: 'privacy-dnt', initScript, script: trackScript('dnt', 5) }));
     await sleep(800);
-    expect(await page.evaluate(() => (window as any).mixpanel.has_opted_out_tracking())).toBe(true);
-    expect(ingest).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { mixpanel: Mixpanel }).mixpanel.has_opted_out_tracking())).toBe(true);
+    expect(await ingestOf(page)).toEqual([]);
 
     await page.goto(
-      sdkPage(h, '/dnt-ignored.html', { token: 'privacy-dnt-ignored', config: { ignore_dnt: true }, script: trackScript('ignored', 5) }),
+      recordedPage('/dnt-ignored.html', {
+        token: 'privacy-dnt-ignored',
+        initScript,
+        config: { ignore_dnt: true },
+        script: trackScript('ignored', 5),
+      }),
     );
     await waitArrived(h.collector, 'privacy-dnt-ignored', 5);
     expect(arrived(h.collector, 'privacy-dnt').unique).toBe(0);
@@ -122,16 +127,17 @@ describe('Do Not Track', () => {
 describe('what leaves the page', () => {
   it('cookies are SameSite=Lax; request URLs carry only verbose, ip and _; nothing identifying is in a URL', async () => {
     const token = 'privacy-wire';
-    const { page, ingest } = await tab();
+    const page = await open();
     const script = `mixpanel.identify('alice@example.com'); mixpanel.register({ email: 'alice@example.com' }); mixpanel.people.set({ $email: 'alice@example.com' }); ${trackScript('wire', 3)}`;
-    await page.goto(sdkPage(h, '/wire.html', { token, config: { persistence: 'cookie' }, script }));
+    await page.goto(recordedPage('/wire.html', { token, config: { persistence: 'cookie' }, script }));
     await waitArrived(h.collector, token, 4);
     await waitFor(() => h.collector.events({ endpoint: 'engage' }).length > 0);
 
-    const cookies = (await page.context().cookies(h.site.origin)).filter((c) => c.name.startsWith('mp_') || c.name.startsWith('__mp_'));
+    const cookies = (await page.cookies()).filter((c) => c.name.startsWith('mp_') || c.name.startsWith('__mp_'));
     expect(cookies.length).toBeGreaterThan(0);
     for (const c of cookies) expect(c.sameSite, c.name).toBe('Lax');
 
+    const ingest = await ingestOf(page);
     expect(ingest.length).toBeGreaterThan(0);
     for (const url of ingest) {
       const u = new URL(url);
@@ -144,7 +150,7 @@ describe('what leaves the page', () => {
 
 describe('two tokens on one page', () => {
   it('keep separate outboxes and never send one token’s events with the other’s', async () => {
-    const { page } = await tab();
+    const page = await open();
     const script = [
       `var cfg = { api_host: ${JSON.stringify(Object.values(h.collector.urls))}, batch_flush_interval_ms: 100 };`,
       `var second = mixpanel.init('privacy-two-b', cfg, 'second');`,
