@@ -12,7 +12,8 @@ import { isBrowser, isOffline } from '../utils/env';
 import { createReporter, type ErrorReport, type Reporter } from '../utils/report';
 import { isRecord, own, refuse, reportNotes, type Core } from './core';
 import { buildEngage, buildEvent, PEOPLE_ACTIONS, type Built } from './event-builder';
-import { pageviewProperties } from './environment';
+import { arriveAfterLoaded, arriveBeforeReplay } from './arrival';
+import { isCrawlerPage, pageviewProperties } from './environment';
 import { DEVICE_PREFIX, openConsent, openPersistence } from './persistence';
 import { cleanProperties, type Props } from './sanitize';
 import type { Mixpanel } from './types';
@@ -107,7 +108,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   };
 
   const track = (c: Core, event: unknown, properties?: unknown, callback?: unknown, base?: Props): void =>
-    send(c, 'track', () => buildEvent(c, event, properties, base), callback);
+    send(c, 'track', () => (isCrawlerPage() ? null : buildEvent(c, event, properties, base)), callback);
 
   /** Sanitized properties for register-like calls, changes reported. */
   const clean = (c: Core, where: string, props: unknown): Props => {
@@ -278,6 +279,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     if (c.consent.out()) c.store.off = true;
     else pipeline(c);
     c.store.save();
+    arriveBeforeReplay(c, api);
     for (const [name, args, at] of queue.splice(0)) {
       replayAt = at;
       call(name, args);
@@ -288,7 +290,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     } catch (e) {
       invalid('init', 'the loaded callback threw: ' + e);
     }
-    if (live.track_pageview) api.track_pageview();
+    arriveAfterLoaded(c, api);
     return true;
   }
 

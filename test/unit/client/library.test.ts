@@ -24,11 +24,13 @@ describe('before init', () => {
 
     vi.setSystemTime(20_000_000);
     lib.init('tok');
-    expect(pipes.sent.map((s) => s.body.event ?? Object.keys(s.body).find((k) => k === '$set'))).toEqual([
+    expect(pipes.sent.map((s) => s.body.event ?? Object.keys(s.body).find((k) => k === '$set' || k === '$set_once'))).toEqual([
       'first',
       '$set',
       '$identify',
       'second',
+      // after the replay, as mixpanel-browser's _loaded: the first referrer on the now identified profile
+      '$set_once',
     ]);
     const [first, , , second] = pipes.sent;
     expect(first!.body.properties.time).toBe(1000);
