@@ -36,12 +36,13 @@ function watch(name: 'pushState' | 'replaceState'): void {
   };
 }
 
-let watching = false;
+/** The `history` whose methods are wrapped: one per page (a test may bring another). */
+let watched: History | undefined;
 
 /** Starts listening to URL changes, once per page. */
 function startWatching(): void {
-  if (watching) return;
-  watching = true;
+  if (watched === history) return;
+  watched = history;
   addEventListener('popstate', notify);
   addEventListener('hashchange', notify);
   watch('pushState');
