@@ -3,13 +3,14 @@
  * (`create_mplib` and `_loaded` in its mixpanel-core.js): before the calls
  * queued before `init` replay, the persisted campaign and referrer are brought
  * up to date, the first page view is tracked when `track_pageview` asks, and
- * the landing page's `initial_utm_*` go on the profile; after the `loaded`
- * callback, the first referrer goes on the profile.
+ * the landing page's `initial_utm_*` are set once on the profile; after the
+ * `loaded` callback, the first referrer is.
  *
- * A profile update of a visitor not yet identified waits, as mixpanel-browser's
- * do (`MixpanelPeople._enqueue`), in the persisted `__mpso` set-once queue,
- * whose name and shape are mixpanel-browser's: it goes to the profile
- * when the visitor is identified, and never creates a profile for an anonymous one.
+ * These profile updates wait, as every mixpanel-browser profile update made
+ * before `identify()` on the page does (`MixpanelPeople._enqueue`), in the
+ * persisted `__mpso` set-once queue, whose name and shape are
+ * mixpanel-browser's: they reach the profile with the queue when the visitor
+ * is identified, and never make a profile for an anonymous one.
  */
 import { isRecord, type Core } from './core';
 import { currentPage, isCrawlerPage } from './environment';
@@ -21,10 +22,11 @@ import type { Mixpanel } from './types';
 /** mixpanel-browser's persisted queue of `people.set_once` updates made before `identify`. */
 const SET_ONCE_QUEUE = '__mpso';
 
-/** `people.set_once(props)` now when the visitor is identified; else kept in the set-once queue, an earlier value of a key winning. */
-function setOnce(core: Core, api: Mixpanel, props: Props): void {
+/** Adds `props` to the set-once queue, an earlier value of a key winning (mixpanel-browser's `_add_to_people_queue`). */
+function holdSetOnce(core: Core, props: Props): void {
+  // as every people method of mixpanel-browser, nothing while opted out
+  if (core.consent.out()) return;
   const persisted = core.store.props;
-  if (persisted.$user_id) return api.people.set_once(props);
   const queued = persisted[SET_ONCE_QUEUE];
   const queue: Props = isRecord(queued) ? queued : {};
   for (const key in props) if (!(key in queue)) queue[key] = props[key]!;
@@ -51,11 +53,11 @@ export function arriveBeforeReplay(core: Core, api: Mixpanel): void {
       },
     );
   const landing = firstTouch(config, page.url);
-  if (landing) setOnce(core, api, landing);
+  if (landing) holdSetOnce(core, landing);
 }
 
 /** The part of `init` after the `loaded` callback. */
-export function arriveAfterLoaded(core: Core, api: Mixpanel): void {
+export function arriveAfterLoaded(core: Core): void {
   const referrer = firstReferrer(core.store.props);
-  if (referrer) setOnce(core, api, referrer);
+  if (referrer) holdSetOnce(core, referrer);
 }

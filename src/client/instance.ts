@@ -290,7 +290,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     } catch (e) {
       invalid('init', 'the loaded callback threw: ' + e);
     }
-    arriveAfterLoaded(c, api);
+    arriveAfterLoaded(c);
     return true;
   }
 

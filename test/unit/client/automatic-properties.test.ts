@@ -184,19 +184,20 @@ describe('the profile (create_mplib, _loaded, people.set)', () => {
     });
   });
 
-  it('an identified visitor: set once on the profile, the utm_* tuple whole', () => {
+  it('an identified visitor too: they wait for identify() on the page, as every profile update before it does (MixpanelPeople._send_request)', () => {
     const storage = memoryStorage();
     page(storage, 'https://shop.example.com/').lib.identify('u1');
     removeBrowser();
     const { pipes } = page(storage, LANDING, GOOGLE);
-    const updates = engage(pipes);
-    expect(updates).toHaveLength(2);
-    expect(updates[0]).toMatchObject({ $distinct_id: 'u1', $set_once: { initial_utm_source: 'google', initial_utm_term: null } });
-    expect(Object.keys(updates[0]!.$set_once)).toHaveLength(10);
-    expect(updates[1]).toMatchObject({
-      $distinct_id: 'u1',
-      $set_once: { $initial_referrer: '$direct', $initial_referring_domain: '$direct' },
-    });
+    expect(engage(pipes)).toEqual([]);
+    // the first page's referrer is kept, then the landing's campaign joins it
+    expect(stored(storage).__mpso).toMatchObject({ initial_utm_source: 'google', initial_utm_term: null, $initial_referrer: '$direct' });
+  });
+
+  it('nothing is queued while opted out (addOptOutCheckMixpanelPeople)', () => {
+    const storage = memoryStorage();
+    page(storage, LANDING, GOOGLE, { opt_out_tracking_by_default: true });
+    expect(stored(storage).__mpso).toBeUndefined();
   });
 
   it('skip_first_touch_marketing: no initial_utm_*', () => {

@@ -24,13 +24,11 @@ describe('before init', () => {
 
     vi.setSystemTime(20_000_000);
     lib.init('tok');
-    expect(pipes.sent.map((s) => s.body.event ?? Object.keys(s.body).find((k) => k === '$set' || k === '$set_once'))).toEqual([
+    expect(pipes.sent.map((s) => s.body.event ?? Object.keys(s.body).find((k) => k === '$set'))).toEqual([
       'first',
       '$set',
       '$identify',
       'second',
-      // after the replay, as mixpanel-browser's _loaded: the first referrer on the now identified profile
-      '$set_once',
     ]);
     const [first, , , second] = pipes.sent;
     expect(first!.body.properties.time).toBe(1000);
