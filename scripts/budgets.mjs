@@ -12,8 +12,11 @@
 // Raised again on 2026-11-26 (from 15,350), by about 90 bytes: an IndexedDB open that misses its
 // deadline is read and written again once it completes (a sending tab that never read it left other
 // tabs' events waiting), and a burst's first write is small while everything goes at once on pagehide.
+// Raised on 2026-12-01 (from 15,400 and 14,100), by about 2,180 bytes, for mixpanel-browser's
+// automatic properties: its browser, OS and device rules, the crawler list, campaign parameters and
+// click ids, search engine and first referrer kept as it keeps them, and page views on SPA URL changes.
 export const BUDGETS = {
   'dist/snippet.min.js': { target: 1100, ceiling: 1100 },
-  'dist/mixpanel.min.js': { target: 8192, ceiling: 15400 },
-  'tree-shaken npm entry': { target: 8192, ceiling: 14100 },
+  'dist/mixpanel.min.js': { target: 8192, ceiling: 17580 },
+  'tree-shaken npm entry': { target: 8192, ceiling: 16280 },
 };

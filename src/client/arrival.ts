@@ -43,7 +43,7 @@ export function arriveBeforeReplay(core: Core, api: Mixpanel): void {
   const { config, store } = core;
   // both run first, so that a stopped campaign never reaches the first event
   const forgot = forgetCampaign(store.props, config);
-  if (rememberArrival(store.props, config, page.url, page.referrer) || forgot) store.save();
+  if (rememberArrival(store.props, config, page) || forgot) store.save();
   if (config.track_pageview)
     trackPageViews(
       () => core.config.track_pageview,

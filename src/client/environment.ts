@@ -12,7 +12,7 @@ import { MAX_STRING_LENGTH, PAGE_PROPERTIES_MS } from '../constants';
 import { guard } from '../utils/env';
 import { isCrawler } from './properties/bots';
 import { campaignParams, clickParams } from './properties/campaign';
-import { referringDomain } from './properties/referrer';
+import { referringDomain, searchInfo } from './properties/referrer';
 import { browserOf, deviceOf, osOf } from './properties/user-agent';
 import type { Props } from './sanitize';
 
@@ -89,8 +89,24 @@ export interface Page {
   url: string;
   /** `document.referrer`, `''` for none. */
   referrer: string;
+  /** The URL's `utm_*` parameters. */
+  campaign: Props;
   /** The URL's campaign parameters and click ids, as `track_marketing` adds them to every event. */
   marketing: Props;
+  /** The referrer's search engine and keyword. */
+  search: Props;
+}
+
+/** What comes of the URL and the referrer, made again only when either changes: twenty patterns read it. */
+let parsedUrl: { key: string; parts: Pick<Page, 'campaign' | 'marketing' | 'search'> } | undefined;
+
+function fromUrl(url: string, referrer: string): Pick<Page, 'campaign' | 'marketing' | 'search'> {
+  const key = url + '\n' + referrer;
+  if (!parsedUrl || parsedUrl.key !== key) {
+    const campaign = cut(campaignParams(url));
+    parsedUrl = { key, parts: { campaign, marketing: { ...campaign, ...cut(clickParams(url)) }, search: cut(searchInfo(referrer)) } };
+  }
+  return parsedUrl.parts;
 }
 
 /** What `currentPage()` last read, with the document and the time it read them. */
@@ -126,13 +142,14 @@ export const currentPage = (): Page => {
         doc: document,
         at: now,
         agent: ua,
-        page: { props: cut(props), url, referrer, marketing: cut({ ...campaignParams(url), ...clickParams(url) }) },
+        page: { props: cut(props), url, referrer, ...fromUrl(url, referrer) },
       };
     }
     return page.page;
   } catch {
     // under Node, or where the page has locked these away: what can be read
-    if (!unreadable || unreadable.agent !== ua) unreadable = { agent: ua, page: { props: ua.event, url: '', referrer: '', marketing: {} } };
+    if (!unreadable || unreadable.agent !== ua)
+      unreadable = { agent: ua, page: { props: ua.event, url: '', referrer: '', campaign: {}, marketing: {}, search: {} } };
     return unreadable.page;
   }
 };

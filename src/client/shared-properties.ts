@@ -40,7 +40,7 @@ export function sharedProperties(core: Core): SharedProperties {
   const last = made.get(core);
   if (last && last[0] === core.rev && last[1] === page && last[2] === blacklist) return last[3];
   const { config, store } = core;
-  if (rememberArrival(store.props, config, page.url, page.referrer)) store.save();
+  if (rememberArrival(store.props, config, page)) store.save();
   const loader = typeof config.mp_loader === 'string' && config.mp_loader ? config.mp_loader : LOADER_NAME + '/' + LIB_VERSION;
   // mixpanel-browser's precedence: automatic < the URL's marketing parameters < super properties
   const props: Props = { ...page.props, mp_lib: LIB_NAME, $lib_version: COMPATIBLE_LIB_VERSION, mp_loader: loader };

@@ -8,30 +8,16 @@
 import type { Props } from '../sanitize';
 
 /** The campaign parameters mixpanel-browser 2.83 reads, in its order. */
-export const CAMPAIGN_PARAMS = [
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_content',
-  'utm_term',
-  'utm_id',
-  'utm_source_platform',
-  'utm_campaign_id',
-  'utm_creative_format',
-  'utm_marketing_tactic',
-];
+export const CAMPAIGN_PARAMS = 'source medium campaign content term id source_platform campaign_id creative_format marketing_tactic'
+  .split(' ')
+  .map((name) => 'utm_' + name);
 
 /** The ad click ids mixpanel-browser 2.83 reads. */
-export const CLICK_IDS = ['dclid', 'fbclid', 'gclid', 'ko_click_id', 'li_fat_id', 'msclkid', 'sccid', 'ttclid', 'twclid', 'wbraid'];
+export const CLICK_IDS = 'dclid fbclid gclid ko_click_id li_fat_id msclkid sccid ttclid twclid wbraid'.split(' ');
 
-/** One pattern per name, made once: these names hold no pattern characters. */
-const patterns = new Map<string, RegExp>();
-
-/** The value of query parameter `name` in `url`, `''` when absent. */
+/** The value of query parameter `name` in `url`, `''` when absent. The names here hold no pattern characters. */
 export function queryParam(url: string, name: string): string {
-  let pattern = patterns.get(name);
-  if (!pattern) patterns.set(name, (pattern = new RegExp('[?&]' + name + '=([^&#]*)')));
-  const match = pattern.exec(url);
+  const match = new RegExp('[?&]' + name + '=([^&#]*)').exec(url);
   if (!match) return '';
   let value = match[1]!;
   try {
@@ -42,18 +28,21 @@ export function queryParam(url: string, name: string): string {
   return value.replace(/\+/g, ' ');
 }
 
-/** The parameters of `names` found in `url`; with `missing`, every absent one is there with that value. */
-function paramsOf(url: string, names: string[], missing?: null): Props {
+/**
+ * The parameters of `names` found in `url`; with `missing` (null), every absent
+ * one is there with that value, as `_.info.campaignParams(null)` gives them.
+ */
+export function paramsOf(url: string, names: string[], missing?: null): Props {
   const out: Props = {};
   for (const name of names) {
     const value = queryParam(url, name);
     if (value) out[name] = value;
-    else if (missing !== undefined) out[name] = missing;
+    else if (missing === null) out[name] = missing;
   }
   return out;
 }
 
-/** The `utm_*` parameters of `url`; with `missing` (null), the absent ones too, as `_.info.campaignParams(null)` gives them. */
+/** The `utm_*` parameters of `url` (see `paramsOf`). */
 export const campaignParams = (url: string, missing?: null): Props => paramsOf(url, CAMPAIGN_PARAMS, missing);
 
 /** The click ids of `url`. */

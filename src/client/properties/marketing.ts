@@ -13,7 +13,8 @@
 import type { Config } from '../../config';
 import type { Props } from '../sanitize';
 import { CAMPAIGN_PARAMS, campaignParams } from './campaign';
-import { referringDomain, searchInfo } from './referrer';
+import type { Page } from '../environment';
+import { referringDomain } from './referrer';
 
 type LiveConfig = Config & Record<string, unknown>;
 
@@ -22,10 +23,10 @@ const persistsCampaign = (config: LiveConfig): boolean => !config.stop_utm_persi
 
 /**
  * Writes into `persisted` (the super properties that persist) what mixpanel-browser
- * registers before an event on the page at `url` reached from `referrer`.
- * True when something changed, so that the caller saves only then.
+ * registers before an event on `page`. True when something changed, so that
+ * the caller saves only then.
  */
-export function rememberArrival(persisted: Props, config: LiveConfig, url: string, referrer: string): boolean {
+export function rememberArrival(persisted: Props, config: LiveConfig, page: Page): boolean {
   let changed = false;
   const put = (found: Props, onlyIfUnset: boolean): void => {
     for (const key in found) {
@@ -38,8 +39,9 @@ export function rememberArrival(persisted: Props, config: LiveConfig, url: strin
       }
     }
   };
-  put(searchInfo(referrer), false);
-  if (persistsCampaign(config)) put(campaignParams(url), false);
+  put(page.search, false);
+  if (persistsCampaign(config)) put(page.campaign, false);
+  const referrer = page.referrer;
   if (config.save_referrer)
     put({ $initial_referrer: referrer || '$direct', $initial_referring_domain: referringDomain(referrer) || '$direct' }, true);
   return changed;
