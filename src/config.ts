@@ -53,8 +53,19 @@ export interface Config {
   cross_subdomain_cookie: boolean;
   secure_cookie: boolean;
   cookie_expiration: number;
-  /** Track a page view at `init`. */
-  track_pageview: boolean;
+  /**
+   * Track a page view at `init`; with `'full-url'`, `'url-with-path-and-query-string'`
+   * or `'url-with-path'`, also on each single-page-app URL change in that part of the URL.
+   */
+  track_pageview: boolean | 'full-url' | 'url-with-path-and-query-string' | 'url-with-path';
+  /** Add the page URL's `utm_*` parameters and click ids to every event. */
+  track_marketing: boolean;
+  /** Keep `utm_*` parameters only on the events of the page whose URL has them, not as persisted super properties. */
+  stop_utm_persistence: boolean;
+  /** Persist the visitor's first referrer as `$initial_referrer` / `$initial_referring_domain`. */
+  save_referrer: boolean;
+  /** Do not set `initial_utm_*` on the profile from the landing page. */
+  skip_first_touch_marketing: boolean;
   /** `false` honours the browser's Do Not Track setting as mixpanel-browser does. */
   ignore_dnt: boolean;
   opt_out_tracking_by_default: boolean;
@@ -94,6 +105,11 @@ export const DEFAULT_CONFIG: Config = {
   secure_cookie: false,
   cookie_expiration: 365,
   track_pageview: false,
+  // the four marketing options: mixpanel-browser 2.83's defaults
+  track_marketing: true,
+  stop_utm_persistence: false,
+  save_referrer: true,
+  skip_first_touch_marketing: false,
   ignore_dnt: false,
   opt_out_tracking_by_default: false,
   property_blacklist: [],

@@ -4,11 +4,17 @@
  * limits of the protocol and the browser.
  */
 
-/** Version sent as `$lib_version`; replaced at build time from package.json. */
+/** Outlast's own version, sent in `mp_loader`; replaced at build time from package.json. */
 export const LIB_VERSION: string = typeof __OUTLAST_VERSION__ === 'string' ? __OUTLAST_VERSION__ : '0.0.0-dev';
 
-/** Sent as `mp_lib` so Mixpanel reports can tell Outlast's events apart. */
-export const LIB_NAME = 'outlast';
+/** Sent as `mp_lib`: mixpanel-browser's value, so a report's "Mixpanel Library = web" filter still means "from a browser". */
+export const LIB_NAME = 'web';
+
+/** Sent as `$lib_version`: the mixpanel-browser release whose events Outlast's match, so version filters and breakdowns keep their meaning. */
+export const COMPATIBLE_LIB_VERSION = '2.83.0';
+
+/** Sent as `mp_loader` unless the site sets its own: how reports tell Outlast's events from mixpanel-browser's. */
+export const LOADER_NAME = 'outlast';
 
 /** Names (event names, property keys, ids, the token): Mixpanel allows property names of 255 characters. */
 export const MAX_STRING_LENGTH = 255;

@@ -1,117 +1,181 @@
 /**
- * What the page and the browser tell about themselves, read at call time
+ * What the page and the browser tell about themselves, named and typed as
+ * mixpanel-browser sends them (`_.info.properties`, `_.info.people_properties`
+ * and `_.info.mpPageViewProperties` in its utils.js), read at call time
  * (single-page apps change the URL) and always guarded: under Node, or on a
  * page that has locked an API down, each value is simply missing.
+ *
+ * What cannot change within a page is computed once: the user agent's
+ * properties once per user agent, the URL's once per URL.
  */
 import { PAGE_PROPERTIES_MS } from '../constants';
 import { guard } from '../utils/env';
+import { isCrawler } from './properties/bots';
+import { campaignParams, clickParams } from './properties/campaign';
+import { referringDomain, searchInfo } from './properties/referrer';
+import { browserOf, deviceOf, osOf } from './properties/user-agent';
 import { cutString, type Props } from './sanitize';
 
-/** Browser name as Mixpanel reports it, and the pattern whose first group is its version. Order matters: Edge and Opera also say "Chrome". */
-const BROWSERS: [string, RegExp][] = [
-  ['Microsoft Edge', /Edg(?:e|A|iOS)?\/(\d+(?:\.\d+)?)/],
-  ['Opera', /(?:OPR|Opera)\/(\d+(?:\.\d+)?)/],
-  ['Samsung Internet', /SamsungBrowser\/(\d+(?:\.\d+)?)/],
-  ['Chrome iOS', /CriOS\/(\d+(?:\.\d+)?)/],
-  ['Firefox iOS', /FxiOS\/(\d+(?:\.\d+)?)/],
-  ['Chrome', /Chrome\/(\d+(?:\.\d+)?)/],
-  ['Firefox', /Firefox\/(\d+(?:\.\d+)?)/],
-  ['Android Mobile', /Android.*Version\/(\d+(?:\.\d+)?)/],
-  ['Mobile Safari', /Version\/(\d+(?:\.\d+)?).*Mobile.*Safari/],
-  ['Safari', /Version\/(\d+(?:\.\d+)?).*Safari/],
-];
-
-/** Operating system as Mixpanel reports it. iOS and Android before Mac and Linux, whose names their user agents also contain. */
-const SYSTEMS: [string, RegExp][] = [
-  ['Windows', /Windows/],
-  ['iOS', /iPhone|iPad|iPod/],
-  ['Android', /Android/],
-  ['Chrome OS', /CrOS/],
-  ['Mac OS X', /Mac/],
-  ['Linux', /Linux/],
-];
-
-/** `$browser`, `$browser_version` (a number, as Mixpanel sends it) and `$os` for a user agent; unknown ones are left out. */
-export function parseUserAgent(ua: string): Props {
+/** Only the non-empty strings of `props`, as mixpanel-browser's `strip_empty_properties` keeps: an unknown OS, browser, device or referrer is left out. */
+const withoutEmpty = (props: Record<string, unknown>): Props => {
   const out: Props = {};
-  for (const [name, re] of BROWSERS) {
-    const m = re.exec(ua);
-    if (m) {
-      out.$browser = name;
-      out.$browser_version = parseFloat(m[1]!);
-      break;
-    }
+  for (const key in props) {
+    const value = props[key];
+    if (typeof value === 'string' && value) out[key] = value;
   }
-  const os = SYSTEMS.find(([, re]) => re.test(ua));
-  if (os) out.$os = os[0];
   return out;
-}
-
-/** The last user agent parsed and its properties: ten regular expressions per `track()` were a third of its cost. */
-let parsed: [string, Props] | undefined;
-
-/** Browser name, version and OS of this page, the same object while the user agent stays the same. */
-const uaProperties = (): Props =>
-  guard(() => {
-    const ua = navigator.userAgent;
-    if (!parsed || parsed[0] !== ua) parsed = [ua, parseUserAgent(ua)];
-    return parsed[1];
-  }, {});
-
-/** Browser name, version and OS of this page, for `people.set` (a fresh object each time). */
-export const browserProperties = (): Props => ({ ...uaProperties() });
+};
 
 /** `props` with its strings cut to Mixpanel's 255 bytes (as the call's own are), as mixpanel-browser cuts a long URL or title. */
 const cut = (props: Props): Props => {
-  for (const k in props) {
-    const v = props[k];
-    if (typeof v === 'string') props[k] = cutString(v);
+  for (const key in props) {
+    const value = props[key];
+    if (typeof value === 'string') props[key] = cutString(value);
   }
   return props;
 };
 
-/** What `pageProperties()` last read: the document, its URL, when, and the properties made of them. */
-let page: [doc: unknown, href: string, at: number, props: Props] | undefined;
+/** What one user agent says, for events and for profiles. */
+interface Agent {
+  ua: string;
+  /** `$os`, `$browser`, `$device` (each left out when unknown) and `$browser_version` (a number, null when unknown). */
+  event: Props;
+  /** What mixpanel-browser adds to every `people.set`: `$os`, `$browser`, `$browser_version`. */
+  people: Props;
+  crawler: boolean;
+}
 
 /**
- * The automatic properties of an event that come from the page. The object is
- * shared between calls while the URL stays the same, for `PAGE_PROPERTIES_MS` at most
- * (building it was a fifth of a `track()`): callers copy it, never change it.
+ * The properties of a user agent, in the order mixpanel-browser writes them.
+ * `vendor` is `navigator.vendor` ("Apple Computer, Inc." in Safari: the only
+ * way it tells Safari from other WebKit browsers); `opera` whether `window.opera` exists.
  */
-export const pageProperties = (): Props => {
-  try {
-    const href = location.href;
-    const now = Date.now();
-    if (!page || page[0] !== document || page[1] !== href || !(now - page[2] < PAGE_PROPERTIES_MS)) {
-      const referrer = document.referrer || '';
-      const props: Props = {
-        $current_url: href,
-        $referrer: referrer,
-        $referring_domain: (/^[a-z][\w+.-]*:\/\/([^/?#:]+)/i.exec(referrer) || [])[1] || '$direct',
-        ...uaProperties(),
-        $screen_width: screen.width,
-        $screen_height: screen.height,
-      };
-      page = [document, href, now, cut(props)];
+export function parseUserAgent(ua: string, vendor = '', opera = false): Props {
+  const [browser, version] = browserOf(ua, vendor, opera);
+  const props = withoutEmpty({ $os: osOf(ua), $browser: browser, $device: deviceOf(ua) });
+  props.$browser_version = version;
+  return props;
+}
+
+/** The last user agent read: parsing it on every `track()` was a third of its cost. */
+let agent: Agent | undefined;
+
+const EMPTY_AGENT: Agent = { ua: '', event: {}, people: {}, crawler: false };
+
+/** This page's user agent's properties, the same objects while the user agent stays the same. */
+const currentAgent = (): Agent =>
+  guard(() => {
+    const ua = navigator.userAgent;
+    if (!agent || agent.ua !== ua) {
+      const opera = guard(() => !!(window as { opera?: unknown }).opera, false);
+      const event = parseUserAgent(ua, navigator.vendor || '', opera);
+      const people = withoutEmpty({ $os: event.$os || '', $browser: event.$browser || '' });
+      people.$browser_version = event.$browser_version!;
+      agent = { ua, event: cut(event), people, crawler: isCrawler(ua) };
     }
-    return page[3];
+    return agent;
+  }, EMPTY_AGENT);
+
+/** `$os`, `$browser` and `$browser_version` of this page, for `people.set` (a fresh object each time). */
+export const browserProperties = (): Props => ({ ...currentAgent().people });
+
+/** Whether this page runs in a crawler, whose events mixpanel-browser never sends. */
+export const isCrawlerPage = (): boolean => currentAgent().crawler;
+
+/** What the automatic properties of this page's events are made of. Shared between calls: callers never change it. */
+export interface Page {
+  /** The automatic properties of every event. */
+  props: Props;
+  url: string;
+  /** `document.referrer`, `''` for none. */
+  referrer: string;
+  /** The URL's `utm_*` parameters. */
+  campaign: Props;
+  /** The URL's campaign parameters and click ids, as `track_marketing` adds them to every event. */
+  marketing: Props;
+  /** The referrer's search engine and keyword. */
+  search: Props;
+}
+
+/** What comes of the URL and the referrer, made again only when either changes: twenty patterns read it. */
+let parsedUrl: { key: string; parts: Pick<Page, 'campaign' | 'marketing' | 'search'> } | undefined;
+
+function fromUrl(url: string, referrer: string): Pick<Page, 'campaign' | 'marketing' | 'search'> {
+  const key = url + '\n' + referrer;
+  if (!parsedUrl || parsedUrl.key !== key) {
+    const campaign = cut(campaignParams(url));
+    parsedUrl = { key, parts: { campaign, marketing: { ...campaign, ...cut(clickParams(url)) }, search: cut(searchInfo(referrer)) } };
+  }
+  return parsedUrl.parts;
+}
+
+/** What `currentPage()` last read, with the document and the time it read them. */
+let page: { doc: unknown; at: number; agent: Agent; page: Page } | undefined;
+
+/** Where reading the page fails (under Node), the user agent's properties alone, one object per user agent. */
+let unreadable: { agent: Agent; page: Page } | undefined;
+
+/**
+ * The page as events see it. The object is the same between calls while the
+ * document, URL and user agent stay the same, for `PAGE_PROPERTIES_MS` at most
+ * (the screen may turn): building it was a fifth of a `track()`.
+ */
+export const currentPage = (): Page => {
+  const ua = currentAgent();
+  try {
+    const url = location.href;
+    const now = Date.now();
+    if (!page || page.doc !== document || page.page.url !== url || page.agent !== ua || !(now - page.at < PAGE_PROPERTIES_MS)) {
+      const referrer = document.referrer || '';
+      const props: Props = withoutEmpty({
+        $os: ua.event.$os || '',
+        $browser: ua.event.$browser || '',
+        $referrer: referrer,
+        $referring_domain: referringDomain(referrer),
+        $device: ua.event.$device || '',
+      });
+      props.$current_url = url;
+      if ('$browser_version' in ua.event) props.$browser_version = ua.event.$browser_version!;
+      props.$screen_height = screen.height;
+      props.$screen_width = screen.width;
+      page = {
+        doc: document,
+        at: now,
+        agent: ua,
+        page: { props: cut(props), url, referrer, ...fromUrl(url, referrer) },
+      };
+    }
+    return page.page;
   } catch {
     // under Node, or where the page has locked these away: what can be read
-    return uaProperties();
+    if (!unreadable || unreadable.agent !== ua)
+      unreadable = { agent: ua, page: { props: ua.event, url: '', referrer: '', campaign: {}, marketing: {}, search: {} } };
+    return unreadable.page;
   }
 };
 
-/** Properties of `track_pageview()`, named as mixpanel-browser names them. */
+/** The automatic properties of this page's events (see `currentPage`). */
+export const pageProperties = (): Props => currentPage().props;
+
+/**
+ * Properties of `track_pageview()`, named as mixpanel-browser names them
+ * (`_.info.mpPageViewProperties`, empty ones left out), with the URL's campaign
+ * parameters and click ids, which a page view carries whatever `track_marketing` says.
+ */
 export const pageviewProperties = (): Props =>
   guard(
-    (): Props =>
-      cut({
-        current_page_title: document.title,
-        current_domain: location.hostname,
-        current_url_path: location.pathname,
-        current_url_protocol: location.protocol,
-        current_url_search: location.search,
-      }),
+    (): Props => ({
+      ...cut(
+        withoutEmpty({
+          current_page_title: document.title,
+          current_domain: location.hostname,
+          current_url_path: location.pathname,
+          current_url_protocol: location.protocol,
+          current_url_search: location.search,
+        }),
+      ),
+      ...currentPage().marketing,
+    }),
     {},
   );
 

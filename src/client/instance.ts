@@ -11,10 +11,11 @@ import type { PipelineOptions } from '../delivery/pipeline';
 import type { DeliveryState, Pipeline } from '../delivery/types';
 import { isBrowser, isOffline } from '../utils/env';
 import { createReporter, type ErrorReport, type Reporter } from '../utils/report';
+import { arriveAfterLoaded, arriveBeforeReplay } from './arrival';
 import { refuse, reportNotes } from './call-reports';
 import { trackElements } from './element-tracking';
 import { buildEngage, buildEvent, buildGroupUpdate, GROUP_ACTIONS, PEOPLE_ACTIONS, type BodyJson } from './event-builder';
-import { pageviewProperties } from './environment';
+import { isCrawlerPage, pageviewProperties } from './environment';
 import { createHooks } from './hooks';
 import type { InstanceState } from './instance-state';
 import type { InstanceStubMethod, PeopleStubMethod } from './method-names';
@@ -174,7 +175,8 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
 
   /** Tracks without the page's hooks: what the library itself sends (`$identify`, `$opt_in`...) and what the hooks already saw. */
   const track = (c: InstanceState, event: unknown, properties?: unknown, callback?: unknown, base?: Props): void => {
-    if (isDisabled(c, event)) return send(c, 'track', () => null, callback);
+    // a crawler's page views would count as visits: mixpanel-browser sends nothing for them either
+    if (isDisabled(c, event) || isCrawlerPage()) return send(c, 'track', () => null, callback);
     send(c, 'track', () => buildEvent(c, event, properties, base), callback);
   };
 
@@ -542,6 +544,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     if (c.consent.out()) c.store.off = true;
     else pipeline(c);
     c.store.save();
+    arriveBeforeReplay(c, api);
     for (const [method, args, at] of queue.splice(0)) {
       replayAt = at;
       call(method, args);
@@ -552,7 +555,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     } catch (e) {
       invalid('init', 'the loaded callback threw: ' + e);
     }
-    if (live.track_pageview) api.track_pageview();
+    arriveAfterLoaded(c);
     return true;
   }
 

@@ -1,14 +1,16 @@
 /**
  * What every event of an instance carries until something changes: the
- * automatic properties, the token and library fields, the persisted super
+ * automatic properties (the URL's campaign parameters and click ids too,
+ * unless `track_marketing: false`), the token and library fields, the persisted super
  * properties (identity included) and the `{ persistent: false }` ones, with
  * `property_blacklist` applied. Kept with its JSON so that `track()`
  * stringifies only the call's own part: the shared part is two thirds of an
  * event, and stringifying it again on every call was half of `track()`.
  */
-import { LIB_NAME, LIB_VERSION } from '../constants';
+import { COMPATIBLE_LIB_VERSION, LIB_NAME, LIB_VERSION, LOADER_NAME } from '../constants';
 import type { InstanceState } from './instance-state';
-import { pageProperties } from './environment';
+import { currentPage, type Page } from './environment';
+import { rememberArrival } from './properties/marketing';
 import type { Props } from './sanitize';
 
 export interface SharedProperties {
@@ -21,21 +23,30 @@ export interface SharedProperties {
 }
 
 /** The last shared part of each instance, and what it was made from. */
-const made = new WeakMap<InstanceState, [rev: number, page: Props, blacklist: readonly string[], shared: SharedProperties]>();
+const made = new WeakMap<InstanceState, [rev: number, page: Page, blacklist: readonly string[], shared: SharedProperties]>();
 
 /**
  * The shared part for `core`, made again when the page's automatic properties
  * are (a new URL, or `PAGE_PROPERTIES_MS` later), the blacklist is replaced,
  * or a method other than `track()` or a getter has run since (`core.rev`: the
  * instance counts those, as any of them may change what every event carries).
+ * Before that, the persisted properties get what mixpanel-browser registers
+ * before each event (search engine, campaign, first referrer): the same
+ * values while the page is the same, so registering them once per make is enough.
  */
 export function sharedProperties(core: InstanceState): SharedProperties {
-  const page = pageProperties();
+  const page = currentPage();
   const blacklist = core.config.property_blacklist;
   const last = made.get(core);
   if (last && last[0] === core.rev && last[1] === page && last[2] === blacklist) return last[3];
-  const props: Props = { ...page, token: core.token, mp_lib: LIB_NAME, $lib_version: LIB_VERSION };
-  for (const k in core.store.props) if (!k.startsWith('__')) props[k] = core.store.props[k]!;
+  const { config, store } = core;
+  if (rememberArrival(store.props, config, page)) store.save();
+  const loader = typeof config.mp_loader === 'string' && config.mp_loader ? config.mp_loader : LOADER_NAME + '/' + LIB_VERSION;
+  // mixpanel-browser's precedence: automatic < the URL's marketing parameters < super properties
+  const props: Props = { ...page.props, mp_lib: LIB_NAME, $lib_version: COMPATIBLE_LIB_VERSION, mp_loader: loader };
+  if (config.track_marketing) Object.assign(props, page.marketing);
+  props.token = core.token;
+  for (const k in store.props) if (!k.startsWith('__')) props[k] = store.props[k]!;
   Object.assign(props, core.extra);
   for (const b of blacklist) if (b !== 'token') delete props[b];
   const touched = (k: string) => k in props || blacklist.indexOf(k) >= 0;

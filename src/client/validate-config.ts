@@ -5,6 +5,7 @@
  * has many more, and sites pass them) but nothing reads them.
  */
 import { DEFAULT_CONFIG, type Config } from '../config';
+import { PAGEVIEW_OPTIONS } from './page-views';
 import { isRecord, own } from './values';
 
 /** Options that take one of a few strings. */
@@ -20,6 +21,15 @@ export function validateConfig(input: unknown, current: Config, problems: string
   for (const key of Object.keys(input)) {
     if (key === '__proto__') continue;
     let v = input[key];
+    // true, false or one of three strings: the one option whose values are of two types
+    if (key === 'track_pageview') {
+      if (PAGEVIEW_OPTIONS.indexOf(v as never) >= 0) out[key] = v;
+      else {
+        const expected = PAGEVIEW_OPTIONS.map((o) => JSON.stringify(o)).join(', ');
+        problems.push(`track_pageview: ${describe(v)} refused, expected one of ${expected}; kept ${describe(current.track_pageview)}`);
+      }
+      continue;
+    }
     const d = own(DEFAULT_CONFIG, key);
     const choices = CHOICES[key];
     // mixpanel-browser accepts any case here

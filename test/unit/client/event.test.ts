@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LIB_NAME, LIB_VERSION, MAX_EVENT_BYTES } from '../../../src/constants';
-import { parseUserAgent } from '../../../src/client/environment';
+import { COMPATIBLE_LIB_VERSION, LIB_NAME, LIB_VERSION, MAX_EVENT_BYTES } from '../../../src/constants';
 import { removeBrowser, setup, tick } from './fake-browser';
 
 afterEach(() => {
@@ -123,19 +122,21 @@ describe('track() body', () => {
       $screen_width: 1440,
       $screen_height: 900,
       mp_lib: LIB_NAME,
-      $lib_version: LIB_VERSION,
+      $lib_version: COMPATIBLE_LIB_VERSION,
+      mp_loader: 'outlast/' + LIB_VERSION,
     });
     expect(p.$insert_id).toMatch(/^[A-Za-z0-9-]{1,36}$/);
     expect(p.$user_id).toBeUndefined();
   });
 
-  it('says $direct when there is no referrer, and gives each event its own $insert_id', () => {
+  it('says $direct as the first referrer when there is none (mixpanel-browser: update_referrer_info), and gives each event its own $insert_id', () => {
     const { lib, pipes } = setup({ referrer: '' });
     lib.init('tok');
     lib.track('a');
     lib.track('b');
     const [a, b] = pipes.events();
-    expect(a!.properties.$referring_domain).toBe('$direct');
+    expect(a!.properties).not.toHaveProperty('$referring_domain');
+    expect(a!.properties.$initial_referring_domain).toBe('$direct');
     expect(a!.properties.$insert_id).not.toBe(b!.properties.$insert_id);
   });
 
@@ -261,59 +262,5 @@ describe('track() body', () => {
       }),
     ).not.toThrow();
     await tick();
-  });
-});
-
-describe('user agents', () => {
-  it.each([
-    [
-      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91',
-      'Microsoft Edge',
-      120,
-      'Windows',
-    ],
-    [
-      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Safari/537.36 OPR/105.0.0.0',
-      'Opera',
-      105,
-      'Windows',
-    ],
-    ['Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0', 'Firefox', 121, 'Linux'],
-    [
-      'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15',
-      'Safari',
-      17.2,
-      'Mac OS X',
-    ],
-    [
-      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1',
-      'Mobile Safari',
-      17.2,
-      'iOS',
-    ],
-    [
-      'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36',
-      'Chrome',
-      120,
-      'Android',
-    ],
-    [
-      'Mozilla/5.0 (Linux; U; Android 4.0.3; en-us) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30',
-      'Android Mobile',
-      4,
-      'Android',
-    ],
-    [
-      'Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
-      'Chrome',
-      120,
-      'Chrome OS',
-    ],
-  ])('%s', (ua, browser, version, os) => {
-    expect(parseUserAgent(ua)).toEqual({ $browser: browser, $browser_version: version, $os: os });
-  });
-
-  it('leaves out what it does not recognise', () => {
-    expect(parseUserAgent('curl/8.0')).toEqual({});
   });
 });

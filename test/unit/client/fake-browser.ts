@@ -41,6 +41,8 @@ export interface BrowserOptions {
   referrer?: string;
   title?: string;
   userAgent?: string;
+  /** `navigator.vendor` ("Apple Computer, Inc." in Safari). */
+  vendor?: string;
   doNotTrack?: string | null;
   /** `null`: no localStorage; `'throws'`: touching it throws (sandboxed iframe). */
   localStorage?: Storage | null | 'throws';
@@ -72,7 +74,7 @@ export function fakeBrowser(o: BrowserOptions = {}) {
   vi.stubGlobal('window', { doNotTrack: undefined });
   vi.stubGlobal('document', doc);
   vi.stubGlobal('location', loc);
-  vi.stubGlobal('navigator', { userAgent: o.userAgent ?? CHROME_MAC, doNotTrack: o.doNotTrack ?? null, onLine: true });
+  vi.stubGlobal('navigator', { userAgent: o.userAgent ?? CHROME_MAC, vendor: o.vendor, doNotTrack: o.doNotTrack ?? null, onLine: true });
   vi.stubGlobal('screen', { width: 1440, height: 900 });
   if (o.localStorage === 'throws')
     Object.defineProperty(globalThis, 'localStorage', {

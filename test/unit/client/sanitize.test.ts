@@ -211,7 +211,7 @@ describe('track() with bad input', () => {
     lib.track('x', many);
     const p = pipes.events()[0]!.properties;
     expect(Object.keys(p)).toHaveLength(254);
-    expect(p).toMatchObject({ token: 'tok', mp_lib: 'outlast' });
+    expect(p).toMatchObject({ token: 'tok', mp_lib: 'web' });
     expect(p.distinct_id).toMatch(/^\$device:/);
   });
 
