@@ -156,7 +156,11 @@ try {
   const longest = tasks.filter((t) => t.start >= from && t.start <= to).sort((x, y) => y.end - y.start - (x.end - x.start))[0];
   console.log(`${what}: window ${((to - from) / 1000).toFixed(1)} ms${cpu > 1 ? ` at ${cpu}× CPU` : ''}`);
   console.log('self time by function, inside the window:');
-  for (const r of selfTimes(trace, from, taskTo ?? to)) console.log(`  ${String(r.ms).padStart(7)} ms  ${r.fn}`);
+  for (const r of selfTimes(trace, from, to)) console.log(`  ${String(r.ms).padStart(7)} ms  ${r.fn}`);
+  if (taskTo !== undefined) {
+    console.log(`the rest of that task (${((taskTo - to) / 1000).toFixed(1)} ms: microtasks the calls queued, such as the outbox write):`);
+    for (const r of selfTimes(trace, to, taskTo, 8)) console.log(`  ${String(r.ms).padStart(7)} ms  ${r.fn}`);
+  }
   if (longest && what === 'drain') {
     console.log(`longest task: ${((longest.end - longest.start) / 1000).toFixed(1)} ms; self time by function inside it:`);
     for (const r of selfTimes(trace, longest.start, longest.end, 10)) console.log(`  ${String(r.ms).padStart(7)} ms  ${r.fn}`);

@@ -4,7 +4,7 @@
 // bench/history.json (the last three) and rewrites docs/bench-report.md from it.
 // A benchmark, not a test: it never fails on a figure. `--quick` makes every measure shorter;
 // `--only=a,b` runs only those measures (bytes, trackCost, firstTrack, load, slowLoad, drain,
-// drainSlow, durability, memory).
+// drainSlow, sendPath, durability, memory).
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startCollector } from '../examples/collector/collector.mjs';
@@ -15,6 +15,7 @@ import { measureDurability } from './durability.mjs';
 import { measureLoad } from './load.mjs';
 import { machine } from './machine.mjs';
 import { measureMemory } from './memory.mjs';
+import { measureSendPath } from './send-path.mjs';
 import { measureSlowLoad } from './slow-load.mjs';
 import { MIXPANEL_CDN, OUTLAST_CDN, SDKS, createTally, sleep } from './pages.mjs';
 import { startSite } from './site.mjs';
@@ -97,6 +98,7 @@ try {
   await step('slowLoad', () => measureSlowLoad(env));
   await step('drain', () => measureDrain(env));
   await step('drainSlow', () => measureDrain(env, SLOW_PHONE_CPU));
+  await step('sendPath', () => measureSendPath(env));
   await step('durability', () => measureDurability(env));
   await step('memory', () => measureMemory(env));
   // what arrived in every scenario, once the last requests had time to land
@@ -108,6 +110,7 @@ try {
   await collector.close();
 }
 results.durationS = Math.round((Date.now() - started) / 1000);
+results.machine.loadAverageEnd = machine().loadAverage;
 
 console.log(formatTable(results));
 const json = JSON.stringify(results, null, 2) + '\n';

@@ -209,6 +209,20 @@ export function rowsOf(r) {
       });
   }
 
+  if (r.sendPath && !r.sendPath.error) {
+    const p = r.sendPath;
+    section(`sending probe, no SDK: ${p.batches} batches of ${p.eventsPerBatch} events posted by fetch() at ${p.cpuThrottle}× CPU`);
+    const cell = (v) => v.failed ?? `longest task ${ms(v.longestTaskMs)} · main thread ${ms(v.busyMs)}`;
+    add({ measure: "  fetch() on the page's thread", outlast: cell(p.page), mixpanel: '(no SDK)' });
+    add({
+      measure: '  fetch() in a dedicated Worker',
+      outlast: cell(p.worker),
+      mixpanel: '(no SDK)',
+      floor: ratio(p.worker.longestTaskMs, p.page.longestTaskMs),
+      note: 'O ÷ floor here: Worker ÷ page, longest task',
+    });
+  } else if (r.sendPath) failed('sending probe', r.sendPath);
+
   if (r.durability && !r.durability.error) {
     section(`durability: events lost of ${r.durability.events} (SIGKILL during 503s, restart, ingest back)`);
     const cell = (v) => (v.failed ? v.failed : String(v.lost));
@@ -312,7 +326,7 @@ export function headerOf(r) {
   const m = r.machine;
   return [
     `Outlast bench${r.quick ? ' (--quick)' : ''}, ${r.date}`,
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; load average ${m.loadAverage.join(' ')} at start; Chromium ${m.chromium}; Node ${m.node}`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; load average ${m.loadAverage.join(' ')} at start${m.loadAverageEnd ? `, ${m.loadAverageEnd.join(' ')} at the end` : ''}; Chromium ${m.chromium}; Node ${m.node}`,
     `Reference: 1,000,000 JSON.stringify({ a: i }) in this Chromium took ${m.referenceMs === undefined ? 'n/a' : int(m.referenceMs) + ' ms'} (scale the timings by it).`,
     'Outlast config: defaults with api_host = [primary, alternate]; drain only: retry_backoff_base_ms 100, retry_backoff_max_ms 1000.',
     'mixpanel-browser config: defaults with api_host = primary (it takes one host).',
