@@ -304,14 +304,32 @@ export function obstacles(r, rows) {
     const m = row.measure.trim();
     if (m.startsWith('main thread, script arrival') && r.slowLoad?.outlast?.spent)
       out.push([m, `Outlast's median visit spent ${spent(r.slowLoad.outlast.spent)}`]);
-    else if (m.startsWith('sending:') && r.drainSlow?.outlast?.longestSpent)
-      out.push([m, `the longest task spent ${spent(r.drainSlow.outlast.longestSpent)}`]);
-    else if (m.startsWith('time to deliver') && r.drain?.outlast?.firstMs !== undefined)
+    else if (m.startsWith('sending:') && r.drainSlow?.outlast?.longestSpent) {
+      const d = r.drainSlow.outlast;
+      const kinds = Object.entries(d.longTaskKinds ?? {})
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${n} × ${k}`)
+        .join(', ');
+      const p = r.sendPath;
+      const probe =
+        p && !p.error && !p.page.failed && !p.worker.failed
+          ? `; the probe's batches by fetch() took a ${ms(p.page.longestTaskMs)} task on the page's thread, ${ms(p.worker.longestTaskMs)} from a Worker`
+          : '';
       out.push([
         m,
-        `first event ${fixed(r.drain.outlast.firstMs / 1000)} s after recovery, the rest in ${fixed((r.drain.outlast.ms - r.drain.outlast.firstMs) / 1000)} s`,
+        `the longest task spent ${spent(d.longestSpent)}; the ${d.longTasks} tasks over ${TASK_MS} ms, by their largest part: ${kinds}; main thread busy ${ms(d.busyMs)} of the ${fixed(d.ms / 1000)} s drain${probe}`,
       ]);
-    else out.push([m, row.note ?? `${row.outlast} against ${row.goal}`]);
+    } else if (m.startsWith('time to deliver') && r.drain?.outlast?.firstMs !== undefined) {
+      const d = r.drain.outlast;
+      const q = d.requests;
+      const requests = q
+        ? `; ${int(q.accepted)} requests of ${int(q.eventsPerRequest)} events (${fixed(q.bytesPerRequest / 1024)} KiB) arrived a median ${ms(q.medianGapMs)} apart`
+        : '';
+      out.push([
+        m,
+        `first event ${fixed(d.firstMs / 1000)} s after recovery, the rest in ${fixed((d.ms - d.firstMs) / 1000)} s${requests}`,
+      ]);
+    } else out.push([m, row.note ?? `${row.outlast} against ${row.goal}`]);
   }
   return out;
 }
