@@ -90,6 +90,8 @@ export async function measureSlowLoad(env) {
     const row = { tbtMs: median(ok.map((v) => v.tbtMs)), longestMs: median(ok.map((v) => v.longestMs)), runs: ok.length };
     if (sdk !== 'none') {
       row.loadMs = median(ok.map((v) => v.loadMs));
+      // every visit's figure, to see the spread on a busy machine
+      row.samples = ok.map((v) => Math.round(v.loadMs));
       row.wallMs = median(ok.map((v) => v.wallMs));
       row.spent = ok.reduce((a, b) => (Math.abs(a.loadMs - row.loadMs) <= Math.abs(b.loadMs - row.loadMs) ? a : b)).spent;
     }

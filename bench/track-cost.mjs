@@ -170,9 +170,9 @@ export async function measureFirstTrack(env) {
       const ms = await firstCall(env, sdk, `first-${sdk}-${i}-${Date.now()}`);
       if (typeof ms === 'number') times[sdk].push(ms);
     }
-  return Object.fromEntries(
-    env.sdks.map((s) => [s, times[s].length ? { ms: median(times[s]), runs: times[s].length } : { failed: 'no run' }]),
-  );
+  const row = (xs) =>
+    xs.length ? { ms: median(xs), runs: xs.length, samples: xs.map((x) => Math.round(x * 10) / 10) } : { failed: 'no run' };
+  return Object.fromEntries(env.sdks.map((s) => [s, row(times[s])]));
 }
 
 /** For each burst size: median µs per call and the worst SDK task over the runs, per SDK, and the floor. */
