@@ -134,6 +134,15 @@ export function rowsOf(r) {
       goal: '≤ ⅓ of mixpanel-browser',
       met: num(o.loadMs) && num(m.loadMs) ? o.loadMs <= m.loadMs * SLOW_LOAD_SHARE : null,
     });
+    if (num(o.loadCpuMs))
+      add({
+        measure: '  same window, thread CPU time (unthrottled work, robust to load)',
+        outlast: ms(o.loadCpuMs),
+        mixpanel: ms(m.loadCpuMs),
+        ratio: ratio(o.loadCpuMs, m.loadCpuMs),
+        goal: '≤ ⅓ (cross-check)',
+        met: num(m.loadCpuMs) ? o.loadCpuMs <= m.loadCpuMs * SLOW_LOAD_SHARE : null,
+      });
     const none = s.none?.tbtMs;
     add({
       measure: `  Total Blocking Time (no SDK: ${ms(none)})`,

@@ -3,7 +3,7 @@
 // figures drawn from them: busy time in a window, the longest task, Total Blocking Time, and what
 // the time inside a window or a task was spent on.
 
-/** Categories with every main-thread task, what ran inside it, user timing marks and network events. */
+/** Categories with every main-thread task, what ran inside it (compiling included), user timing marks and network events. */
 export const TRACE_CATEGORIES = [
   'toplevel',
   'devtools.timeline',
@@ -12,6 +12,8 @@ export const TRACE_CATEGORIES = [
   'loading',
   'v8',
   'v8.execute',
+  // V8's parse and compile of each function as it first runs: most of a library's loading cost
+  'disabled-by-default-v8.compile',
 ];
 
 /** A slow phone's CPU, as Lighthouse and DevTools emulate it. */
@@ -61,19 +63,35 @@ export function markTs(trace, name) {
   return trace.events.find((e) => e.name === name && String(e.cat).includes('blink.user_timing') && e.pid === trace.mainPid)?.ts;
 }
 
-/** Main-thread tasks as `{ start, end }` in µs, nested and overlapping ones merged, oldest first. */
+/**
+ * Main-thread tasks as `{ start, end, cpu }` in µs, nested and overlapping ones merged, oldest
+ * first. `cpu` is the thread's CPU time in the task (the trace's `tdur`): the time it really ran,
+ * without the time it waited for a core on a busy machine or was held back by the throttling.
+ */
 export function mainTasks(trace) {
   const spans = trace.events
     .filter((e) => e.ph === 'X' && e.pid === trace.mainPid && e.tid === trace.mainTid && TASK_NAMES.has(e.name) && e.dur > 0)
-    .map((e) => ({ start: e.ts, end: e.ts + e.dur }))
+    .map((e) => ({ start: e.ts, end: e.ts + e.dur, cpu: e.tdur ?? 0 }))
     .sort((a, b) => a.start - b.start);
   const merged = [];
   for (const s of spans) {
     const last = merged[merged.length - 1];
-    if (last && s.start <= last.end) last.end = Math.max(last.end, s.end);
-    else merged.push({ ...s });
+    if (last && s.start <= last.end) {
+      last.end = Math.max(last.end, s.end);
+      last.cpu = Math.max(last.cpu, s.cpu);
+    } else merged.push({ ...s });
   }
   return merged;
+}
+
+/** Main-thread CPU time (ms) inside [from, to] (µs), a task cut by the window counted pro rata. */
+export function busyCpuMs(tasks, from, to) {
+  let us = 0;
+  for (const t of tasks) {
+    const inside = Math.max(0, Math.min(t.end, to) - Math.max(t.start, from));
+    if (inside > 0) us += (t.cpu * inside) / (t.end - t.start);
+  }
+  return us / 1000;
 }
 
 /** Main-thread busy time (ms) inside [from, to] (µs). */
