@@ -15,7 +15,7 @@ import { startCollector } from '../examples/collector/collector.mjs';
 import { launch } from './browser.mjs';
 import { READY_LOADED, READY_SCRIPT, hostConfig, sdkHtml, sleep, trackMany } from './pages.mjs';
 import { startSite } from './site.mjs';
-import { SLOW_PHONE_CPU, TRACE_CATEGORIES, mainTasks, markTs, resourceFinishTs, throttleCpu, traced } from './trace.mjs';
+import { SLOW_PHONE_CPU, TRACE_CATEGORIES, mainTasks, markTs, resourceArrivalTs, throttleCpu, traced } from './trace.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const what = process.argv[2] ?? 'load';
@@ -100,7 +100,7 @@ try {
       },
       PROFILED,
     );
-    span = { trace, from: resourceFinishTs(trace, '/lib/outlast.min.js'), to: markTs(trace, 'sdk-ready') };
+    span = { trace, from: resourceArrivalTs(trace, '/lib/outlast.min.js'), to: markTs(trace, 'sdk-ready') };
   } else if (what === 'first' || what === 'burst') {
     await page.goto(url);
     await page.evaluate(() => window.benchReady);

@@ -15,7 +15,7 @@ import {
   longestTask,
   mainTasks,
   markTs,
-  resourceFinishTs,
+  resourceArrivalTs,
   throttleCpu,
   totalBlockingMs,
   traced,
@@ -40,7 +40,7 @@ async function visit(env, sdk, url) {
     const end = tasks[tasks.length - 1]?.end ?? ready;
     const out = { tbtMs: totalBlockingMs(tasks, fcp, end), longestMs: longestTask(tasks, fcp, end).ms };
     if (sdk !== 'none') {
-      const arrived = resourceFinishTs(trace, `/lib/${sdk}.min.js`);
+      const arrived = resourceArrivalTs(trace, `/lib/${sdk}.min.js`);
       if (arrived === undefined || ready === undefined) return { ...out, failed: 'no script arrival or ready mark in the trace' };
       out.loadMs = busyMs(tasks, arrived, ready);
       out.loadCpuMs = busyCpuMs(tasks, arrived, ready);

@@ -155,7 +155,7 @@ function describe(e) {
 }
 
 /** Trace timestamp (µs) when the response for the first request whose URL contains `part` finished. */
-export function resourceFinishTs(trace, part) {
+export function resourceArrivalTs(trace, part) {
   const send = trace.events.find((e) => e.name === 'ResourceSendRequest' && String(e.args?.data?.url ?? '').includes(part));
   if (!send) return undefined;
   const id = send.args.data.requestId;
