@@ -326,7 +326,7 @@ export function obstacles(r, rows) {
           : '';
       out.push([
         m,
-        `the longest task spent ${spent(d.longestSpent)}; the ${d.longTasks} tasks over ${TASK_MS} ms, by their largest part: ${kinds}; main thread busy ${ms(d.busyMs)} of the ${fixed(d.ms / 1000)} s drain${probe}`,
+        `the longest task spent ${spent(d.longestSpent)}; the ${d.longTasks} tasks over ${TASK_MS} ms, by their largest part: ${kinds}; main thread busy ${ms(d.busyMs)} of the drain's ${num(d.ms) ? `${fixed(d.ms / 1000)} s` : 'time until the cap'}${probe}`,
       ]);
     } else if (m.startsWith('time to deliver') && r.drain?.outlast?.firstMs !== undefined) {
       const d = r.drain.outlast;
@@ -336,7 +336,7 @@ export function obstacles(r, rows) {
         : '';
       out.push([
         m,
-        `first event ${fixed(d.firstMs / 1000)} s after recovery, the rest in ${fixed((d.ms - d.firstMs) / 1000)} s${requests}`,
+        `first event ${fixed(d.firstMs / 1000)} s after recovery, ${num(d.ms) ? `the rest in ${fixed((d.ms - d.firstMs) / 1000)} s` : `${int(d.delivered)} of ${int(d.queued)} by the cap`}${requests}`,
       ]);
     } else out.push([m, row.note ?? `${row.outlast} against ${row.goal}`]);
   }
