@@ -294,8 +294,8 @@ export function rowsOf(r) {
  */
 const KEEPS_STORAGE = new Set(['drain', 'drain (4× CPU)', 'durability (SIGKILL, restart)']);
 
-/** A row's name without the figures in parentheses, the same from run to run. */
-export const keyOf = (measure) => measure.replace(/\s*\([^)]+\)\s*$/, '').trim();
+/** A row's name without the figures some names carry (`(no SDK 400 ms)`), the same from run to run. */
+export const keyOf = (measure) => measure.replace(/\s*\((no SDK|median)[^)]*\)\s*$/, '').trim();
 
 /** `[{ measure, goal, met }]` of the rows that have a goal. */
 export function goalsOf(rows) {
