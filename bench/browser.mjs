@@ -34,14 +34,22 @@ export async function launch(userDataDir) {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   live.add(child.pid);
-  const exited = new Promise((r) => child.once('exit', () => (live.delete(child.pid), r())));
+  const exited = new Promise((r) =>
+    child.once('exit', () => {
+      live.delete(child.pid);
+      r();
+    }),
+  );
   const ws = await new Promise((resolve, reject) => {
     let text = '';
     const timer = setTimeout(() => reject(new Error('Chromium did not start:\n' + text)), 30_000);
     child.stderr.on('data', (c) => {
       text += c;
       const m = /DevTools listening on (ws:\/\/\S+)/.exec(text);
-      if (m) (clearTimeout(timer), resolve(m[1]));
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
       if (text.length > 65536) text = text.slice(-4096);
     });
     child.once('exit', (code) => reject(new Error(`Chromium exited (${code}):\n${text}`)));

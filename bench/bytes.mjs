@@ -1,7 +1,8 @@
 // Bytes a site ships: the paste-in snippet, the CDN build, and the npm entry as an app's bundler
-// tree-shakes it (rollup + node-resolve + terser, the same recipe for both SDKs). Raw and gzip -9.
+// tree-shakes it (rollup + node-resolve + terser, the same recipe for both SDKs). Raw, gzip -9 and
+// brotli at its highest quality (what CDNs serve to browsers that accept it).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { rollup } from 'rollup';
 import resolve from '@rollup/plugin-node-resolve';
@@ -11,8 +12,14 @@ import { MIXPANEL_CDN, MIXPANEL_SNIPPET, OUTLAST_CDN, OUTLAST_SNIPPET } from './
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** `{ raw, gzip }` of a string or buffer. */
-const sizes = (code) => ({ raw: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length });
+/** `{ raw, gzip, brotli }` of a string or buffer. */
+const sizes = (code) => ({
+  raw: Buffer.byteLength(code),
+  gzip: gzipSync(code, { level: 9 }).length,
+  brotli: brotliCompressSync(code, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT },
+  }).length,
+});
 
 /** The same app entry as Outlast's, importing mixpanel-browser through its package `module` field. */
 async function bundleMixpanelEntry() {
@@ -39,14 +46,17 @@ async function bundleMixpanelEntry() {
 async function mixpanelEntrySizes() {
   const { version } = JSON.parse(readFileSync(`${root}node_modules/mixpanel-browser/package.json`, 'utf8'));
   const cache = `${root}bench-results/mixpanel-browser-${version}-npm-entry.json`;
-  if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8'));
+  if (existsSync(cache)) {
+    const cached = JSON.parse(readFileSync(cache, 'utf8'));
+    if (cached.brotli !== undefined) return cached;
+  }
   const out = sizes(await bundleMixpanelEntry());
   mkdirSync(`${root}bench-results`, { recursive: true });
   writeFileSync(cache, JSON.stringify(out));
   return out;
 }
 
-/** Rows of the bytes section: `{ name, outlast, mixpanel, unit, note? }` with `{ raw, gzip }` values. */
+/** Rows of the bytes section: `{ name, outlast, mixpanel, note? }` with `{ raw, gzip, brotli }` values. */
 export async function measureBytes() {
   const file = (f) => sizes(readFileSync(f));
   const mixpanelSnippet = existsSync(MIXPANEL_SNIPPET) ? file(MIXPANEL_SNIPPET) : null;

@@ -22,6 +22,7 @@ async function once(env, sdk, killAfterMs, waitMs) {
     await page.evaluate((n) => {
       for (let i = 0; i < n; i++) window.mixpanel.track('kill', { plan: 'pro', i });
     }, EVENTS);
+    env.tally.add('durability (SIGKILL, restart)', sdk, token, EVENTS);
     await sleep(killAfterMs);
     await b.kill();
     await env.setApi('ok');

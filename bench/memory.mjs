@@ -33,6 +33,7 @@ export async function measureMemory(env) {
           out[sdk] = { failed: 'the tab crashed or stopped answering while queueing' };
           continue;
         }
+        env.tally.add('memory (100,000 queued)', sdk, token, queued);
         const growthBytes = (await heapAfterGc(page)) - before;
         const state = sdk === 'outlast' ? await page.evaluate(() => window.mixpanel.get_delivery_state()) : null;
         out[sdk] = { tracked: queued, growthBytes, ...(state ? { queued: state.queued, dropped: state.dropped, store: state.store } : {}) };

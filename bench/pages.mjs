@@ -23,10 +23,12 @@ const js = (file) =>
  * HTML of a page with `sdk` ('outlast', 'mixpanel' or 'none') inited with `token` and `config`,
  * then `script`. `libUrl` is where the CDN build is fetched; `snippet` loads Outlast through its
  * snippet instead of a tag (mixpanel-browser always loads through its snippet). `body` goes first
- * in the body (e.g. a slow image).
+ * in the body (e.g. a slow image). `loaded` is the source of a function passed as the `loaded`
+ * option (both SDKs call it once the instance is ready).
  */
-export function sdkHtml({ sdk, token = 'bench', config = {}, libUrl, snippet = false, script = '', body = '' }) {
-  const init = sdk === 'none' ? '' : `mixpanel.init(${JSON.stringify(token)}, ${JSON.stringify(config)});`;
+export function sdkHtml({ sdk, token = 'bench', config = {}, libUrl, snippet = false, script = '', body = '', loaded = '' }) {
+  const options = loaded ? `Object.assign(${JSON.stringify(config)}, { loaded: ${loaded} })` : JSON.stringify(config);
+  const init = sdk === 'none' ? '' : `mixpanel.init(${JSON.stringify(token)}, ${options});`;
   let head = '';
   if (sdk === 'outlast')
     head = snippet
@@ -87,4 +89,52 @@ export function trackMany(page, name, n, capMs, chunk = 1000) {
   return Promise.race([run, sleep(capMs * 2 + 30_000).then(() => null), new Promise((r) => page.once('crash', () => r(null)))]).catch(
     () => null,
   );
+}
+
+/**
+ * Source of a `loaded` callback that marks `sdk-ready` (a `performance.mark`) once the instance is
+ * ready: for Outlast once `get_delivery_state()` has answered, which needs the outbox's IndexedDB
+ * open; mixpanel-browser keeps its queue in localStorage, ready when `loaded` runs. The page
+ * exposes the moment as the promise `window.benchReady`, so the bench waits for it without polling.
+ */
+export const READY_SCRIPT =
+  "window.benchReady = new Promise(function (resolve) { window.benchMarkReady = function () { performance.mark('sdk-ready'); resolve(performance.now()); }; });";
+export const READY_LOADED =
+  'function (m) { performance.mark("sdk-init"); if (m.get_delivery_state) m.get_delivery_state().then(window.benchMarkReady, window.benchMarkReady); else window.benchMarkReady(); }';
+
+/**
+ * Records, per scenario and SDK, the tokens a measure used and how many events it tracked, so
+ * that the run can say at its end how many of them the collector received (distinct
+ * `$insert_id`s) and how many times in all (raw: duplicates included).
+ */
+export function createTally() {
+  const entries = [];
+  return {
+    /** `tracked` events were tracked with `token` by `sdk` in `scenario`. */
+    add(scenario, sdk, token, tracked) {
+      entries.push({ scenario, sdk, token, tracked });
+    },
+    /** `[{ scenario, sdk, tracked, delivered, raw }]` as the collector has them now. */
+    count(collector) {
+      const byToken = new Map();
+      for (const e of collector.events({ endpoint: 'track' })) {
+        const token = e.data.properties?.token;
+        if (!byToken.has(token)) byToken.set(token, { raw: 0, ids: new Set() });
+        const t = byToken.get(token);
+        t.raw++;
+        t.ids.add(String(e.data.properties.$insert_id));
+      }
+      const rows = new Map();
+      for (const { scenario, sdk, token, tracked } of entries) {
+        const key = `${scenario}\u0000${sdk}`;
+        if (!rows.has(key)) rows.set(key, { scenario, sdk, tracked: 0, delivered: 0, raw: 0 });
+        const row = rows.get(key);
+        const got = byToken.get(token);
+        row.tracked += tracked;
+        row.delivered += got ? got.ids.size : 0;
+        row.raw += got ? got.raw : 0;
+      }
+      return [...rows.values()];
+    },
+  };
 }
