@@ -15,7 +15,7 @@ export const idbName = (token: string): string => 'outlast-' + token;
  * missing or refuses to open (SecurityError, private modes), and the caller
  * then falls back to another store. It sets no deadline: an open that is
  * only slow (a busy machine, a first open that creates the database) may
- * still succeed, and `chooseStore` decides how long to wait for it.
+ * still succeed, and `openFallbackStore` decides how long to wait for it.
  *
  * `stats()` does not read values: the count comes from IndexedDB, so it
  * includes what other tabs wrote, and bytes are that count times the mean
@@ -23,20 +23,25 @@ export const idbName = (token: string): string => 'outlast-' + token;
  * writes or reads). A running total kept by one tab would be wrong as soon as
  * another tab writes, and summing sizes would read the whole queue.
  */
+/** This page's IndexedDB transactions not yet complete, of every outbox store. */
+const live = new Set<IDBTransaction>();
+
+/**
+ * Aborts this page's unfinished IndexedDB transactions. WebKit suspends a
+ * page's unfinished transactions when it enters the back/forward cache, and
+ * they hold up every other page's writes to the store until the cached page is
+ * evicted: the whole site stops delivering. The page lifecycle aborts them
+ * instead; the outbox has copied unfinished writes to localStorage, an
+ * aborted read is retried, and an aborted delete only means a resend.
+ */
+export function abortLiveTransactions(): void {
+  live.forEach((tx) => guard(() => tx.abort(), undefined));
+}
+
 export function createIdbStore(name: string, makeStore = createStore): Promise<OutboxStore> {
   let current = makeStore(name, 'outbox');
   let seen = 0;
   let seenBytes = 0;
-  /** Transactions not yet complete. */
-  const live = new Set<IDBTransaction>();
-  // WebKit suspends a page's unfinished transactions when it enters the back/forward cache, and
-  // they hold up every other page's writes to the store until the cached page is evicted: the
-  // whole site stops delivering. Abort them instead; the outbox has copied unfinished writes to
-  // localStorage, an aborted read is retried, and an aborted delete only means a resend.
-  if (typeof addEventListener == 'function')
-    addEventListener('pagehide', (e) => {
-      if ((e as PageTransitionEvent).persisted) live.forEach((tx) => guard(() => tx.abort(), undefined));
-    });
 
   /**
    * idb-keyval's store, re-created once per call when the connection turns
@@ -53,7 +58,7 @@ export function createIdbStore(name: string, makeStore = createStore): Promise<O
     };
     const run = () => new Promise<T>((resolve) => resolve(current(mode, track)));
     return run().catch((e: Error) => {
-      if (e.name != 'InvalidStateError') throw e;
+      if (e.name !== 'InvalidStateError') throw e;
       current = makeStore(name, 'outbox');
       return run();
     });
@@ -73,7 +78,7 @@ export function createIdbStore(name: string, makeStore = createStore): Promise<O
           const key = String(c.key);
           if (!skip || !skip.has(key)) {
             // a key that is not a string (another writer's) is deleted by its own value, not by String(key)
-            const r = typeof c.key == 'string' && readRecord(c.value, key);
+            const r = typeof c.key === 'string' && readRecord(c.value, key);
             if (r) {
               seen++;
               seenBytes += r.size;

@@ -1,7 +1,9 @@
+import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPipeline } from '../../../src/delivery/pipeline';
 import type { Config } from '../../../src/config';
 import type { Pipeline } from '../../../src/delivery/types';
+import { MemoryStorage } from '../outbox/helpers';
 import { decodeBody, testConfig, testReporter } from './fakes';
 
 describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', () => {
@@ -99,5 +101,44 @@ describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', 
     win.dispatchEvent(new Event('pageshow')); // back from the back/forward cache
     await vi.waitFor(() => expect(sent.flat()).toHaveLength(1));
     expect((await p.state()).queued).toBe(0);
+  });
+
+  it('close() removes every listener it added, on window and document, including the storage listener of the outbox store', async () => {
+    const counts = new Map<string, number>();
+    const counted = <T extends EventTarget>(target: T, name: string): T => {
+      const add = target.addEventListener.bind(target);
+      const remove = target.removeEventListener.bind(target);
+      target.addEventListener = (type: string, fn: EventListenerOrEventListenerObject | null) => {
+        counts.set(`${name}:${type}`, (counts.get(`${name}:${type}`) || 0) + 1);
+        add(type, fn);
+      };
+      target.removeEventListener = (type: string, fn: EventListenerOrEventListenerObject | null) => {
+        counts.set(`${name}:${type}`, (counts.get(`${name}:${type}`) || 0) - 1);
+        remove(type, fn);
+      };
+      return target;
+    };
+    const win = counted(new EventTarget(), 'window');
+    const doc = counted(Object.assign(new EventTarget(), { visibilityState: 'visible' }), 'document');
+    vi.stubGlobal('window', win);
+    vi.stubGlobal('document', doc);
+    // bare `addEventListener(...)` in a page is the window's
+    vi.stubGlobal('addEventListener', win.addEventListener);
+    vi.stubGlobal('removeEventListener', win.removeEventListener);
+    vi.stubGlobal('localStorage', new MemoryStorage());
+    vi.stubGlobal('indexedDB', new IDBFactory());
+    vi.stubGlobal('navigator', { onLine: true, sendBeacon: vi.fn(() => true) });
+    vi.stubGlobal('fetch', async () => new Response('{"status":1,"error":null}'));
+    const cfg = testConfig({ batch_flush_interval_ms: 60_000 });
+    const p = createPipeline({ token: `close-${Date.now()}`, config: () => cfg, reporter: testReporter() });
+    p.enqueue('track', JSON.stringify({ event: 'e' }));
+    await p.settle();
+    win.dispatchEvent(Object.assign(new Event('pagehide'), { persisted: true })); // a hide and a return must not add listeners
+    win.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+    await p.settle();
+    expect([...counts.values()].some((n) => n > 0)).toBe(true);
+    p.close();
+    await p.settle();
+    expect(Object.fromEntries([...counts].filter(([, n]) => n !== 0))).toEqual({});
   });
 });
