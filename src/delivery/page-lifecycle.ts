@@ -33,8 +33,8 @@ export interface LifecycleTargets {
 
 /**
  * The one listener for `pagehide`, `pageshow`, `visibilitychange` and
- * `online`, so that the order of what runs is written here instead of
- * following from the order in which parts were built. Returns the function
+ * `online`, so that the order of what runs is written in one place, not
+ * decided by the order in which the parts are built. Returns the function
  * that removes every listener.
  *
  * On `pagehide` (the page is being unloaded, or frozen into the back/forward

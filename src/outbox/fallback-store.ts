@@ -31,7 +31,7 @@ export interface FallbackStoreOptions {
  * all, IndexedDB is read again and written to again. Until then this tab
  * cannot see what other tabs and earlier pages keep there, and a sending tab
  * that never read it would leave their events waiting for as long as it is
- * open (seen with three tabs opened at once on a loaded machine).
+ * open.
  */
 export async function openFallbackStore(o: FallbackStoreOptions): Promise<OutboxStore> {
   const ls = safeLocalStorage();

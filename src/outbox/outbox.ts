@@ -266,8 +266,8 @@ export function createOutbox(o: OutboxOptions): Outbox {
 
     /**
      * A page that leaves takes with it what is not yet stored: the buffer,
-     * when it left before its store opened (a quick click through the site:
-     * opening IndexedDB takes a few hundred ms on a busy machine), and, in
+     * when it left before its store opened (a quick click through the site,
+     * on a machine busy enough to make IndexedDB slow to open), and, in
      * WebKit, the IndexedDB writes still running, which it aborts with the
      * page (Chromium and Firefox finish them). So a backlog is written at
      * once (no more tasks will come), and all of that goes to localStorage
