@@ -68,6 +68,14 @@ export const OUTBOX_WRITE_CHUNK = 100;
  */
 export const OUTBOX_FIRST_WRITE = 20;
 
+/**
+ * How often the outbox reads the store's count again to follow what other tabs wrote, at most.
+ * IndexedDB's `count()` walks the whole store in some engines (Firefox), slowly on a large one,
+ * holding up other transactions meanwhile, so it is not asked on every batch; between reads the
+ * outbox follows its own writes and deletes.
+ */
+export const OUTBOX_RECOUNT_MS = 10_000;
+
 /** Key under which the paste-in stub leaves calls the library had no time to take (per token-less origin). */
 export const STUB_STORAGE_KEY = '__outlast_stub_queue';
 

@@ -53,6 +53,21 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
   };
   elect();
 
+  // Records of a newer schema version are in the outbox: a newer build runs in another tab (a
+  // rolling deploy), and only it can send them. Step down for one lease so that its tab, waiting
+  // for the lock or watching the lease, takes over; then stand again, behind it. Once per page:
+  // with no newer tab open, this tab sends what it can and leaves the rest alone.
+  let handedOver = false;
+  let handover: ReturnType<typeof setTimeout> | undefined;
+  outbox.onNewerVersion(() => {
+    if (handedOver || !election.isLeader()) return;
+    handedOver = true;
+    reporter.debug('newer records queued: handing sending over');
+    election.close();
+    sender.stop();
+    handover = setTimeout(elect, Math.max(1, config().sender_lease_ms));
+  });
+
   outbox.onEnqueue(() => {
     if (election.isLeader()) sender.notify();
     else if (!nudging) {
@@ -75,7 +90,10 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
       beacon() {
         if (!paused) beaconUnacknowledged({ ledger, config, reporter, host: () => sender.state().host });
       },
-      releaseSenderLock: () => election.close(),
+      releaseSenderLock() {
+        clearTimeout(handover);
+        election.close();
+      },
       abortStoreWork: () => outbox.abortStoreWork(),
       standForElection: elect,
       resume: () => run(),
@@ -122,6 +140,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     },
     close() {
       pause();
+      clearTimeout(handover);
       election.close();
       stopWatching();
       outbox.close();

@@ -122,6 +122,7 @@ export async function openFallbackStore(o: FallbackStoreOptions): Promise<Outbox
           .filter((r, i, all) => i === 0 || r.id !== all[i - 1]!.id)
           .slice(0, limit),
         corrupt: parts.flatMap((p) => p.corrupt),
+        newer: parts.reduce((n, p) => n + (p.newer || 0), 0),
       };
     },
     async deleteMany(ids) {

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
-import { OUTBOX_FIRST_WRITE as FIRST_WRITE, OUTBOX_WRITE_CHUNK as WRITE_CHUNK } from '../constants';
-import { safeLocalStorage } from '../utils/env';
+import { OUTBOX_FIRST_WRITE as FIRST_WRITE, OUTBOX_RECOUNT_MS, OUTBOX_WRITE_CHUNK as WRITE_CHUNK } from '../constants';
+import { guard, safeLocalStorage } from '../utils/env';
 import type { Reporter } from '../utils/report';
 import { openFallbackStore } from './fallback-store';
 import { abortLiveTransactions } from './idb-store';
@@ -36,8 +36,9 @@ export interface OutboxOptions {
  *
  * Caps are checked against an estimate of what is stored: the store's count
  * as last read plus what this tab wrote since, minus what it removed. Since
- * other tabs share the store, the count is read again at open, on every
- * `oldest()` and, near a cap, after every write. Only `enqueue()` guards
+ * other tabs share the store, the count is read again at open, and then by
+ * `oldest()` and, near a cap, after a write, at most once per
+ * `OUTBOX_RECOUNT_MS`: never once per batch. Only `enqueue()` guards
  * itself; the other methods reject on a store error, for the caller to handle.
  */
 export function createOutbox(o: OutboxOptions): Outbox {
@@ -56,6 +57,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
   const rescued = new WeakSet<OutboxRecord[]>();
   const enqueueListeners: Array<(r: OutboxRecord) => void> = [];
   const dropListeners: Array<(ids: string[]) => void> = [];
+  const newerListeners: Array<() => void> = [];
   let count = 0; // the estimate of what is stored, writes in flight included
   let bytes = 0;
   let capDrops = 0;
@@ -79,14 +81,22 @@ export function createOutbox(o: OutboxOptions): Outbox {
   };
   /** Whether a record of `size` fits next to `n` records of `b` bytes. */
   const fits = (n: number, b: number, size: number): boolean => n < config().outbox_max_events && b + size <= config().outbox_max_bytes;
-  const refresh = (s: OutboxStore): Promise<void> =>
-    s.stats().then(
+  let countedAt = -Infinity;
+  /** Reads the store's count and bytes into the estimate. */
+  const refresh = (s: OutboxStore): Promise<void> => {
+    countedAt = now();
+    return s.stats().then(
       (st) => {
         count = st.count;
         bytes = st.bytes;
       },
       () => undefined,
     );
+  };
+  /** `refresh`, at most once per `OUTBOX_RECOUNT_MS`: IndexedDB's count() walks the store and holds up other transactions. */
+  const refreshSometimes = (s: OutboxStore): void => {
+    if (now() - countedAt >= OUTBOX_RECOUNT_MS || now() < countedAt) void refresh(s);
+  };
 
   const open = o.openStore || (() => openFallbackStore({ token: o.token, openTimeoutMs: config().storage_open_timeout_ms, reporter }));
   const ready = open()
@@ -142,7 +152,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
       s.putMany(batch).then(
         () => {
           writing.delete(batch);
-          if (count >= config().outbox_max_events * 0.9 || bytes >= config().outbox_max_bytes * 0.9) void refresh(s); // other tabs write too
+          if (count >= config().outbox_max_events * 0.9 || bytes >= config().outbox_max_bytes * 0.9) refreshSometimes(s); // other tabs write too
         },
         (e: unknown) => {
           writing.delete(batch);
@@ -216,7 +226,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
 
     async oldest(limit, skip) {
       const s = await caughtUp();
-      void refresh(s);
+      refreshSometimes(s);
       const cutoff = now() - config().retention_ms;
       const passed = new Set(skip);
       const out: OutboxRecord[] = [];
@@ -225,6 +235,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
       for (let i = 0; i < MAX_READS && out.length < limit; i++) {
         const want = limit - out.length;
         const read = await s.oldest(want, passed);
+        if (read.newer) newerListeners.forEach((l) => guard(l, undefined));
         const gone = read.corrupt;
         corrupt += gone.length;
         for (const r of read.records) {
@@ -262,6 +273,10 @@ export function createOutbox(o: OutboxOptions): Outbox {
 
     onDrop(listener) {
       dropListeners.push(listener);
+    },
+
+    onNewerVersion(listener) {
+      newerListeners.push(listener);
     },
 
     /**

@@ -35,6 +35,17 @@ export function newRecord(ep: Endpoint, json: string, at: number): OutboxRecord 
 }
 
 /**
+ * Whether a stored value is a record of a newer schema version, written by a
+ * newer build of the library (during a rolling deploy, another tab may run
+ * one). This build can neither read nor judge it: it is left alone, never
+ * deleted, for a build that knows its shape.
+ */
+export function isNewerRecord(value: unknown): boolean {
+  const v = value && typeof value === 'object' ? (value as { v?: unknown }).v : undefined;
+  return typeof v === 'number' && v > RECORD_VERSION;
+}
+
+/**
  * The record a stored value holds under `key`, or null when this version
  * cannot send it. A value whose `id` differs from its key is refused: its
  * `remove(id)` could never delete it, so it would be sent again forever. A

@@ -1,5 +1,5 @@
 import { STORAGE_PREFIX } from '../constants';
-import { readRecord } from './record';
+import { isNewerRecord, readRecord } from './record';
 import type { OutboxRecord, OutboxStore, StoreKind } from './types';
 
 /** A flat key-value space of strings: localStorage under a prefix, or a Map. */
@@ -76,6 +76,7 @@ function createSortedStore(kind: StoreKind, slots: Slots, maxEvents: number, max
     async oldest(limit, skip) {
       const records: OutboxRecord[] = [];
       const corrupt: string[] = [];
+      let newer = 0;
       for (const [id] of keys()) {
         if (records.length >= limit) break;
         if (skip && skip.has(id)) continue;
@@ -92,9 +93,10 @@ function createSortedStore(kind: StoreKind, slots: Slots, maxEvents: number, max
         }
         const r = readRecord(value, id);
         if (r) records.push(r);
+        else if (isNewerRecord(value)) newer++;
         else corrupt.push(id);
       }
-      return { records, corrupt };
+      return { records, corrupt, newer };
     },
     async deleteMany(ids) {
       keys();

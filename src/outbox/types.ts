@@ -42,6 +42,15 @@ export interface OutboxStats {
 
 export type StoreKind = 'indexeddb' | 'localstorage' | 'memory';
 
+/** What one `OutboxStore.oldest()` read found. */
+export interface StoreRead {
+  records: OutboxRecord[];
+  /** Keys of values this version cannot read and a newer one would not either: to be deleted. */
+  corrupt: string[];
+  /** Values of a newer schema version passed over on the way: left alone for the build that wrote them. */
+  newer?: number;
+}
+
 /**
  * A place records live. Every method is O(records touched), never O(queue):
  * no store rewrites its whole content to add or remove one record.
@@ -50,8 +59,11 @@ export interface OutboxStore {
   readonly kind: StoreKind;
   /** Write records in one transaction (or as close as the store allows). */
   putMany(records: OutboxRecord[]): Promise<void>;
-  /** The oldest `limit` records by key, skipping keys in `skip`. Unreadable records are returned in `corrupt` by key. */
-  oldest(limit: number, skip?: ReadonlySet<string>): Promise<{ records: OutboxRecord[]; corrupt: string[] }>;
+  /**
+   * The oldest `limit` records by key, skipping keys in `skip`. Unreadable records are returned in
+   * `corrupt` by key; records of a newer schema version are passed over and counted in `newer`.
+   */
+  oldest(limit: number, skip?: ReadonlySet<string>): Promise<StoreRead>;
   deleteMany(ids: string[]): Promise<void>;
   /** Count and bytes of what is stored. */
   stats(): Promise<{ count: number; bytes: number }>;
@@ -77,6 +89,8 @@ export interface Outbox extends RecordSink {
   stats(): Promise<OutboxStats>;
   /** Called (synchronously, after buffering) on every enqueue that fits the caps: the sender's cue to flush or nudge. */
   onEnqueue(listener: (record: OutboxRecord) => void): void;
+  /** Called when a read met records of a newer schema version, which only a newer build can send. */
+  onNewerVersion(listener: () => void): void;
   /** Called with the ids of records that left the outbox undelivered: over a cap, past retention, corrupt, refused, or a failed write. */
   onDrop(listener: (ids: string[]) => void): void;
   /**

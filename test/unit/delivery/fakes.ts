@@ -108,6 +108,7 @@ export function fakeOutbox(reporter: Reporter = testReporter()): FakeOutbox {
     onDrop(l) {
       dropListeners.push(l);
     },
+    onNewerVersion: () => undefined,
     secureForUnload: () => undefined,
     abortStoreWork: () => undefined,
     async clear() {

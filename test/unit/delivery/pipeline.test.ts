@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPipeline } from '../../../src/delivery/pipeline';
 import type { Config } from '../../../src/config';
 import type { Pipeline } from '../../../src/delivery/types';
+import { RECORD_VERSION, STORAGE_PREFIX } from '../../../src/constants';
 import { MemoryStorage } from '../outbox/helpers';
 import { decodeBody, testConfig, testReporter } from './fakes';
 
@@ -140,5 +141,36 @@ describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', 
     p.close();
     await p.settle();
     expect(Object.fromEntries([...counts].filter(([, n]) => n !== 0))).toEqual({});
+  });
+
+  it('a sending tab that meets records of a newer version hands sending over to another tab, and deletes none of them', async () => {
+    // A rolling deploy: the oldest tab holds the sender lock; only a newer build can send what a newer build wrote.
+    const ls = new MemoryStorage();
+    vi.stubGlobal('window', new EventTarget());
+    vi.stubGlobal('document', Object.assign(new EventTarget(), { visibilityState: 'visible' }));
+    vi.stubGlobal('localStorage', ls);
+    vi.stubGlobal('navigator', { onLine: true, sendBeacon: vi.fn(() => true) }); // no Web Locks: a lease in localStorage
+    vi.stubGlobal('fetch', async () => new Response('{"status":1,"error":null}'));
+    const token = `newer-${Date.now()}`;
+    const future = JSON.stringify({ v: RECORD_VERSION + 1, id: '00000000100000001future01', at: Date.now(), ep: 'track', payload: {} });
+    ls.setItem(`${STORAGE_PREFIX}outbox_${token}_00000000100000001future01`, future);
+    const cfg = testConfig({ sender_lease_ms: 200, batch_flush_interval_ms: 50 });
+    const reporters = [testReporter(), testReporter()];
+    const older = createPipeline({ token, config: () => cfg, reporter: reporters[0]! });
+    const other = createPipeline({ token, config: () => cfg, reporter: reporters[1]! });
+    const handedOver = (i: number) => reporters[i]!.lines.some((l) => /handing sending over/.test(l));
+    try {
+      // the older tab sends first, meets the newer record and steps down; the other tab takes the lease
+      // (here it is of the same build, so it steps down in turn, once, and the older one sends again)
+      await vi.waitFor(() => expect([handedOver(0), handedOver(1)]).toEqual([true, true]), { timeout: 3_000, interval: 20 });
+      await vi.waitFor(async () => expect((await older.state()).is_sender || (await other.state()).is_sender).toBe(true), {
+        timeout: 3_000,
+        interval: 20,
+      });
+      expect(ls.getItem(`${STORAGE_PREFIX}outbox_${token}_00000000100000001future01`)).toBe(future);
+    } finally {
+      older.close();
+      other.close();
+    }
   });
 });

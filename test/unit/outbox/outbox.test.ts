@@ -321,7 +321,7 @@ describe('outbox', () => {
     await outbox.settle();
     const raw = createStore(idbName(token), 'outbox');
     await set('0000000000000001garbage1', 'not an object', raw);
-    await set('0000000000000002garbage2', { v: 999, id: '0000000000000002garbage2' }, raw);
+    await set('0000000000000002garbage2', { v: 0, id: '0000000000000002garbage2' }, raw);
     await set('0000000000000003garbage3', { v: RECORD_VERSION, id: '0000000000000003garbage3', at: 1 }, raw);
     outbox.enqueue('track', json({ event: 'good2' }));
     await outbox.settle();
@@ -329,6 +329,50 @@ describe('outbox', () => {
     expect(reporter.reports).toEqual([expect.objectContaining({ code: 'dropped', reason: 'corrupt', count: 3 })]);
     expect((await outbox.oldest(10)).length).toBe(2);
     expect(reporter.reports).toHaveLength(1); // gone for good, not reported again
+  });
+
+  it('leaves records of a newer schema version alone: never deleted, never reported, and says a newer build should send', async () => {
+    // a rolling deploy: an older tab holding the sender lock must not delete what a newer build writes
+    const { outbox, reporter, token } = setup();
+    const newer: string[] = [];
+    outbox.onNewerVersion(() => newer.push('newer'));
+    outbox.enqueue('track', json({ event: 'mine' }));
+    await outbox.settle();
+    const raw = createStore(idbName(token), 'outbox');
+    const future = { v: RECORD_VERSION + 1, id: '0000000000000001future01', at: Date.now(), ep: 'track', payload: { event: 'f' } };
+    await set(future.id, future, raw);
+    for (let i = 0; i < 3; i++) expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['mine']);
+    expect(await get(future.id, raw)).toEqual(future);
+    expect(reporter.reports).toEqual([]);
+    expect(newer.length).toBeGreaterThan(0);
+    await outbox.remove((await outbox.oldest(10)).map((r) => r.id));
+    expect(await get(future.id, raw)).toEqual(future);
+    expect((await outbox.stats()).dropped).toBe(0);
+  });
+
+  it('does not ask the store for its count on every batch', async () => {
+    // IndexedDB count() walks a large store slowly in some engines and holds up other transactions
+    const token = freshToken();
+    let counts = 0;
+    const openStore = async (): Promise<OutboxStore> => {
+      const real = await createIdbStore(idbName(token));
+      const stats: OutboxStore['stats'] = () => {
+        counts++;
+        return real.stats();
+      };
+      return { ...real, kind: real.kind, stats };
+    };
+    const { outbox } = setup({}, { openStore });
+    for (let i = 0; i < 200; i++) outbox.enqueue('track', json({ event: `e${i}` }));
+    await outbox.settle();
+    const before = counts; // read once at open
+    for (let batch = 0; batch < 20; batch++) {
+      const read = await outbox.oldest(10);
+      await outbox.remove(read.map((r) => r.id));
+    }
+    expect(counts - before).toBeLessThanOrEqual(1);
+    outbox.enqueue('track', json({ event: 'after' }));
+    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['after']);
   });
 
   it('drop() removes the records and reports them with the given reason', async () => {
