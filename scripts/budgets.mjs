@@ -14,6 +14,6 @@
 // tabs' events waiting), and a burst's first write is small while everything goes at once on pagehide.
 export const BUDGETS = {
   'dist/snippet.min.js': { target: 1100, ceiling: 1100 },
-  'dist/mixpanel.min.js': { target: 8192, ceiling: 15950 },
-  'tree-shaken npm entry': { target: 8192, ceiling: 14650 },
+  'dist/mixpanel.min.js': { target: 8192, ceiling: 16000 },
+  'tree-shaken npm entry': { target: 8192, ceiling: 14700 },
 };

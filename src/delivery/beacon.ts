@@ -63,15 +63,45 @@ export interface BeaconOptions {
   host: () => string;
 }
 
+/** Whether this browser's `fetch` takes `keepalive` (a request that outlives the page); `sendBeacon` is the fallback. */
+const fetchKeepsAlive = (): boolean => {
+  try {
+    return typeof fetch === 'function' && 'keepalive' in new Request('data:,');
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Hands one body to the browser to send after the page is gone: a `keepalive`
+ * fetch without credentials where the browser has one, else `sendBeacon`,
+ * which always sends the site's cookies (HttpOnly session cookies included)
+ * to a same-site proxy. Form bodies are CORS-safelisted: no preflight either
+ * way. Returns false when the browser refused it.
+ */
+function sendAfterUnload(url: string, body: string): boolean {
+  if (fetchKeepsAlive()) {
+    fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': FORM_TYPE },
+      body,
+      credentials: 'omit',
+      cache: 'no-store',
+      keepalive: true,
+    }).catch(() => undefined); // nobody is left to read the answer; the records stay in the outbox
+    return true;
+  }
+  return navigator.sendBeacon(url, new Blob([body], { type: FORM_TYPE }));
+}
+
 /**
  * Send what the ledger holds unacknowledged, minus what is in keepalive
- * requests (they outlive the page), by `sendBeacon` (form bodies are
- * CORS-safelisted: no preflight), within the browser's 64 KiB budget less
- * those requests' bytes; stop at the first beacon the browser refuses. The
- * records stay in the outbox: a later acknowledged send repeats them and the
- * server dedupes by `$insert_id`. Returns how many were handed to the
- * browser. The caller decides when (the page lifecycle) and whether (not
- * while paused).
+ * requests (they outlive the page), within the browser's 64 KiB budget for
+ * such requests less those requests' bytes; stop at the first body the
+ * browser refuses. The records stay in the outbox: a later acknowledged send
+ * repeats them and the server dedupes by `$insert_id`. Returns how many were
+ * handed to the browser. The caller decides when (the page lifecycle) and
+ * whether (not while paused).
  */
 export function beaconUnacknowledged(o: BeaconOptions): number {
   const cfg = o.config();
@@ -79,7 +109,7 @@ export function beaconUnacknowledged(o: BeaconOptions): number {
   const { records, keepaliveBytes } = o.ledger.pending();
   let count = 0;
   for (const c of planBeacons(records, BEACON_BUDGET_BYTES - keepaliveBytes, cfg.api_payload_format, Math.max(1, cfg.batch_size))) {
-    if (!navigator.sendBeacon(endpointUrl(o.host(), cfg.api_routes, c.ep), new Blob([c.body], { type: FORM_TYPE }))) break;
+    if (!sendAfterUnload(endpointUrl(o.host(), cfg.api_routes, c.ep), c.body)) break;
     count += c.records.length;
   }
   o.reporter.debug(`hide: beaconed ${count} of ${records.length} record(s)`);

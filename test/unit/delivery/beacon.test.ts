@@ -26,7 +26,9 @@ function options(ledger: BeaconLedger, over: Partial<BeaconOptions> = {}): Beaco
   };
 }
 
+/** A browser whose fetch has no keepalive, so that unload data goes by sendBeacon. */
 function stubBeacon(accept: (url: string, body: string) => boolean = () => true) {
+  vi.stubGlobal('Request', class {});
   const sent: Array<{ url: string; blob: Blob }> = [];
   vi.stubGlobal('navigator', {
     onLine: true,
@@ -81,6 +83,30 @@ describe('planBeacons', () => {
 });
 
 describe('unload beacon', () => {
+  it('sends by keepalive fetch without credentials where fetch has keepalive: no cookie reaches the host', async () => {
+    const calls: Array<{ url: string; init: RequestInit }> = [];
+    vi.stubGlobal('fetch', (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      return Promise.reject(new TypeError('the page is gone'));
+    });
+    const beacon = vi.fn(() => true);
+    vi.stubGlobal('navigator', { onLine: true, sendBeacon: beacon });
+    const { outbox, ledger } = ledgered();
+    outbox.add(3);
+    outbox.add(1, 'engage');
+    expect(beaconUnacknowledged(options(ledger))).toBe(4);
+    expect(beacon).not.toHaveBeenCalled(); // sendBeacon always sends the site's cookies
+    expect(calls.map((c) => new URL(c.url).pathname)).toEqual(['/track/', '/engage/']);
+    for (const { init } of calls)
+      expect(init).toMatchObject({
+        method: 'POST',
+        credentials: 'omit',
+        keepalive: true,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
+    expect(decodeBody(String(calls[0]!.init.body))).toHaveLength(3);
+  });
+
   it('beacons unacknowledged records as form bodies to the current host, and keeps them queued', async () => {
     const sent = stubBeacon();
     const { outbox, ledger } = ledgered();

@@ -23,6 +23,8 @@ describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', 
     vi.stubGlobal('window', win);
     vi.stubGlobal('document', doc);
     vi.stubGlobal('navigator', nav);
+    // a browser whose fetch has no keepalive: the unload beacon falls back to sendBeacon, which these tests count
+    vi.stubGlobal('Request', class {});
     vi.stubGlobal('fetch', async (_url: string, init: RequestInit) => {
       sent.push(decodeBody(String(init.body)));
       return new Response(status === 200 ? '{"status":1,"error":null}' : '', { status });
