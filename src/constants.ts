@@ -54,9 +54,9 @@ export const KEEPALIVE_BODY_LIMIT = 48 * 1024;
 /**
  * How long a `keepalive` request that failed without an answer may still be
  * on its way. Chromium fails the page's side of its keepalive requests once a
- * navigation is about to commit, yet sends them: we measured the failure 10 to
- * 40 ms before `pagehide` on a loaded 2-core machine. Within this window the
- * unload beacon leaves those records out rather than send them twice.
+ * navigation is about to commit, shortly before `pagehide`, yet sends them.
+ * Within this window the unload beacon leaves those records out rather than
+ * send them twice; a second is far longer than that gap.
  */
 export const KEEPALIVE_UNKNOWN_MS = 1000;
 
@@ -70,22 +70,28 @@ export const PAGE_PROPERTIES_MS = 1000;
 
 /**
  * Records one outbox write takes. IndexedDB copies every record of a `put` in
- * the task that calls it, and the first write of a burst runs in the burst's
- * own task. Measured in Chromium on a 2-core machine after a burst of 1,000
- * `track()` calls: 200 records made that task 11 to 50 ms longer (median 23),
- * 100 made it 7 to 28 ms longer (median 14). A longer burst is written in the
- * following tasks, this many at a time.
+ * the task that calls it, so the size of a write is the length it adds to a
+ * task; this many keeps each well under a long task in Chromium after a burst
+ * of 1,000 `track()` calls (the bench measures it). A longer burst is written
+ * in the following tasks, this many at a time.
  */
 export const OUTBOX_WRITE_CHUNK = 100;
 
 /**
  * Records the first write takes, the one at the end of the calling task: a
  * single call (the usual case) is stored at once, and a burst adds little to
- * its own task. Measured as above, 12 alternating runs each: with 100 the
- * burst's task grew by 0 to 40 ms (median 12.1), with 20 by 0 to 22 ms
- * (median 6.9). Once the page is leaving, everything is written at once.
+ * its own task, which already holds the page's own work (the bench compares
+ * sizes). Once the page is leaving, everything is written at once.
  */
 export const OUTBOX_FIRST_WRITE = 20;
+
+/**
+ * How often the outbox reads the store's count again to follow what other tabs wrote, at most.
+ * IndexedDB's `count()` walks the whole store in some engines (Firefox), slowly on a large one,
+ * holding up other transactions meanwhile, so it is not asked on every batch; between reads the
+ * outbox follows its own writes and deletes.
+ */
+export const OUTBOX_RECOUNT_MS = 10_000;
 
 /** Key under which the paste-in stub leaves calls the library had no time to take (per token-less origin). */
 export const STUB_STORAGE_KEY = '__outlast_stub_queue';
@@ -94,8 +100,9 @@ export const STUB_STORAGE_KEY = '__outlast_stub_queue';
 export const STORAGE_PREFIX = 'mp_';
 
 /**
- * Schema version of outbox records; bump with a migration when the record shape changes.
- * 2: the body is kept as its JSON text (1 kept the object; such records are still read).
+ * Schema version of outbox records; bump it, and teach `readRecord` the version before it,
+ * when the record shape changes. Version 2 keeps the body as its JSON text; version 1 kept
+ * the object, and is still read.
  */
 export const RECORD_VERSION = 2;
 

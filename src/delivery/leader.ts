@@ -65,7 +65,10 @@ export function electSender(
   let closed = false;
 
   const setLeader = (value: boolean) => {
-    if (!closed && value != leader) onChange((leader = value));
+    if (!closed && value !== leader) {
+      leader = value;
+      onChange(value);
+    }
   };
   const lease = (): { id?: string; exp?: number } => guard(() => JSON.parse(storage!.getItem(leaseKey)!) || {}, {});
 
@@ -76,10 +79,15 @@ export function electSender(
   );
   if (channel) {
     // a string is a nudge; an array lists acknowledged ids
-    channel.onmessage = (e) => (e.data == 'nudge' ? nudged() : Array.isArray(e.data) && acked(e.data));
+    channel.onmessage = (e) => {
+      if (e.data === 'nudge') nudged();
+      else if (Array.isArray(e.data)) acked(e.data);
+    };
     cleanups.push(() => channel.close());
   } else if (storage) {
-    const onStorage = (e: StorageEvent) => e.key == nudgeKey && nudged();
+    const onStorage = (e: StorageEvent): void => {
+      if (e.key === nudgeKey) nudged();
+    };
     guard(() => addEventListener('storage', onStorage), undefined);
     cleanups.push(() => removeEventListener('storage', onStorage));
   }
@@ -104,28 +112,28 @@ export function electSender(
     const tick = () => {
       timer = setTimeout(tick, leaseMs() / 2);
       const held = lease();
-      setLeader(
-        guard(
-          // read back: of two tabs that wrote at once, the last write wins for both
-          () =>
-            (held.id == id || !(held.exp! > now())) &&
-            (storage.setItem(leaseKey, JSON.stringify({ id, exp: now() + leaseMs() })), lease().id == id),
-          false,
-        ),
-      );
+      const mine = guard(() => {
+        if (held.id !== id && held.exp! > now()) return false; // another tab's, still valid
+        storage.setItem(leaseKey, JSON.stringify({ id, exp: now() + leaseMs() }));
+        return lease().id === id; // read back: of two tabs that wrote at once, the last write wins for both
+      }, false);
+      setLeader(mine);
     };
     tick();
     cleanups.push(() => {
       clearTimeout(timer);
-      if (lease().id == id) storage.removeItem(leaseKey); // hand over at once
+      if (lease().id === id) storage.removeItem(leaseKey); // hand over at once
     });
   } else setLeader(true);
 
   return {
     isLeader: () => leader,
     nudge() {
-      if (!closed)
-        guard(() => (channel ? channel.postMessage('nudge') : storage && storage.setItem(nudgeKey, now() + '' + Math.random())), undefined);
+      if (closed) return;
+      guard(() => {
+        if (channel) channel.postMessage('nudge');
+        else if (storage) storage.setItem(nudgeKey, `${now()}${Math.random()}`); // a new value, or no storage event fires
+      }, undefined);
     },
     onNudge(cb) {
       nudged = cb;

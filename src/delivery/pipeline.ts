@@ -2,10 +2,12 @@ import type { Config } from '../config';
 import { createOutbox } from '../outbox/outbox';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
+import { beaconUnacknowledged } from './beacon';
+import { createBeaconLedger } from './beacon-ledger';
 import { electSender, type Election } from './leader';
+import { watchPageLifecycle } from './page-lifecycle';
 import { createSender } from './sender';
 import type { Pipeline } from './types';
-import { installUnload } from './unload';
 
 export interface PipelineOptions {
   token: string;
@@ -16,27 +18,55 @@ export interface PipelineOptions {
 /**
  * Everything behind `track()` for one token: the outbox, the sender (running
  * only in the elected tab, and only while not paused), the nudges from other
- * tabs, the `online` flush and the unload beacon. Built only in a browser (the
- * client builds none under Node). `enqueue` and the controls never throw; the
- * promises may reject on a store error, for the client to report.
+ * tabs, and the page lifecycle (`page-lifecycle.ts`: the unload sequence, the
+ * beacon, the `online` flush). Built only in a browser (the client builds
+ * none under Node). `enqueue` and the controls never throw; the promises may
+ * reject on a store error, for the client to report.
  */
 export function createPipeline({ token, config, reporter }: PipelineOptions): Pipeline {
-  const done = async () => {};
+  const done = async (): Promise<void> => undefined;
   const outbox = createOutbox({ token, config, reporter });
-  // what this tab's sender gets acknowledged, the other tabs stop carrying for their unload beacon
-  const remove = (ids: string[]) => outbox.remove(ids).then(() => election.announce(ids));
-  const sender = createSender({ outbox: { ...outbox, remove }, config, reporter });
+  const ledger = createBeaconLedger();
+  outbox.onEnqueue(ledger.enqueued);
+  outbox.onDrop(ledger.dropped);
+  // What this tab's sender gets acknowledged leaves the ledger at once, before the store has
+  // deleted it: its keepalive request has ended, so from here only the ledger keeps it out of a
+  // beacon. Once deleted, the other tabs are told to stop carrying it for theirs.
+  const remove = async (ids: string[]): Promise<void> => {
+    ledger.acknowledged(ids);
+    await outbox.remove(ids);
+    election.announce(ids);
+  };
+  const sender = createSender({ outbox: { ...outbox, remove }, config, reporter, ledger });
   let paused = false;
   let nudging = false;
-  const run = (leader = election.isLeader()) => (leader && !paused ? sender.start() : sender.stop());
-  const flushSender = () => void sender.flush().catch(done);
+  const run = (leader = election.isLeader()): void => {
+    if (leader && !paused) sender.start();
+    else sender.stop();
+  };
+  const flushSender = (): void => void sender.flush().catch(done);
   let election: Election;
-  const elect = () => {
+  const elect = (): void => {
     election = electSender(token, run, config);
     election.onNudge(flushSender);
-    election.onAck(outbox.forget);
+    election.onAck(ledger.acknowledged);
   };
   elect();
+
+  // Records of a newer schema version are in the outbox: a newer build runs in another tab (a
+  // rolling deploy), and only it can send them. Step down for one lease so that its tab, waiting
+  // for the lock or watching the lease, takes over; then stand again, behind it. Once per page:
+  // with no newer tab open, this tab sends what it can and leaves the rest alone.
+  let handedOver = false;
+  let handover: ReturnType<typeof setTimeout> | undefined;
+  outbox.onNewerVersion(() => {
+    if (handedOver || !election.isLeader()) return;
+    handedOver = true;
+    reporter.debug('newer records queued: handing sending over');
+    election.close();
+    sender.stop();
+    handover = setTimeout(elect, Math.max(1, config().sender_lease_ms));
+  });
 
   outbox.onEnqueue(() => {
     if (election.isLeader()) sender.notify();
@@ -52,32 +82,26 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
         });
     }
   });
-  window.addEventListener('online', flushSender);
-  // Once the page is leaving, the unload beacon carries what is unacknowledged: a sender pass
-  // already under way must not send the same records again. The lock goes too: WebKit keeps a
-  // page in its back/forward cache holding it, and the next pages would never send. A page
-  // restored from that cache stands for election again.
-  let left = false;
-  const onHide = () => {
-    sender.stop();
-    election.close();
-    left = true;
-  };
-  const onShow = () => {
-    if (left) ((left = false), elect());
-    run();
-  };
-  window.addEventListener('pagehide', onHide);
-  window.addEventListener('pageshow', onShow);
-  const uninstallUnload = installUnload({
-    outbox,
-    config,
-    reporter,
-    host: () => sender.state().host,
-    enabled: () => !paused,
-    keepalive: sender.keepalive,
-  });
-  const pause = () => {
+
+  const stopWatching = watchPageLifecycle(
+    {
+      stopSender: () => sender.stop(),
+      secureOutbox: (intoCache) => outbox.secureForUnload(intoCache),
+      beacon() {
+        if (!paused) beaconUnacknowledged({ ledger, config, reporter, host: () => sender.state().host });
+      },
+      releaseSenderLock() {
+        clearTimeout(handover);
+        election.close();
+      },
+      abortStoreWork: () => outbox.abortStoreWork(),
+      standForElection: elect,
+      resume: () => run(),
+      flush: flushSender,
+    },
+    (step, e) => reporter.debug(`${step} failed`, e),
+  );
+  const pause = (): void => {
     paused = true;
     sender.stop();
   };
@@ -111,15 +135,15 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     purge() {
       pause();
       sender.abort();
+      ledger.clear();
       return outbox.clear();
     },
     close() {
       pause();
+      clearTimeout(handover);
       election.close();
-      uninstallUnload();
-      window.removeEventListener('online', flushSender);
-      window.removeEventListener('pagehide', onHide);
-      window.removeEventListener('pageshow', onShow);
+      stopWatching();
+      outbox.close();
     },
   };
 }

@@ -1,8 +1,9 @@
 import { apiHosts, type Config } from '../config';
-import { KEEPALIVE_BODY_LIMIT, KEEPALIVE_UNKNOWN_MS } from '../constants';
+import { KEEPALIVE_BODY_LIMIT } from '../constants';
 import type { Outbox, OutboxRecord } from '../outbox/types';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
+import { createBeaconLedger, type BeaconLedger } from './beacon-ledger';
 import { createHostRotation, type HostRotation } from './hosts';
 import { backoffDelay, classify, deliverSplitting, retryAfterMs, type Verdict } from './retry-policy';
 import type { DeliveryState } from './types';
@@ -18,6 +19,8 @@ export interface SenderOptions {
   online?: () => boolean;
   /** Jitter source, for tests. */
   random?: () => number;
+  /** Where `keepalive` requests are recorded for the unload beacon (and their bytes read against the browser's budget). */
+  ledger?: Pick<BeaconLedger, 'keepaliveStarted' | 'keepaliveBytes'>;
 }
 
 /** The sender's part of `DeliveryState`. */
@@ -36,12 +39,6 @@ export interface Sender {
   /** Abort the requests in flight; their records stay in the outbox. */
   abort(): void;
   state(): SenderState;
-  /**
-   * Records in `keepalive` requests that may still be on their way (in flight, or failed
-   * without an answer within `KEEPALIVE_UNKNOWN_MS`), and their body bytes: they survive a
-   * navigation, so the unload beacon leaves them out and counts their bytes against its budget.
-   */
-  keepalive(): { ids: ReadonlySet<string>; bytes: number };
 }
 
 /**
@@ -58,6 +55,7 @@ export function createSender({
   transport = fetchTransport,
   online = () => !isOffline(),
   random = Math.random,
+  ledger = createBeaconLedger(),
 }: SenderOptions): Sender {
   let running = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -71,24 +69,13 @@ export function createSender({
   const inFlight = new Set<string>();
   const requests = new Set<Promise<void>>();
   const controllers = new Set<AbortController>();
-  /**
-   * Keepalive requests that may be on their way: in flight (`until` is Infinity), or failed
-   * without an answer less than `KEEPALIVE_UNKNOWN_MS` ago (the browser may send them still).
-   */
-  let kept: Array<{ ids: string[]; bytes: number; until: number }> = [];
-  function keepalive(): { ids: Set<string>; bytes: number } {
-    const ids = new Set<string>();
-    let bytes = 0;
-    for (const k of (kept = kept.filter((k) => k.until > Date.now()))) ((bytes += k.bytes), k.ids.forEach((id) => ids.add(id)));
-    return { ids, bytes };
-  }
   let rotation: HostRotation;
   let rotationKey: string;
 
   /** The rotation for the configured hosts, rebuilt when `set_config` changes them. */
   function hosts(): HostRotation {
     const list = apiHosts(config());
-    if (list.join(' ') != rotationKey) {
+    if (list.join(' ') !== rotationKey) {
       rotationKey = list.join(' ');
       rotation = createHostRotation(
         list,
@@ -129,6 +116,13 @@ export function createSender({
     })());
   }
 
+  /** When the next attempt is due: now while a pass or a request is under way, else when the timer fires; null once stopped. */
+  function nextAttemptAt(): number | null {
+    if (!running) return null;
+    if (pumping || requests.size) return Date.now();
+    return timerAt;
+  }
+
   /** Start requests until the slots are full, the outbox is empty, or every host must wait. */
   async function fill(): Promise<void> {
     while (running && online() && requests.size < Math.max(1, config().max_in_flight)) {
@@ -139,7 +133,7 @@ export function createSender({
       if (!running || !first) return;
       fresh = 0;
       schedule(null); // sending now; the next timer is set once this pass ends
-      const batch = found.filter((r) => r.ep == first.ep && !inFlight.has(r.id));
+      const batch = found.filter((r) => r.ep === first.ep && !inFlight.has(r.id));
       batch.forEach((r) => inFlight.add(r.id));
       const done: Promise<void> = deliverSplitting(batch, attempt, giveUp)
         .then(
@@ -170,25 +164,31 @@ export function createSender({
     }, cfg.batch_request_timeout_ms);
     controllers.add(ctl);
     const body = encodeBody(records, cfg.api_payload_format);
-    const sent = { ids: records.map((r) => r.id), bytes: body.length, until: Infinity };
-    const keep = keepalive().bytes + body.length <= KEEPALIVE_BODY_LIMIT;
-    if (keep) kept.push(sent);
+    // keepalive while the bodies in keepalive requests fit the browser's budget, so that the request outlives a navigation
+    const keep = ledger.keepaliveBytes() + body.length <= KEEPALIVE_BODY_LIMIT;
+    const ended = keep
+      ? ledger.keepaliveStarted(
+          records.map((r) => r.id),
+          body.length,
+        )
+      : () => undefined;
     let res;
     try {
       res = await transport(endpointUrl(host, cfg.api_routes, records[0]!.ep), body, ctl.signal, keep);
-    } finally {
-      sent.until = 0;
+    } catch (e) {
+      ended(true);
+      throw e;
     }
     clearTimeout(deadline);
     controllers.delete(ctl);
-    if (ctl.signal.aborted) {
-      if (!timedOut) return 'retry'; // abort(): not the host's fault
-    } else if (!res.status) sent.until = Date.now() + KEEPALIVE_UNKNOWN_MS;
+    // without an answer, and not aborted by us, the browser may still be sending it
+    ended(ctl.signal.aborted || res.status !== 0);
+    if (ctl.signal.aborted && !timedOut) return 'retry'; // abort(): not the host's fault
     const verdict = classify(res.status, res.body);
     const n = records.length;
-    if (verdict != 'retry') {
+    if (verdict !== 'retry') {
       rot.succeed(host); // it answered: the host is up, whatever it thinks of the batch
-      if (verdict == 'ok') {
+      if (verdict === 'ok') {
         await outbox.remove(records.map((r) => r.id));
         delivered += n;
       }
@@ -214,7 +214,7 @@ export function createSender({
 
   /** A lone record the host still refuses: drop it (the outbox reports it). */
   async function giveUp(records: OutboxRecord[], verdict: 'split' | 'reject'): Promise<void> {
-    await outbox.drop(records, verdict == 'split' ? 'too_large' : 'rejected');
+    await outbox.drop(records, verdict === 'split' ? 'too_large' : 'rejected');
     dropped += records.length;
   }
 
@@ -243,14 +243,13 @@ export function createSender({
     abort() {
       controllers.forEach((c) => c.abort());
     },
-    keepalive,
     state: () => ({
       in_flight: inFlight.size,
       delivered,
       retried,
       dropped,
       host: hosts().next().host,
-      next_attempt_at: !running ? null : pumping || requests.size ? Date.now() : timerAt,
+      next_attempt_at: nextAttemptAt(),
     }),
   };
 }

@@ -28,8 +28,9 @@ export interface DeliveryState {
 
 /**
  * Everything behind `track()`: the outbox, the sender, the election of one
- * sending tab and the unload beacon, for one token. The client sees a sink
- * and a few controls; all of it is built by `createPipeline()`.
+ * sending tab and the page lifecycle with its unload beacon, for one token.
+ * The client sees a sink and a few controls; all of it is built by
+ * `createPipeline()`.
  */
 export interface Pipeline extends RecordSink {
   state(): Promise<DeliveryState>;
@@ -42,6 +43,6 @@ export interface Pipeline extends RecordSink {
   resume(): void;
   /** Stop traffic and empty the outbox: opt-out. */
   purge(): Promise<void>;
-  /** Tear down timers, listeners, locks and channels (tests, named-instance replacement). */
+  /** Tear down timers, listeners, locks and channels: the pipeline sends nothing more and leaves nothing attached to the page. */
   close(): void;
 }

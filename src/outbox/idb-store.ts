@@ -1,6 +1,6 @@
 import { clear, createStore, delMany, promisifyRequest, setMany, type UseStore } from 'idb-keyval';
 import { guard } from '../utils/env';
-import { readRecord } from './record';
+import { isNewerRecord, readRecord } from './record';
 import type { OutboxRecord, OutboxStore } from './types';
 
 /** Database name for a token (`outlast-<token>`, object store `outbox`): one database per token keeps tokens apart and deletable alone. */
@@ -15,7 +15,7 @@ export const idbName = (token: string): string => 'outlast-' + token;
  * missing or refuses to open (SecurityError, private modes), and the caller
  * then falls back to another store. It sets no deadline: an open that is
  * only slow (a busy machine, a first open that creates the database) may
- * still succeed, and `chooseStore` decides how long to wait for it.
+ * still succeed, and `openFallbackStore` decides how long to wait for it.
  *
  * `stats()` does not read values: the count comes from IndexedDB, so it
  * includes what other tabs wrote, and bytes are that count times the mean
@@ -23,25 +23,38 @@ export const idbName = (token: string): string => 'outlast-' + token;
  * writes or reads). A running total kept by one tab would be wrong as soon as
  * another tab writes, and summing sizes would read the whole queue.
  */
+/** Error names that mean the connection is gone, not the request refused: open a new one and run it again. */
+const CONNECTION_LOST = new Set(['InvalidStateError', 'UnknownError']);
+
+/** This page's IndexedDB transactions not yet complete, of every outbox store. */
+const live = new Set<IDBTransaction>();
+
+/**
+ * Aborts this page's unfinished IndexedDB transactions. WebKit suspends a
+ * page's unfinished transactions when it enters the back/forward cache, and
+ * they hold up every other page's writes to the store until the cached page is
+ * evicted: the whole site stops delivering. The page lifecycle aborts them
+ * instead; the outbox has copied unfinished writes to localStorage, an
+ * aborted read is retried, and an aborted delete only means a resend.
+ */
+export function abortLiveTransactions(): void {
+  live.forEach((tx) => guard(() => tx.abort(), undefined));
+}
+
 export function createIdbStore(name: string, makeStore = createStore): Promise<OutboxStore> {
   let current = makeStore(name, 'outbox');
   let seen = 0;
   let seenBytes = 0;
-  /** Transactions not yet complete. */
-  const live = new Set<IDBTransaction>();
-  // WebKit suspends a page's unfinished transactions when it enters the back/forward cache, and
-  // they hold up every other page's writes to the store until the cached page is evicted: the
-  // whole site stops delivering. Abort them instead; the outbox has copied unfinished writes to
-  // localStorage, an aborted read is retried, and an aborted delete only means a resend.
-  if (typeof addEventListener == 'function')
-    addEventListener('pagehide', (e) => {
-      if ((e as PageTransitionEvent).persisted) live.forEach((tx) => guard(() => tx.abort(), undefined));
-    });
 
   /**
    * idb-keyval's store, re-created once per call when the connection turns
-   * out to be closed (WebKit closes idle connections without an event, then
-   * throws InvalidStateError on the next transaction).
+   * out to be gone: WebKit closes idle connections without an event, then
+   * throws InvalidStateError on the next transaction, and drops the connection
+   * of a backgrounded page with `UnknownError: Connection to Indexed Database
+   * server lost`. Without a new connection this tab would write to localStorage
+   * for the rest of its life, and its sender would never again see what other
+   * pages keep in IndexedDB. A transaction that failed either way was not
+   * applied, and every write here is keyed, so running it again is safe.
    */
   const use: UseStore = <T>(mode: IDBTransactionMode, cb: (s: IDBObjectStore) => T | PromiseLike<T>) => {
     const track = (s: IDBObjectStore) => {
@@ -52,8 +65,8 @@ export function createIdbStore(name: string, makeStore = createStore): Promise<O
       return cb(s);
     };
     const run = () => new Promise<T>((resolve) => resolve(current(mode, track)));
-    return run().catch((e: Error) => {
-      if (e.name != 'InvalidStateError') throw e;
+    return run().catch((e: Error | null) => {
+      if (!e || !CONNECTION_LOST.has(e.name)) throw e;
       current = makeStore(name, 'outbox');
       return run();
     });
@@ -64,21 +77,23 @@ export function createIdbStore(name: string, makeStore = createStore): Promise<O
     use('readonly', (s) => {
       const records: OutboxRecord[] = [];
       const corrupt: string[] = [];
+      let newer = 0;
       const req = s.openCursor();
       return new Promise((resolve, reject) => {
         req.onerror = () => reject(req.error);
         req.onsuccess = () => {
           const c = req.result;
-          if (!c || records.length >= limit) return resolve({ records, corrupt });
+          if (!c || records.length >= limit) return resolve({ records, corrupt, newer });
           const key = String(c.key);
           if (!skip || !skip.has(key)) {
             // a key that is not a string (another writer's) is deleted by its own value, not by String(key)
-            const r = typeof c.key == 'string' && readRecord(c.value, key);
+            const r = typeof c.key === 'string' && readRecord(c.value, key);
             if (r) {
               seen++;
               seenBytes += r.size;
               records.push(r);
-            } else corrupt.push(c.key as string);
+            } else if (isNewerRecord(c.value)) newer++;
+            else corrupt.push(c.key as string);
           }
           c.continue();
         };

@@ -9,7 +9,10 @@
 export function nextTask(f: () => void): void {
   try {
     const c = new MessageChannel();
-    c.port1.onmessage = () => (c.port1.close(), f());
+    c.port1.onmessage = () => {
+      c.port1.close();
+      f();
+    };
     c.port2.postMessage(0);
   } catch {
     setTimeout(f);

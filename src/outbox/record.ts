@@ -18,8 +18,12 @@ export function createKeySource(tab = insertId().slice(0, 8)): (at: number) => s
     // the time part never goes backwards: a clock set back must not sort new records first.
     // It is formatted once per millisecond: base-36 formatting of a 13-digit number is slow.
     const ms = Math.floor(at) || 0;
-    if (ms > last) ((last = ms), (time = ms.toString(36).padStart(9, '0')));
-    return time + (seq = (seq + 1) % 36 ** 6).toString(36).padStart(6, '0') + tab;
+    if (ms > last) {
+      last = ms;
+      time = ms.toString(36).padStart(9, '0');
+    }
+    seq = (seq + 1) % 36 ** 6;
+    return time + seq.toString(36).padStart(6, '0') + tab;
   };
 }
 
@@ -28,6 +32,17 @@ let key: ((at: number) => string) | undefined;
 /** A new record keyed by this tab's key source. */
 export function newRecord(ep: Endpoint, json: string, at: number): OutboxRecord {
   return { v: RECORD_VERSION, id: (key || (key = createKeySource()))(at), at, ep, json, size: json.length };
+}
+
+/**
+ * Whether a stored value is a record of a newer schema version, written by a
+ * newer build of the library (during a rolling deploy, another tab may run
+ * one). This build can neither read nor judge it: it is left alone, never
+ * deleted, for a build that knows its shape.
+ */
+export function isNewerRecord(value: unknown): boolean {
+  const v = value && typeof value === 'object' ? (value as { v?: unknown }).v : undefined;
+  return typeof v === 'number' && v > RECORD_VERSION;
 }
 
 /**
@@ -41,13 +56,13 @@ export function newRecord(ep: Endpoint, json: string, at: number): OutboxRecord 
  */
 export function readRecord(value: unknown, key: string): OutboxRecord | null {
   const r = value as (OutboxRecord & { body?: unknown }) | null;
-  if (!r || r.id !== key || typeof r.at != 'number' || !/^(track|engage|groups)$/.test(r.ep)) return null;
+  if (!r || r.id !== key || typeof r.at !== 'number' || !/^(track|engage|groups)$/.test(r.ep)) return null;
   let json: unknown = r.v === RECORD_VERSION ? r.json : undefined;
-  if (r.v === 1 && r.body && typeof r.body == 'object')
+  if (r.v === 1 && r.body && typeof r.body === 'object')
     try {
       json = JSON.stringify(r.body);
     } catch {
       // not JSON: refused below
     }
-  return typeof json == 'string' && json[0] == '{' ? { v: RECORD_VERSION, id: key, at: r.at, ep: r.ep, json, size: json.length } : null;
+  return typeof json === 'string' && json[0] === '{' ? { v: RECORD_VERSION, id: key, at: r.at, ep: r.ep, json, size: json.length } : null;
 }

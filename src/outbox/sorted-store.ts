@@ -1,5 +1,5 @@
 import { STORAGE_PREFIX } from '../constants';
-import { readRecord } from './record';
+import { isNewerRecord, readRecord } from './record';
 import type { OutboxRecord, OutboxStore, StoreKind } from './types';
 
 /** A flat key-value space of strings: localStorage under a prefix, or a Map. */
@@ -8,8 +8,8 @@ interface Slots {
   get(id: string): string | null | undefined;
   set(id: string, value: string): void;
   del(id: string): void;
-  /** Calls `changed` when another tab may have changed the slots. */
-  watch?(changed: () => void): void;
+  /** Calls `changed` when another tab may have changed the slots; returns the function that stops watching. */
+  watch?(changed: () => void): () => void;
 }
 
 /**
@@ -52,7 +52,11 @@ function createSortedStore(kind: StoreKind, slots: Slots, maxEvents: number, max
     }
     return index;
   };
-  if (slots.watch) slots.watch(() => (index = null));
+  const unwatch = slots.watch
+    ? slots.watch(() => {
+        index = null;
+      })
+    : () => undefined;
 
   return {
     kind,
@@ -72,6 +76,7 @@ function createSortedStore(kind: StoreKind, slots: Slots, maxEvents: number, max
     async oldest(limit, skip) {
       const records: OutboxRecord[] = [];
       const corrupt: string[] = [];
+      let newer = 0;
       for (const [id] of keys()) {
         if (records.length >= limit) break;
         if (skip && skip.has(id)) continue;
@@ -88,9 +93,10 @@ function createSortedStore(kind: StoreKind, slots: Slots, maxEvents: number, max
         }
         const r = readRecord(value, id);
         if (r) records.push(r);
+        else if (isNewerRecord(value)) newer++;
         else corrupt.push(id);
       }
-      return { records, corrupt };
+      return { records, corrupt, newer };
     },
     async deleteMany(ids) {
       keys();
@@ -107,45 +113,75 @@ function createSortedStore(kind: StoreKind, slots: Slots, maxEvents: number, max
       keys().forEach((_, id) => slots.del(id));
       index = null;
     },
+    close: unwatch,
   };
 }
 
+/** The slots of a token's records in localStorage, `mp_outbox_<token>_<id>`; `watch` follows other tabs' writes by `storage` events. */
+function localStorageSlots(token: string, ls: Storage, watch: boolean): Slots {
+  const prefix = `${STORAGE_PREFIX}outbox_${token}_`;
+  const slots: Slots = {
+    keys() {
+      const ids: string[] = [];
+      for (let i = 0; i < ls.length; i++) {
+        const k = ls.key(i);
+        if (k && k.startsWith(prefix)) ids.push(k.slice(prefix.length));
+      }
+      return ids;
+    },
+    get: (id) => ls.getItem(prefix + id),
+    set: (id, value) => ls.setItem(prefix + id, value),
+    del: (id) => ls.removeItem(prefix + id),
+  };
+  if (watch)
+    slots.watch = (changed) => {
+      const onStorage = (e: StorageEvent): void => {
+        if (!e.key || e.key.startsWith(prefix)) changed();
+      };
+      try {
+        addEventListener('storage', onStorage);
+        return () => removeEventListener('storage', onStorage);
+      } catch {
+        return () => undefined; // no window: the index follows this tab's own writes only
+      }
+    };
+  return slots;
+}
+
+/** Records the localStorage store holds at most, and characters (of the origin's ~5 million: the page and our persistence share them). */
+const LOCAL_STORAGE_MAX_EVENTS = 5_000;
+const LOCAL_STORAGE_MAX_CHARS = 2_000_000;
+
 /**
  * The fallback when IndexedDB cannot be used: one localStorage entry per
- * record, `mp_outbox_<token>_<id>`, at most 5,000 records and 2 million of
- * the origin's ~5 million characters (the page and our persistence share
- * them). This buys availability, not durability: Chromium commits
- * localStorage lazily, and a value set a second before the browser is killed
- * can be gone after restart. A `storage` event from another tab touching our
- * prefix invalidates the index.
+ * record, `mp_outbox_<token>_<id>`, within `LOCAL_STORAGE_MAX_EVENTS` and
+ * `LOCAL_STORAGE_MAX_CHARS`. This buys availability, not durability: Chromium
+ * commits localStorage lazily, and a value set a second before the browser is
+ * killed can be gone after restart. A `storage` event from another tab
+ * touching our prefix invalidates the index; `close()` stops listening.
  */
-export function createLocalStorageStore(token: string, ls: Storage, maxEvents = 5_000, maxChars = 2_000_000): OutboxStore {
-  const prefix = `${STORAGE_PREFIX}outbox_${token}_`;
-  return createSortedStore(
+export function createLocalStorageStore(
+  token: string,
+  ls: Storage,
+  maxEvents = LOCAL_STORAGE_MAX_EVENTS,
+  maxChars = LOCAL_STORAGE_MAX_CHARS,
+): OutboxStore {
+  return createSortedStore('localstorage', localStorageSlots(token, ls, true), maxEvents, maxChars);
+}
+
+/**
+ * Writes `records` to the localStorage store of `token`, synchronously (the
+ * promise only reports the outcome), within the same caps, adding no
+ * listener: what a leaving page copies there for the next page to send.
+ */
+export function rescueToLocalStorage(token: string, ls: Storage, records: OutboxRecord[]): Promise<void> {
+  const unwatched = createSortedStore(
     'localstorage',
-    {
-      keys() {
-        const ids: string[] = [];
-        for (let i = 0; i < ls.length; i++) {
-          const k = ls.key(i);
-          if (k && k.startsWith(prefix)) ids.push(k.slice(prefix.length));
-        }
-        return ids;
-      },
-      get: (id) => ls.getItem(prefix + id),
-      set: (id, value) => ls.setItem(prefix + id, value),
-      del: (id) => ls.removeItem(prefix + id),
-      watch(changed) {
-        try {
-          addEventListener('storage', (e) => (!e.key || e.key.startsWith(prefix)) && changed());
-        } catch {
-          /* no window: the index follows this tab's own writes only */
-        }
-      },
-    },
-    maxEvents,
-    maxChars,
+    localStorageSlots(token, ls, false),
+    LOCAL_STORAGE_MAX_EVENTS,
+    LOCAL_STORAGE_MAX_CHARS,
   );
+  return unwatched.putMany(records);
 }
 
 /**

@@ -7,9 +7,9 @@ import type { Endpoint } from '../config';
  * acknowledged it, or when it is dropped and reported.
  */
 export interface OutboxRecord {
-  /** Schema version (`RECORD_VERSION`); records of another version are migrated or dropped as corrupt. */
+  /** Schema version (`RECORD_VERSION`): older versions are read as today's, newer ones are left alone for the build that wrote them. */
   v: number;
-  /** Sortable key: enqueue time, then a per-tab sequence, then the tab id. See `keys.ts`. */
+  /** Sortable key: enqueue time, then a per-tab sequence, then the tab id. See `createKeySource` in `record.ts`. */
   id: string;
   /** When the call was made (ms since epoch); retention counts from here. */
   at: number;
@@ -42,6 +42,15 @@ export interface OutboxStats {
 
 export type StoreKind = 'indexeddb' | 'localstorage' | 'memory';
 
+/** What one `OutboxStore.oldest()` read found. */
+export interface StoreRead {
+  records: OutboxRecord[];
+  /** Keys of values this version cannot read and a newer one would not either: to be deleted. */
+  corrupt: string[];
+  /** Values of a newer schema version passed over on the way: left alone for the build that wrote them. */
+  newer?: number;
+}
+
 /**
  * A place records live. Every method is O(records touched), never O(queue):
  * no store rewrites its whole content to add or remove one record.
@@ -50,18 +59,23 @@ export interface OutboxStore {
   readonly kind: StoreKind;
   /** Write records in one transaction (or as close as the store allows). */
   putMany(records: OutboxRecord[]): Promise<void>;
-  /** The oldest `limit` records by key, skipping keys in `skip`. Unreadable records are returned in `corrupt` by key. */
-  oldest(limit: number, skip?: ReadonlySet<string>): Promise<{ records: OutboxRecord[]; corrupt: string[] }>;
+  /**
+   * The oldest `limit` records by key, skipping keys in `skip`. Unreadable records are returned in
+   * `corrupt` by key; records of a newer schema version are passed over and counted in `newer`.
+   */
+  oldest(limit: number, skip?: ReadonlySet<string>): Promise<StoreRead>;
   deleteMany(ids: string[]): Promise<void>;
   /** Count and bytes of what is stored. */
   stats(): Promise<{ count: number; bytes: number }>;
   clear(): Promise<void>;
+  /** Remove the listeners the store added (another tab's changes are no longer followed). */
+  close?(): void;
 }
 
 /**
- * The queue the sender reads: a store chosen at run time (IndexedDB, else
- * localStorage, else memory) behind an in-memory write buffer, with caps,
- * retention and drop reporting. Built by `createOutbox()` in `outbox.ts`.
+ * The queue the sender reads: a store opened at run time (IndexedDB, falling
+ * back to localStorage, then memory) behind an in-memory write buffer, with
+ * caps, retention and drop reporting. Built by `createOutbox()` in `outbox.ts`.
  */
 export interface Outbox extends RecordSink {
   /** Resolves once every record enqueued so far is in the store. */
@@ -73,12 +87,22 @@ export interface Outbox extends RecordSink {
   /** Given up on (a 400 for that record): removed and reported with `reason`. */
   drop(records: OutboxRecord[], reason: string): Promise<void>;
   stats(): Promise<OutboxStats>;
-  /** Records this page enqueued that no host has acknowledged yet, oldest first: what `pagehide` beacons. */
-  unacknowledged(): OutboxRecord[];
-  /** Another tab's sender had these acknowledged: stop carrying them for this page's unload beacon. */
-  forget(ids: string[]): void;
-  /** Called (synchronously, after buffering) on every enqueue: the sender's cue to flush or nudge. */
+  /** Called (synchronously, after buffering) on every enqueue that fits the caps: the sender's cue to flush or nudge. */
   onEnqueue(listener: (record: OutboxRecord) => void): void;
+  /** Called when a read met records of a newer schema version, which only a newer build can send. */
+  onNewerVersion(listener: () => void): void;
+  /** Called with the ids of records that left the outbox undelivered: over a cap, past retention, corrupt, refused, or a failed write. */
+  onDrop(listener: (ids: string[]) => void): void;
+  /**
+   * The page is leaving (`intoCache`: frozen into the back/forward cache): write everything
+   * buffered at once unless `intoCache`, and copy to localStorage, synchronously, every record
+   * whose write has not completed. Never throws.
+   */
+  secureForUnload(intoCache: boolean): void;
+  /** Abort this page's unfinished IndexedDB transactions (entering the back/forward cache). */
+  abortStoreWork(): void;
   /** Empty the queue (opt-out). */
   clear(): Promise<void>;
+  /** Remove the store's listeners (another tab's changes to localStorage). */
+  close(): void;
 }

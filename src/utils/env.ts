@@ -17,10 +17,11 @@ export const isBrowser = (): boolean => typeof window !== 'undefined' && typeof 
 
 /** `window.localStorage` or null when missing or when touching it throws (SecurityError in sandboxed iframes, no quota). */
 export const safeLocalStorage = (): Storage | null =>
-  guard(() => (localStorage.setItem('__outlast_probe__', '1'), localStorage.removeItem('__outlast_probe__'), localStorage), null);
-
-/** `indexedDB` or null when missing or when touching it throws. */
-export const safeIndexedDB = (): IDBFactory | null => guard(() => indexedDB || null, null);
+  guard(() => {
+    localStorage.setItem('__outlast_probe__', '1');
+    localStorage.removeItem('__outlast_probe__');
+    return localStorage;
+  }, null);
 
 /** Whether the browser says it is offline; unknown counts as online. */
 export const isOffline = (): boolean => guard(() => navigator.onLine === false, false);

@@ -1,7 +1,7 @@
 /**
  * Bytes of randomness fetched at once: 256 ids per `getRandomValues` call
- * (which accepts at most 65,536 bytes). One call and a regular-expression
- * replace per event were the largest single cost of `track()`.
+ * (which accepts at most 65,536 bytes), so that `track()` does not pay for a
+ * call into the browser's random source on every event.
  */
 const POOL_BYTES = 4096;
 
@@ -16,8 +16,8 @@ let hex: string[] | undefined;
  * A `$insert_id`: 32 lowercase hex digits (128 random bits), the same shape
  * as a UUID without its dashes, within Mixpanel's 36 characters of
  * [A-Za-z0-9-]. Web Crypto where it exists, else `Math.random`. The pool is
- * turned into hex once, so an id is one slice of it: sixteen concatenations
- * per id were a tenth of a page's first `track()` calls.
+ * turned into hex once, so an id is one slice of it, not sixteen
+ * concatenations.
  */
 export function insertId(): string {
   if (used + 32 > pool.length) {

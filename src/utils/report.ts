@@ -35,7 +35,6 @@ export function createReporter(get: () => { debug: boolean; on_error: ((r: Error
   /** A console line with `debug: true`; the page may have replaced console, so it is guarded. */
   const log = (level: 'log' | 'warn', args: unknown[]): void => {
     try {
-      // eslint-disable-next-line no-console
       if (get().debug) console[level](...args);
     } catch {
       /* console or the config getter failed: stay silent */

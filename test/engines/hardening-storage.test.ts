@@ -35,7 +35,7 @@ describe('garbage in storage before the SDK loads', () => {
     const valid = ['000000001000000aaaaaaaa', '000000002000000aaaaaaaa', '000000003000000aaaaaaaa'];
     const garbage: Array<[string | number, unknown]> = [
       ['000000000500000zzzzzzzz', 'just a string'],
-      ['000000000600000zzzzzzzz', { v: 99, id: '000000000600000zzzzzzzz', at: Date.now(), ep: 'track', json: '{}', size: 2 }], // another schema version
+      ['000000000600000zzzzzzzz', { v: 0, id: '000000000600000zzzzzzzz', at: Date.now(), ep: 'track', json: '{}', size: 2 }], // a schema version no build wrote (newer ones are left for their build)
       ['000000000650000zzzzzzzz', { v: 2, id: '000000000650000zzzzzzzz', at: Date.now(), ep: 'track', json: '[1]', size: 3 }], // a body that is not an object
       ['000000000700000zzzzzzzz', { v: 1, id: 'another-id', at: Date.now(), ep: 'track', body: {}, size: 2 }], // id is not its key
       ['000000000800000zzzzzzzz', { v: 1, id: '000000000800000zzzzzzzz', at: 'yesterday', ep: 'nowhere', body: null, size: '2' }], // wrong types

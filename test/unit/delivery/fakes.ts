@@ -25,8 +25,7 @@ export function fakeOutbox(reporter: Reporter = recordingReporter()): FakeOutbox
   const removed: string[] = [];
   const dropped: Array<{ records: OutboxRecord[]; reason: string }> = [];
   const listeners: Array<(r: OutboxRecord) => void> = [];
-  const acked = new Set<string>();
-  const mine: OutboxRecord[] = [];
+  const dropListeners: Array<(ids: string[]) => void> = [];
   let seq = 0;
   let droppedCount = 0;
 
@@ -34,7 +33,6 @@ export function fakeOutbox(reporter: Reporter = recordingReporter()): FakeOutbox
     const id = String(seq++).padStart(8, '0');
     const r: OutboxRecord = { v: RECORD_VERSION, id, at: Date.now(), ep, json, size: json.length };
     records.set(id, r);
-    mine.push(r);
     listeners.forEach((l) => l(r));
     return r;
   };
@@ -61,15 +59,12 @@ export function fakeOutbox(reporter: Reporter = recordingReporter()): FakeOutbox
     async remove(ids) {
       for (const id of ids) {
         records.delete(id);
-        acked.add(id);
         removed.push(id);
       }
     },
     async drop(rs, reason) {
-      for (const r of rs) {
-        records.delete(r.id);
-        acked.add(r.id);
-      }
+      for (const r of rs) records.delete(r.id);
+      dropListeners.forEach((l) => l(rs.map((r) => r.id)));
       droppedCount += rs.length;
       dropped.push({ records: rs, reason });
       reporter.report({ code: 'dropped', message: 'dropped', reason, count: rs.length });
@@ -79,16 +74,19 @@ export function fakeOutbox(reporter: Reporter = recordingReporter()): FakeOutbox
       records.forEach((r) => (bytes += r.size));
       return { queued: records.size, bytes, store: 'memory', dropped: droppedCount };
     },
-    unacknowledged: () => mine.filter((r) => !acked.has(r.id)),
-    forget(ids) {
-      ids.forEach((id) => acked.add(id));
-    },
     onEnqueue(l) {
       listeners.push(l);
     },
+    onDrop(l) {
+      dropListeners.push(l);
+    },
+    onNewerVersion: () => undefined,
+    secureForUnload: () => undefined,
+    abortStoreWork: () => undefined,
     async clear() {
       records.clear();
     },
+    close: () => undefined,
   };
 }
 

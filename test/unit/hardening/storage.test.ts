@@ -87,7 +87,7 @@ describe('localStorage outbox with garbage', () => {
     const ls = new MemoryStorage();
     const prefix = `${STORAGE_PREFIX}outbox_${token}_`;
     ls.setItem(prefix + 'a1', '{not json');
-    ls.setItem(prefix + 'a2', JSON.stringify({ ...storedRecord('a2', {}), v: 99 }));
+    ls.setItem(prefix + 'a2', JSON.stringify({ ...storedRecord('a2', {}), v: 0 }));
     ls.setItem(prefix + 'a3', JSON.stringify({ ...storedRecord('a3', {}), at: 'now' }));
     ls.setItem(prefix + 'a4', JSON.stringify(storedRecord('a4', { event: 'kept' })));
     ls.setItem(prefix + 'a5', JSON.stringify({ ...storedRecord('a5', {}), json: '[]' }));

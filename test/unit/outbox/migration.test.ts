@@ -133,14 +133,27 @@ describe.each(backends)('%s store: records of version 2 that are not sendable', 
     expect([...read.corrupt].sort()).toEqual([...bad].sort());
   });
 
-  it('a record of another schema version is dropped as corrupt, not read as version 1', async () => {
+  it('a record of a newer schema version is left alone: not read as version 1, not called corrupt', async () => {
     const b = backend();
     const s = await b.open();
     const id = key(Date.now());
     await b.seed(id, { ...v1Record(id, { event: 'future' }), ...storedRecord(id, { event: 'future' }), v: 99 });
     const read = await s.oldest(10);
     expect(read.records).toEqual([]);
-    expect(read.corrupt).toEqual([id]);
+    expect(read.corrupt).toEqual([]);
+    expect(read.newer).toBe(1);
+  });
+
+  it('a record of an unknown older or non-numeric version is dropped as corrupt', async () => {
+    const b = backend();
+    const s = await b.open();
+    const ids = [key(Date.now()), key(Date.now())];
+    await b.seed(ids[0]!, { ...storedRecord(ids[0]!, { event: 'old' }), v: 0 });
+    await b.seed(ids[1]!, { ...storedRecord(ids[1]!, { event: 'odd' }), v: '3' });
+    const read = await s.oldest(10);
+    expect(read.records).toEqual([]);
+    expect([...read.corrupt].sort()).toEqual([...ids].sort());
+    expect(read.newer).toBe(0);
   });
 });
 

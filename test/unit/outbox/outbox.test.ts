@@ -4,10 +4,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../../src/config';
 import { OUTBOX_FIRST_WRITE as FIRST, OUTBOX_WRITE_CHUNK as CHUNK, RECORD_VERSION } from '../../../src/constants';
 import { encodeBody } from '../../../src/delivery/wire';
-import { chooseStore } from '../../../src/outbox/choose-store';
+import { openFallbackStore } from '../../../src/outbox/fallback-store';
 import { createIdbStore, idbName } from '../../../src/outbox/idb-store';
 import { createOutbox } from '../../../src/outbox/outbox';
-import type { OutboxRecord, OutboxStore } from '../../../src/outbox/types';
+import type { Outbox, OutboxRecord, OutboxStore } from '../../../src/outbox/types';
 import { bodyOf, freshToken, json, MemoryStorage, recordingReporter, testConfig } from './helpers';
 
 afterEach(() => {
@@ -28,22 +28,33 @@ function spiedIdb(token: string) {
   const ids: string[] = [];
   const open = async (): Promise<OutboxStore> => {
     const real = await createIdbStore(idbName(token));
-    return { ...real, kind: real.kind, putMany: (rs) => (calls.push(rs.length), ids.push(...rs.map((r) => r.id)), real.putMany(rs)) };
+    const putMany: OutboxStore['putMany'] = (rs) => {
+      calls.push(rs.length);
+      ids.push(...rs.map((r) => r.id));
+      return real.putMany(rs);
+    };
+    return { ...real, kind: real.kind, putMany };
   };
   return { calls, ids, open };
+}
+
+/** The records `outbox` announces, in enqueue order. */
+function announced(outbox: Outbox): OutboxRecord[] {
+  const seen: OutboxRecord[] = [];
+  outbox.onEnqueue((r) => seen.push(r));
+  return seen;
 }
 
 /** Resolves after the current task and its microtasks, before any later task. */
 const endOfTick = () => new Promise<void>((r) => queueMicrotask(() => queueMicrotask(r)));
 
 describe('outbox', () => {
-  it('enqueue is synchronous: the record is buffered, listed and announced at once, and stored after settle()', async () => {
+  it('enqueue is synchronous: the record is buffered and announced at once, and stored after settle()', async () => {
     const { outbox } = setup();
     const seen: string[] = [];
     outbox.onEnqueue((r) => seen.push(String(bodyOf(r).event)));
     outbox.enqueue('track', json({ event: 'a', properties: { x: 1 } }));
     expect(seen).toEqual(['a']);
-    expect(outbox.unacknowledged().map((r) => bodyOf(r).event)).toEqual(['a']);
     await outbox.settle();
     const [r] = await outbox.oldest(10);
     expect(r).toMatchObject({ v: RECORD_VERSION, ep: 'track' });
@@ -72,8 +83,9 @@ describe('outbox', () => {
     const { calls, ids, open } = spiedIdb(token);
     const { outbox } = setup({}, { openStore: open });
     await outbox.settle();
+    const seen = announced(outbox);
     for (let i = 0; i < 1_000; i++) outbox.enqueue('track', json({ event: `e${i}` }));
-    const enqueued = outbox.unacknowledged().map((r) => r.id);
+    const enqueued = seen.map((r) => r.id);
     await endOfTick();
     expect(calls).toEqual([FIRST]); // the rest waits for later tasks
     expect((await outbox.stats()).queued).toBe(1_000); // the backlog counts as queued
@@ -93,7 +105,12 @@ describe('outbox', () => {
     let done = 0;
     const openStore = async (): Promise<OutboxStore> => {
       const real = await createIdbStore(idbName(token));
-      return { ...real, kind: real.kind, putMany: (rs) => (puts++, real.putMany(rs).then(() => void (done += rs.length))) };
+      const putMany: OutboxStore['putMany'] = async (rs) => {
+        puts++;
+        await real.putMany(rs);
+        done += rs.length;
+      };
+      return { ...real, kind: real.kind, putMany };
     };
     const { outbox } = setup({}, { openStore });
     await outbox.settle();
@@ -109,8 +126,6 @@ describe('outbox', () => {
   });
 
   it('a page hidden in the middle of a backlog writes all that is left at once, in one putMany', async () => {
-    const hide: Array<(e: { persisted: boolean }) => void> = [];
-    vi.stubGlobal('addEventListener', (type: string, fn: () => void) => type === 'pagehide' && hide.push(fn));
     const token = freshToken();
     const { calls, open } = spiedIdb(token);
     const { outbox } = setup({}, { openStore: open });
@@ -118,7 +133,7 @@ describe('outbox', () => {
     for (let i = 0; i < 1_000; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     await endOfTick();
     expect(calls).toEqual([FIRST]);
-    hide.forEach((fn) => fn({ persisted: false }));
+    outbox.secureForUnload(false);
     expect(calls).toEqual([FIRST, 1_000 - FIRST]); // synchronously, in the pagehide handler
     // the page's own pagehide handler may run after ours: what it tracks goes in one write too
     for (let i = 0; i < FIRST * 3; i++) outbox.enqueue('track', json({ event: `bye${i}` }));
@@ -132,12 +147,13 @@ describe('outbox', () => {
   it('a record is sized by its JSON text, and the text stored is the very text that goes on the wire', async () => {
     const { outbox, token } = setup();
     await outbox.settle();
+    const seen = announced(outbox);
     const text = json({ event: 'café ☕', properties: { x: 1, note: 'a "quoted" & encoded=value' } });
     const stringify = vi.spyOn(JSON, 'stringify');
     outbox.enqueue('track', text);
     expect(stringify).not.toHaveBeenCalled(); // the client stringified it once; the outbox never does again
     stringify.mockRestore();
-    const [buffered] = outbox.unacknowledged();
+    const [buffered] = seen;
     expect(buffered).toMatchObject({ json: text, size: text.length });
     await outbox.settle();
     const stored = await get<OutboxRecord>(buffered!.id, createStore(idbName(token), 'outbox'));
@@ -162,8 +178,6 @@ describe('outbox', () => {
   it('a page entering the back/forward cache starts no store write: its backlog and unfinished writes go to localStorage, and the next page sends each once', async () => {
     const ls = new MemoryStorage();
     vi.stubGlobal('localStorage', ls);
-    const hide: Array<(e: { persisted: boolean }) => void> = [];
-    vi.stubGlobal('addEventListener', (type: string, fn: () => void) => type === 'pagehide' && hide.push(fn));
     const token = freshToken();
     const { calls, open } = spiedIdb(token);
     const outbox = createOutbox({ token, config: () => testConfig(), reporter: recordingReporter(), openStore: open });
@@ -171,7 +185,7 @@ describe('outbox', () => {
     for (let i = 0; i < 300; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     await endOfTick(); // the first write is under way
     expect(calls).toEqual([FIRST]);
-    hide.forEach((fn) => fn({ persisted: true }));
+    outbox.secureForUnload(true);
     expect(calls).toEqual([FIRST]); // WebKit would suspend a write started now, holding up every other page
     await outbox.settle();
 
@@ -184,13 +198,11 @@ describe('outbox', () => {
   it('a page hidden before its store opened leaves its buffer in localStorage, and the next page sends it', async () => {
     const ls = new MemoryStorage();
     vi.stubGlobal('localStorage', ls);
-    const hide: Array<(e: { persisted: boolean }) => void> = [];
-    vi.stubGlobal('addEventListener', (type: string, fn: () => void) => type === 'pagehide' && hide.push(fn));
     const token = freshToken();
     const config = testConfig();
     const leaving = createOutbox({ token, config: () => config, reporter: recordingReporter(), openStore: () => new Promise(() => {}) });
     for (const event of ['a', 'b', 'c']) leaving.enqueue('track', json({ event }));
-    hide.forEach((fn) => fn({ persisted: false }));
+    leaving.secureForUnload(false);
 
     const next = createOutbox({ token, config: () => config, reporter: recordingReporter() });
     expect((await next.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['a', 'b', 'c']);
@@ -207,32 +219,43 @@ describe('outbox', () => {
     expect(names(next)).toEqual(['e4', 'e5', 'e6', 'e7']);
   });
 
-  it('remove() deletes acknowledged records only, from the store and from unacknowledged()', async () => {
+  it('remove() deletes acknowledged records only', async () => {
     const { outbox } = setup();
     for (let i = 0; i < 5; i++) outbox.enqueue('track', json({ event: `e${i}` }));
     await outbox.settle();
     const all = await outbox.oldest(10);
     await outbox.remove([all[1]!.id, all[3]!.id]);
     expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['e0', 'e2', 'e4']);
-    expect(outbox.unacknowledged().map((r) => bodyOf(r).event)).toEqual(['e0', 'e2', 'e4']);
     expect((await outbox.stats()).queued).toBe(3);
   });
 
-  it('forget() stops carrying records another tab had acknowledged, without touching the store', async () => {
-    const { outbox } = setup();
-    for (let i = 0; i < 3; i++) outbox.enqueue('track', json({ event: `e${i}` }));
+  it('onDrop() names every record that leaves undelivered (past retention, corrupt, refused), never an acknowledged one', async () => {
+    let t = 1_700_000_000_000;
+    const { outbox, token } = setup({ outbox_max_events: 4, retention_ms: 60_000 }, { now: () => t });
+    const gone: string[] = [];
+    outbox.onDrop((ids) => gone.push(...ids));
+    const seen = announced(outbox);
+    outbox.enqueue('track', json({ event: 'old' }));
+    t += 50_000;
+    for (const event of ['acked', 'refused', 'kept']) outbox.enqueue('track', json({ event }));
     await outbox.settle();
-    const [first] = outbox.unacknowledged();
-    outbox.forget([first!.id]);
-    expect(outbox.unacknowledged().map((r) => bodyOf(r).event)).toEqual(['e1', 'e2']);
-    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['e0', 'e1', 'e2']);
+    const raw = createStore(idbName(token), 'outbox');
+    await set('0000000000000001garbage1', 'not an object', raw);
+    t += 20_000; // 'old' is now past retention
+    const [acked, refused] = await outbox.oldest(2);
+    expect([acked, refused].map((r) => bodyOf(r!).event)).toEqual(['acked', 'refused']);
+    expect(gone).toEqual(['0000000000000001garbage1', seen[0]!.id]);
+    await outbox.remove([acked!.id]);
+    await outbox.drop([refused!], 'rejected');
+    expect(gone).toEqual(['0000000000000001garbage1', seen[0]!.id, refused!.id]);
   });
 
   it('remove() of a record still in the buffer means it is never written', async () => {
     const { outbox } = setup();
     await outbox.settle();
+    const seen = announced(outbox);
     outbox.enqueue('track', json({ event: 'beaconed' }));
-    const [r] = outbox.unacknowledged();
+    const [r] = seen;
     await outbox.remove([r!.id]);
     await outbox.settle();
     expect(await outbox.oldest(10)).toEqual([]);
@@ -290,7 +313,6 @@ describe('outbox', () => {
     expect((await outbox.oldest(1)).map((r) => bodyOf(r).event)).toEqual(['fresh']);
     expect(reporter.reports).toEqual([expect.objectContaining({ code: 'dropped', reason: 'retention', count: 2 })]);
     expect((await outbox.stats()).queued).toBe(1);
-    expect(outbox.unacknowledged().map((r) => bodyOf(r).event)).toEqual(['fresh']);
   });
 
   it('drops corrupt stored records, reports them once per batch, and still returns the readable ones', async () => {
@@ -299,7 +321,7 @@ describe('outbox', () => {
     await outbox.settle();
     const raw = createStore(idbName(token), 'outbox');
     await set('0000000000000001garbage1', 'not an object', raw);
-    await set('0000000000000002garbage2', { v: 999, id: '0000000000000002garbage2' }, raw);
+    await set('0000000000000002garbage2', { v: 0, id: '0000000000000002garbage2' }, raw);
     await set('0000000000000003garbage3', { v: RECORD_VERSION, id: '0000000000000003garbage3', at: 1 }, raw);
     outbox.enqueue('track', json({ event: 'good2' }));
     await outbox.settle();
@@ -307,6 +329,50 @@ describe('outbox', () => {
     expect(reporter.reports).toEqual([expect.objectContaining({ code: 'dropped', reason: 'corrupt', count: 3 })]);
     expect((await outbox.oldest(10)).length).toBe(2);
     expect(reporter.reports).toHaveLength(1); // gone for good, not reported again
+  });
+
+  it('leaves records of a newer schema version alone: never deleted, never reported, and says a newer build should send', async () => {
+    // a rolling deploy: an older tab holding the sender lock must not delete what a newer build writes
+    const { outbox, reporter, token } = setup();
+    const newer: string[] = [];
+    outbox.onNewerVersion(() => newer.push('newer'));
+    outbox.enqueue('track', json({ event: 'mine' }));
+    await outbox.settle();
+    const raw = createStore(idbName(token), 'outbox');
+    const future = { v: RECORD_VERSION + 1, id: '0000000000000001future01', at: Date.now(), ep: 'track', payload: { event: 'f' } };
+    await set(future.id, future, raw);
+    for (let i = 0; i < 3; i++) expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['mine']);
+    expect(await get(future.id, raw)).toEqual(future);
+    expect(reporter.reports).toEqual([]);
+    expect(newer.length).toBeGreaterThan(0);
+    await outbox.remove((await outbox.oldest(10)).map((r) => r.id));
+    expect(await get(future.id, raw)).toEqual(future);
+    expect((await outbox.stats()).dropped).toBe(0);
+  });
+
+  it('does not ask the store for its count on every batch', async () => {
+    // IndexedDB count() walks a large store slowly in some engines and holds up other transactions
+    const token = freshToken();
+    let counts = 0;
+    const openStore = async (): Promise<OutboxStore> => {
+      const real = await createIdbStore(idbName(token));
+      const stats: OutboxStore['stats'] = () => {
+        counts++;
+        return real.stats();
+      };
+      return { ...real, kind: real.kind, stats };
+    };
+    const { outbox } = setup({}, { openStore });
+    for (let i = 0; i < 200; i++) outbox.enqueue('track', json({ event: `e${i}` }));
+    await outbox.settle();
+    const before = counts; // read once at open
+    for (let batch = 0; batch < 20; batch++) {
+      const read = await outbox.oldest(10);
+      await outbox.remove(read.map((r) => r.id));
+    }
+    expect(counts - before).toBeLessThanOrEqual(1);
+    outbox.enqueue('track', json({ event: 'after' }));
+    expect((await outbox.oldest(10)).map((r) => bodyOf(r).event)).toEqual(['after']);
   });
 
   it('drop() removes the records and reports them with the given reason', async () => {
@@ -329,18 +395,7 @@ describe('outbox', () => {
     await outbox.clear();
     await outbox.settle();
     expect(await outbox.oldest(10)).toEqual([]);
-    expect(outbox.unacknowledged()).toEqual([]);
     expect((await outbox.stats()).queued).toBe(0);
-  });
-
-  it('keeps a bounded list of unacknowledged records, oldest first', async () => {
-    const { outbox } = setup();
-    for (let i = 0; i < 1_200; i++) outbox.enqueue('track', json({ event: `e${i}` }));
-    const list = outbox.unacknowledged();
-    expect(list).toHaveLength(1_000);
-    expect(bodyOf(list[0]!).event).toBe('e200');
-    expect(bodyOf(list[999]!).event).toBe('e1199');
-    await outbox.settle();
   });
 
   it('sends records to the fallback store when IndexedDB writes start failing, and loses none', async () => {
@@ -349,7 +404,7 @@ describe('outbox', () => {
     const reporter = recordingReporter();
     let failing = false;
     const openStore = () =>
-      chooseStore({
+      openFallbackStore({
         token,
         openTimeoutMs: 500,
         reporter,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RECORD_VERSION } from '../../../src/constants';
-import { createKeySource, newRecord, readRecord } from '../../../src/outbox/record';
+import { createKeySource, isNewerRecord, newRecord, readRecord } from '../../../src/outbox/record';
 
 const recordKey = (at: number) => newRecord('track', '{}', at).id;
 
@@ -79,5 +79,14 @@ describe('records', () => {
       ['a string', 'record'],
     ];
     for (const [label, value] of refused) expect(readRecord(value, ok.id), label).toBeNull();
+  });
+});
+
+describe('records of a newer schema version', () => {
+  it('are told apart from garbage: a number above RECORD_VERSION, whatever the rest', () => {
+    expect(isNewerRecord({ v: RECORD_VERSION + 1 })).toBe(true);
+    expect(isNewerRecord({ v: 99, id: 'x', body: 'anything' })).toBe(true);
+    for (const v of [RECORD_VERSION, 1, 0, -1, '3', null, undefined]) expect(isNewerRecord({ v })).toBe(false);
+    for (const value of [null, 'record', 7]) expect(isNewerRecord(value)).toBe(false);
   });
 });

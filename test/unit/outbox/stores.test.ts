@@ -63,11 +63,39 @@ describe('IndexedDB store', () => {
     const raw = createStore(name, 'outbox');
     const bad = [key(Date.now() - 10), key(Date.now() - 5), key(Date.now() - 1)];
     await set(bad[0]!, 'not an object', raw);
-    await set(bad[1]!, { ...rs[0], id: bad[1], v: 99 }, raw);
+    await set(bad[1]!, { ...rs[0], id: bad[1], v: 1 }, raw); // version 1 without its body
     await set(bad[2]!, { v: RECORD_VERSION, id: bad[2] }, raw);
+    const newer = key(Date.now() - 3);
+    await set(newer, { ...rs[0], id: newer, v: RECORD_VERSION + 1 }, raw);
     const read = await s.oldest(10);
     expect(read.corrupt.sort()).toEqual([...bad].sort());
     expect(read.records).toEqual(rs);
+    expect(read.newer).toBe(1); // a newer build's record: neither read nor called corrupt
+  });
+
+  it('opens a new connection when WebKit drops the one it had (UnknownError: connection lost) and carries on', async () => {
+    const name = idbName(freshToken());
+    let made = 0;
+    let lost = false;
+    const make = (db: string, storeName: string): UseStore => {
+      made++;
+      const real = createStore(db, storeName);
+      return ((mode, cb) => {
+        if (made === 1 && lost) {
+          const e = new Error('Connection to Indexed Database server lost. Refresh the page to try again');
+          e.name = 'UnknownError';
+          return Promise.reject(e);
+        }
+        return real(mode, cb);
+      }) as UseStore;
+    };
+    const s = await createIdbStore(name, make);
+    lost = true;
+    const rs = records(2);
+    await s.putMany(rs);
+    expect(made).toBe(2);
+    expect((await s.oldest(10)).records).toEqual(rs);
+    expect(await s.stats()).toMatchObject({ count: 2 });
   });
 
   it('estimates bytes without reading values: count from IndexedDB, size from records seen', async () => {

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RECORD_VERSION } from '../../../src/constants';
-import { chooseStore } from '../../../src/outbox/choose-store';
+import { openFallbackStore } from '../../../src/outbox/fallback-store';
 import { createIdbStore } from '../../../src/outbox/idb-store';
 import { createKeySource } from '../../../src/outbox/record';
 import { createLocalStorageStore } from '../../../src/outbox/sorted-store';
@@ -30,11 +30,11 @@ async function waitUntil(ok: () => boolean): Promise<void> {
   expect(ok()).toBe(true);
 }
 
-describe('chooseStore', () => {
+describe('openFallbackStore', () => {
   it('uses IndexedDB when it opens, without reporting anything', async () => {
     vi.stubGlobal('localStorage', new MemoryStorage());
     const reporter = recordingReporter();
-    const s = await chooseStore({ token: freshToken(), openTimeoutMs: 500, reporter });
+    const s = await openFallbackStore({ token: freshToken(), openTimeoutMs: 500, reporter });
     expect(s.kind).toBe('indexeddb');
     expect(reporter.reports).toEqual([]);
   });
@@ -43,7 +43,7 @@ describe('chooseStore', () => {
     vi.stubGlobal('indexedDB', undefined);
     vi.stubGlobal('localStorage', new MemoryStorage());
     const reporter = recordingReporter();
-    const s = await chooseStore({ token: freshToken(), openTimeoutMs: 500, reporter });
+    const s = await openFallbackStore({ token: freshToken(), openTimeoutMs: 500, reporter });
     expect(s.kind).toBe('localstorage');
     expect(reporter.reports.map((r) => [r.code, r.message])).toEqual([
       ['storage', expect.stringMatching(/IndexedDB cannot be used.*localStorage/)],
@@ -54,7 +54,7 @@ describe('chooseStore', () => {
 
     vi.stubGlobal('localStorage', undefined);
     const reporter2 = recordingReporter();
-    const m = await chooseStore({ token: freshToken(), openTimeoutMs: 500, reporter: reporter2 });
+    const m = await openFallbackStore({ token: freshToken(), openTimeoutMs: 500, reporter: reporter2 });
     expect(m.kind).toBe('memory');
     expect(reporter2.reports.map((r) => r.message)).toEqual([
       expect.stringMatching(/IndexedDB cannot be used.*memory/),
@@ -69,7 +69,7 @@ describe('chooseStore', () => {
     vi.stubGlobal('localStorage', new MemoryStorage());
     const reporter = recordingReporter();
     const started = Date.now();
-    const s = await chooseStore({ token: freshToken(), openTimeoutMs: 60, reporter });
+    const s = await openFallbackStore({ token: freshToken(), openTimeoutMs: 60, reporter });
     expect(s.kind).toBe('localstorage');
     expect(Date.now() - started).toBeGreaterThanOrEqual(55);
     expect(reporter.reports[0]!.message).toMatch(/did not open within 60 ms/);
@@ -84,11 +84,14 @@ describe('chooseStore', () => {
     let open!: () => void;
     const opened = new Promise<void>((r) => (open = r));
     const reporter = recordingReporter();
-    const s = await chooseStore({
+    const s = await openFallbackStore({
       token,
       openTimeoutMs: 30,
       reporter,
-      openIndexedDb: async (name) => (await opened, createIdbStore(name)),
+      openIndexedDb: async (name) => {
+        await opened;
+        return createIdbStore(name);
+      },
     });
     expect(s.kind).toBe('localstorage');
     expect(reporter.reports[0]!.message).toMatch(/did not open within 30 ms.*localStorage/);
@@ -113,7 +116,7 @@ describe('chooseStore', () => {
     const reporter = recordingReporter();
     let failing = false;
     let idb: OutboxStore | undefined;
-    const s = await chooseStore({
+    const s = await openFallbackStore({
       token: freshToken(),
       openTimeoutMs: 500,
       reporter,
@@ -157,7 +160,7 @@ describe('chooseStore', () => {
     const token = freshToken();
     const left = records(2);
     await createLocalStorageStore(token, ls).putMany(left);
-    const s = await chooseStore({ token, openTimeoutMs: 500, reporter: recordingReporter() });
+    const s = await openFallbackStore({ token, openTimeoutMs: 500, reporter: recordingReporter() });
     expect(s.kind).toBe('indexeddb');
     const fresh = records(1);
     await s.putMany(fresh);
@@ -170,7 +173,7 @@ describe('chooseStore', () => {
     vi.stubGlobal('indexedDB', undefined);
     vi.stubGlobal('localStorage', undefined);
     const reporter = recordingReporter();
-    const s = await chooseStore({ token: freshToken(), openTimeoutMs: 500, reporter });
+    const s = await openFallbackStore({ token: freshToken(), openTimeoutMs: 500, reporter });
     await s.putMany(records(10_000));
     await expect(s.putMany(records(1))).rejects.toThrow(/full/);
     expect(reporter.reports).toHaveLength(2); // the two fallbacks at open, nothing more

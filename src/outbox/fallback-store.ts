@@ -4,7 +4,7 @@ import { createIdbStore, idbName } from './idb-store';
 import { createLocalStorageStore, createMemoryStore } from './sorted-store';
 import type { OutboxStore } from './types';
 
-export interface ChooseStoreOptions {
+export interface FallbackStoreOptions {
   token: string;
   /** `storage_open_timeout_ms`: how long IndexedDB may take to open. */
   openTimeoutMs: number;
@@ -14,8 +14,9 @@ export interface ChooseStoreOptions {
 }
 
 /**
- * The outbox's store: IndexedDB, else localStorage, else memory, behind one
- * `OutboxStore`. Never rejects (memory always opens).
+ * The outbox's store: IndexedDB, falling back to localStorage, then to
+ * memory, behind one `OutboxStore` that reads them all. Never rejects (memory
+ * always opens).
  *
  * Writes go to one store at a time. When it fails (it would not open, a
  * write throws, QuotaExceededError, or it is full) the batch goes to the next
@@ -30,9 +31,9 @@ export interface ChooseStoreOptions {
  * all, IndexedDB is read again and written to again. Until then this tab
  * cannot see what other tabs and earlier pages keep there, and a sending tab
  * that never read it would leave their events waiting for as long as it is
- * open (seen with three tabs opened at once on a loaded machine).
+ * open.
  */
-export async function chooseStore(o: ChooseStoreOptions): Promise<OutboxStore> {
+export async function openFallbackStore(o: FallbackStoreOptions): Promise<OutboxStore> {
   const ls = safeLocalStorage();
   const lsStore = ls && createLocalStorageStore(o.token, ls);
   const idb = (o.openIndexedDb || createIdbStore)(idbName(o.token));
@@ -102,7 +103,10 @@ export async function chooseStore(o: ChooseStoreOptions): Promise<OutboxStore> {
             if (next > 2) throw e; // the last store is full: nothing further to try
             // once, however many writes failed on it at the same time
             switching =
-              switching || openNext([`${stores[next - 1]![0]} failed to write (${describe(e)})`]).finally(() => (switching = null));
+              switching ||
+              openNext([`${stores[next - 1]![0]} failed to write (${describe(e)})`]).finally(() => {
+                switching = null;
+              });
           }
           await switching;
         }
@@ -114,10 +118,11 @@ export async function chooseStore(o: ChooseStoreOptions): Promise<OutboxStore> {
         records: parts
           .flatMap((p) => p.records)
           .sort((a, b) => (a.id < b.id ? -1 : 1))
-          // a record rescued to localStorage on pagehide may have reached IndexedDB too: send it once
-          .filter((r, i, all) => !i || r.id != all[i - 1]!.id)
+          // a record rescued to localStorage by a leaving page may have reached IndexedDB too: send it once
+          .filter((r, i, all) => i === 0 || r.id !== all[i - 1]!.id)
           .slice(0, limit),
         corrupt: parts.flatMap((p) => p.corrupt),
+        newer: parts.reduce((n, p) => n + (p.newer || 0), 0),
       };
     },
     async deleteMany(ids) {
@@ -130,11 +135,15 @@ export async function chooseStore(o: ChooseStoreOptions): Promise<OutboxStore> {
     async clear() {
       await each((s) => s.clear(), undefined);
     },
+    close() {
+      readers.forEach((s) => s.close && s.close());
+    },
   };
 }
 
 /** `Name: message` of an error, for the report. */
 const describe = (e: unknown): string => {
   const err = e as Error | null;
-  return err && err.message ? (err.name && err.name != 'Error' ? err.name + ': ' : '') + err.message : String(e);
+  if (!err || !err.message) return String(e);
+  return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
 };

@@ -1,2 +1,0 @@
-export { createOutbox, type OutboxOptions } from './outbox';
-export type { Outbox, OutboxRecord, OutboxStats, OutboxStore, RecordSink, StoreKind } from './types';
