@@ -13,7 +13,8 @@ import { createReporter, type ErrorReport, type Reporter } from '../utils/report
 import { isRecord, own, refuse, reportNotes, type Core } from './core';
 import { buildEngage, buildEvent, PEOPLE_ACTIONS, type Built } from './event-builder';
 import { pageviewProperties } from './environment';
-import { DEVICE_PREFIX, openConsent, openPersistence } from './persistence';
+import { alias, holdPeople, identify, optIn, optOut, reset, startIdentity, type IdentitySenders } from './identity';
+import { openConsent, openPersistence } from './persistence';
 import { cleanProperties, type Props } from './sanitize';
 import type { Mixpanel } from './types';
 import { describe, validateConfig } from './validate-config';
@@ -141,6 +142,13 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     };
   };
 
+  /** What the identity rules send through. */
+  const senders: IdentitySenders = {
+    track: (c, event, properties) => track(c, event, properties),
+    engage: (c, op, a, b) => send(c, 'engage', () => buildEngage(c, op, a, b)),
+    pipeline,
+  };
+
   const impls: Record<string, Impl> = {
     track: (c, event, properties, options, callback) => track(c, event, properties, typeof options === 'function' ? options : callback),
     track_pageview: (c, properties) => track(c, '$mp_web_page_view', properties, undefined, pageviewProperties()),
@@ -166,34 +174,9 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       const v = own(c.store.props, String(name));
       return v === undefined ? own(c.extra, String(name)) : v;
     },
-    identify: (c, id) => {
-      if (id === undefined) return;
-      const next = typeof id === 'number' ? String(id) : id;
-      if (!isName(next) || next.length > MAX_STRING_LENGTH || next.startsWith(DEVICE_PREFIX))
-        return invalid(
-          'identify',
-          `id must be 1-${MAX_STRING_LENGTH} characters, not starting with "${DEVICE_PREFIX}"; got ${describe(id)}`,
-        );
-      const s = c.store.props;
-      const prev = String(s.distinct_id);
-      if (next === prev) return;
-      s.distinct_id = s.$user_id = next;
-      c.store.save();
-      // Mixpanel merges the anonymous id into the user's on this event
-      if (prev.startsWith(DEVICE_PREFIX)) track(c, '$identify', { distinct_id: next, $anon_distinct_id: prev });
-    },
-    alias: (c, alias, original = c.store.props.distinct_id) =>
-      isName(alias) && alias.length <= MAX_STRING_LENGTH && isName(original) && alias !== original
-        ? track(c, '$create_alias', { alias, distinct_id: original })
-        : invalid(
-            'alias',
-            `needs two different ids of 1-${MAX_STRING_LENGTH} characters; got ${describe(alias)} for ${describe(original)}`,
-          ),
-    reset: (c) => {
-      c.store.clear();
-      c.extra = {};
-      c.store.save();
-    },
+    identify: (c, id) => identify(c, id, senders),
+    alias: (c, name, original) => alias(c, name, original, senders),
+    reset: (c) => reset(c),
     get_distinct_id: (c) => c.store.props.distinct_id,
     time_event: (c, name) => {
       if (!isName(name)) return invalid('time_event', 'needs an event name; got ' + describe(name));
@@ -203,20 +186,14 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     set_config: (c, partial) => applyConfig(c.config, partial, c.reporter),
     get_config: (c, key) => (key === undefined ? { ...c.config } : own(c.config, String(key))),
     opt_out_tracking: (c, options) => {
-      c.consent.set('0');
-      if (!isRecord(options) || options.clear_persistence !== false) (c.store.clear(), (c.extra = {}));
-      c.store.off = true;
+      optOut(c, options, senders);
       const p = pipeline(c);
       if (p) p.purge().catch((e) => reporter.report({ code: 'delivery', message: String(e) }));
     },
     opt_in_tracking: (c, options) => {
-      const o = isRecord(options) ? options : {};
-      c.consent.set('1');
-      c.store.off = false;
-      c.store.save();
+      optIn(c, options, senders);
       if (pipe) pipe.resume();
       else if (!c.consent.out()) pipeline(c);
-      if (o.track !== false) track(c, isName(o.track_event_name) ? o.track_event_name : '$opt_in', o.track_properties);
     },
     has_opted_out_tracking: (c) => c.consent.out(),
     has_opted_in_tracking: (c) => c.consent.optedIn(),
@@ -230,6 +207,8 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   for (const op in PEOPLE_ACTIONS)
     people[op] = method('people.' + op, (c, ...args: unknown[]) => {
       const callback = typeof args[args.length - 1] === 'function' ? args.pop() : undefined;
+      // before identify() on this page, the update waits in persistence as mixpanel-browser's
+      if (holdPeople(c, op, args[0], args[1], callback)) return;
       send(c, 'engage', () => buildEngage(c, op, args[0], args[1]), callback);
     });
   const api = {
@@ -275,9 +254,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     });
     api.__loaded = true;
     if (overflow) invalid('init', `${overflow} calls made before init() were dropped (over ${MAX_QUEUED_CALLS})`);
-    if (c.consent.out()) c.store.off = true;
-    else pipeline(c);
-    c.store.save();
+    startIdentity(c, senders);
     for (const [name, args, at] of queue.splice(0)) {
       replayAt = at;
       call(name, args);
@@ -298,6 +275,8 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
 /** Merges the acceptable options of `partial` into `config` and reports the others. */
 function applyConfig(config: Core['config'], partial: unknown, reporter: Reporter): void {
   const problems: string[] = [];
-  Object.assign(config, validateConfig(partial, config, problems));
+  const notes: string[] = [];
+  Object.assign(config, validateConfig(partial, config, problems, notes));
   for (const message of problems) reporter.report({ code: 'invalid_config', message });
+  for (const note of notes) reporter.debug(note);
 }

@@ -175,7 +175,7 @@ export function createSender({
     if (keep) kept.push(sent);
     let res;
     try {
-      res = await transport(endpointUrl(host, cfg.api_routes, records[0]!.ep), body, ctl.signal, keep);
+      res = await transport(endpointUrl(host, cfg, records[0]!.ep), body, ctl.signal, keep, cfg.xhr_headers);
     } finally {
       sent.until = 0;
     }

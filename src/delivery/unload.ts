@@ -99,7 +99,7 @@ export function beaconUnacknowledged(o: UnloadOptions): number {
   const records = o.outbox.unacknowledged().filter((r) => !kept.ids.has(r.id));
   let count = 0;
   for (const c of planBeacons(records, BEACON_BUDGET_BYTES - kept.bytes, cfg.api_payload_format, Math.max(1, cfg.batch_size))) {
-    if (!navigator.sendBeacon(endpointUrl(o.host(), cfg.api_routes, c.ep), new Blob([c.body], { type: FORM_TYPE }))) break;
+    if (!navigator.sendBeacon(endpointUrl(o.host(), cfg, c.ep), new Blob([c.body], { type: FORM_TYPE }))) break;
     count += c.records.length;
   }
   o.reporter.debug(`pagehide: beaconed ${count} of ${records.length} record(s)`);

@@ -1,0 +1,390 @@
+/**
+ * Who the visitor is, and whether they may be tracked: `identify`, `alias`,
+ * `reset`, the people updates made before `identify`, and the opt-in/out
+ * choice, each as mixpanel-browser does it (the functions of its
+ * mixpanel-core.js and mixpanel-people.js named on each below).
+ *
+ * The client itself never merges identities: it sends what mixpanel-browser
+ * sends (`$identify` whenever the distinct_id changes, `$create_alias`,
+ * `$device_id` and `$user_id` on every event and update), and Mixpanel's
+ * servers apply the project's ID merge rules, simplified or original, to it.
+ *
+ * Every change starts from what is stored now (another tab may have
+ * identified or reset meanwhile), and a change made by another tab is taken
+ * over when it writes localStorage or when this tab becomes visible again.
+ */
+import { MAX_STRING_LENGTH } from '../constants';
+import type { Pipeline } from '../delivery/types';
+import { guard } from '../utils/env';
+import { isRecord, own, refuse, type Core } from './core';
+import { buildEngage } from './event-builder';
+import { adoptMixpanelQueues } from './mixpanel-queues';
+import { DEVICE_PREFIX } from './persistence';
+import type { Json, Props } from './sanitize';
+import { cookieKV } from './storage';
+import { describe } from './validate-config';
+
+/** What the identity rules need from the instance. */
+export interface IdentitySenders {
+  /** `track(event, properties)` through the instance (opt-out checked there). */
+  track(core: Core, event: string, properties?: unknown): void;
+  /** Sends `people[op](a, b)` now, past the queue for updates made before `identify`. */
+  engage(core: Core, op: string, a: unknown, b?: unknown): void;
+  /** The instance's pipeline, built on first need; null under Node. */
+  pipeline(core: Core): Pipeline | null;
+}
+
+/**
+ * Whether `identify()` ran on this page (mixpanel-browser's
+ * `_flags.identify_called`): until it does, people updates wait in
+ * persistence, also for a visitor identified on an earlier page.
+ */
+const identified = new WeakSet<Core>();
+
+/** Re-reads persistence; when another tab changed it, the shared event properties are made again. */
+function refresh(core: Core): void {
+  if (core.store.load()) core.rev++;
+}
+
+/**
+ * Takes the identity over from a previous page or from mixpanel-browser, as
+ * its `_init` and `_gdpr_init` do, and starts delivery unless the visitor is
+ * opted out. Called once by `init`, after the config is applied.
+ */
+export function startIdentity(core: Core, senders: IdentitySenders): void {
+  const { consent, config, store } = core;
+  // an opt-out kept in a cookie moves to localStorage when that is where choices are kept
+  if (config.opt_out_tracking_persistence_type === 'localStorage') {
+    const cookie = { persistence_type: 'cookie' };
+    if (!consent.optedIn() && consent.optedIn(cookie)) consent.set('1');
+    if (!consent.optedOut() && consent.optedOut(cookie)) consent.set('0');
+    consent.clear(cookie);
+  }
+  if (consent.out()) {
+    // mixpanel-browser: an opted-out visitor's persistence is cleared and stays off
+    store.off = true;
+    store.remove();
+  } else if (!consent.optedIn() && (config.opt_out_tracking_by_default || hasOptOutCookie())) {
+    guard(() => cookieKV(config)?.remove('mp_optout'), undefined);
+    optOut(core, { clear_persistence: config.opt_out_persistence_by_default }, senders);
+  }
+  store.save();
+  if (!consent.out()) {
+    const pipeline = senders.pipeline(core);
+    if (pipeline) {
+      const adopted = adoptMixpanelQueues(core.token, pipeline);
+      if (adopted) core.reporter.debug(`took over ${adopted} request(s) mixpanel-browser had queued`);
+    }
+  }
+  // another tab's identify(), reset() or opt-out: localStorage says so at once; a cookie is read again when the tab is seen again
+  const onChange = () => refresh(core);
+  guard(() => {
+    window.addEventListener('storage', (e) => {
+      if (e.key === store.name || e.key === null) onChange();
+    });
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') onChange();
+    });
+  }, undefined);
+}
+
+/** mixpanel-browser's `mp_optout` cookie, an older way of opting out by default. */
+const hasOptOutCookie = (): boolean => guard(() => /(^|;\s*)mp_optout=/.test(document.cookie), false);
+
+/** `register()` of mixpanel-browser's persistence: set and write. */
+function register(core: Core, props: Props): void {
+  Object.assign(core.store.props, props);
+  core.store.save();
+}
+
+/**
+ * mixpanel-browser's `identify(new_distinct_id)`. Without an id it keeps the
+ * current one (and sends the people updates waiting for it). Returns -1 when
+ * the id is refused, as mixpanel-browser does.
+ */
+export function identify(core: Core, id: unknown, senders: IdentitySenders): -1 | undefined {
+  refresh(core);
+  const { store } = core;
+  const previous = store.props.distinct_id as string;
+  let next = id == null ? previous : id;
+  if (typeof next === 'number') next = String(next);
+  if (typeof next !== 'string' || !next || next.length > MAX_STRING_LENGTH || (next !== previous && next.startsWith(DEVICE_PREFIX))) {
+    refuse(
+      core.reporter,
+      'identify',
+      `id must be 1-${MAX_STRING_LENGTH} characters, not starting with "${DEVICE_PREFIX}"; got ${describe(id)}`,
+    );
+    return -1;
+  }
+  if (next !== previous) register(core, { $user_id: next });
+  // an id stored by an older mixpanel-browser, before it kept $device_id: that id was the device's
+  if (!store.props.$device_id) register(core, { $had_persisted_distinct_id: true, $device_id: previous });
+  // a new id replaces the distinct_id, unless it is the one alias() just made
+  if (next !== previous && next !== store.internal.__alias) {
+    delete store.internal.__alias;
+    register(core, { distinct_id: next });
+  }
+  identified.add(core);
+  flushPeople(core, senders);
+  // on every change of id: Mixpanel's ID merge decides on the server what it means
+  if (next !== previous) senders.track(core, '$identify', { distinct_id: next, $anon_distinct_id: previous });
+  return undefined;
+}
+
+/**
+ * mixpanel-browser's `alias(alias, original)`: `$create_alias` from the
+ * current (or given) id, then `identify(alias)`. mixpanel-browser runs that
+ * identify once the `$create_alias` request is answered; Outlast right after
+ * enqueueing it, so that events that follow carry the same ids at once.
+ * Returns -1 (alias equals the id) or -2 (alias is a people distinct_id) as
+ * mixpanel-browser does.
+ */
+export function alias(core: Core, name: unknown, original: unknown, senders: IdentitySenders): -1 | -2 | undefined {
+  refresh(core);
+  const { store } = core;
+  const from = original === undefined ? store.props.distinct_id : original;
+  if (typeof name !== 'string' || !name || name.length > MAX_STRING_LENGTH || typeof from !== 'string' || !from) {
+    refuse(core.reporter, 'alias', `needs two ids of 1-${MAX_STRING_LENGTH} characters; got ${describe(name)} for ${describe(from)}`);
+    return undefined;
+  }
+  if (name === store.internal.$people_distinct_id) {
+    refuse(core.reporter, 'alias', 'attempting to create an alias for an existing People user; aborting');
+    return -2;
+  }
+  if (name === from) {
+    refuse(core.reporter, 'alias', 'alias matches the current distinct_id; skipping the $create_alias event');
+    identify(core, name, senders);
+    return -1;
+  }
+  store.internal.__alias = name;
+  store.save();
+  senders.track(core, '$create_alias', { alias: name, distinct_id: from });
+  identify(core, name, senders);
+  return undefined;
+}
+
+/**
+ * mixpanel-browser's `reset()`: everything persisted goes (super
+ * properties, timers, waiting people updates), a new anonymous identity
+ * comes, and people updates wait for `identify()` again. Super properties
+ * registered with `{ persistent: false }` stay, as they do there.
+ */
+export function reset(core: Core): void {
+  core.store.clear();
+  identified.delete(core);
+}
+
+/** mixpanel-browser's people queue keys (mixpanel-persistence.js), by update action. */
+const QUEUE_KEYS: Record<string, string> = {
+  $set: '__mps',
+  $set_once: '__mpso',
+  $unset: '__mpus',
+  $add: '__mpa',
+  $append: '__mpap',
+  $remove: '__mpr',
+  $union: '__mpu',
+};
+
+/** The `people` method that sends each action when the queue is flushed. */
+const FLUSH_METHODS: Array<[action: string, op: string]> = [
+  ['$set', 'set'],
+  ['$set_once', 'set_once'],
+  ['$unset', 'unset'],
+  ['$add', 'increment'],
+  ['$union', 'union'],
+];
+
+type JsonObject = Record<string, Json>;
+
+/** One queue of the entry, made when missing (mixpanel-browser's `_get_or_create_queue`). */
+function queue(internal: JsonObject, action: string): JsonObject;
+function queue(internal: JsonObject, action: string, list: true): JsonObject[];
+function queue(internal: JsonObject, action: string, list?: true): JsonObject | JsonObject[] {
+  const key = QUEUE_KEYS[action]!;
+  const q = internal[key];
+  if (list ? Array.isArray(q) : isRecord(q)) return q as JsonObject | JsonObject[];
+  return (internal[key] = list ? [] : {}) as JsonObject | JsonObject[];
+}
+
+/** mixpanel-browser's `_pop_from_people_queue`: what `data` sets overrides what `action` had queued. */
+function pop(internal: JsonObject, action: string, data: JsonObject | string[]): void {
+  const q = internal[QUEUE_KEYS[action]!];
+  if (q == null) return;
+  const names = Array.isArray(data) ? data : Object.keys(data);
+  for (const k of names)
+    if (Array.isArray(q)) {
+      // list actions: only the same name and value cancel
+      for (const item of q) if (isRecord(item) && item[k] === (data as JsonObject)[k]) delete item[k];
+    } else if (isRecord(q)) delete q[k];
+}
+
+/**
+ * mixpanel-browser's `_add_to_people_queue`: an update made before
+ * `identify()` is merged into the waiting updates as that function does (a
+ * `$set` overrides a waiting `$add` of the same property, an `$add` adds up,
+ * an `$unset` cancels everything waiting on the property, ...).
+ */
+function enqueuePeople(internal: JsonObject, action: string, data: Json): void {
+  const set = queue(internal, '$set');
+  const setOnce = queue(internal, '$set_once');
+  const unset = queue(internal, '$unset');
+  const add = queue(internal, '$add');
+  const union = queue(internal, '$union');
+  const remove = queue(internal, '$remove', true);
+  const append = queue(internal, '$append', true);
+  if (action === '$unset' && Array.isArray(data)) {
+    for (const name of data) {
+      if (typeof name !== 'string') continue;
+      for (const q of [set, setOnce, add, union]) delete q[name];
+      for (const item of append) delete item[name];
+      unset[name] = true;
+    }
+    return;
+  }
+  if (!isRecord(data)) return;
+  if (action === '$set') {
+    Object.assign(set, data);
+    pop(internal, '$add', data);
+    pop(internal, '$union', data);
+    pop(internal, '$unset', data);
+  } else if (action === '$set_once') {
+    for (const k of Object.keys(data)) if (!(k in setOnce)) setOnce[k] = data[k]!;
+    pop(internal, '$unset', data);
+  } else if (action === '$add') {
+    for (const k of Object.keys(data)) {
+      const v = data[k] as number;
+      if (k in set) set[k] = (set[k] as number) + v;
+      else add[k] = ((add[k] as number) || 0) + v;
+    }
+    pop(internal, '$unset', data);
+  } else if (action === '$union') {
+    for (const k of Object.keys(data)) {
+      const v = data[k];
+      if (!Array.isArray(v)) continue;
+      const list = Array.isArray(union[k]) ? (union[k] as Json[]) : (union[k] = []);
+      for (const item of v) if (list.indexOf(item) < 0) list.push(item);
+    }
+    pop(internal, '$unset', data);
+  } else if (action === '$remove') {
+    remove.push(data);
+    pop(internal, '$append', data);
+  } else if (action === '$append') {
+    append.push(data);
+    pop(internal, '$unset', data);
+  }
+}
+
+/**
+ * A people update made before `identify()` on this page waits in
+ * persistence, merged with the others, as mixpanel-browser's
+ * `MixpanelPeople._send_request` does; the callback gets -1 (queued), as
+ * there. `delete_user` before `identify()` is refused, as there. Returns
+ * whether the update was kept back (true) or is for the caller to send.
+ */
+export function holdPeople(core: Core, op: string, a: unknown, b: unknown, callback: unknown): boolean {
+  // identified, or opted out (the caller then sends nothing and answers 0)
+  if (identified.has(core) || core.consent.out()) return false;
+  if (op === 'delete_user') {
+    refuse(core.reporter, 'people.delete_user', 'needs identify() first');
+  } else {
+    const built = buildEngage(core, op, a, b);
+    if (!built) return true;
+    const body = JSON.parse(built) as JsonObject;
+    const action = Object.keys(QUEUE_KEYS).find((k) => k in body);
+    if (action) {
+      refresh(core);
+      enqueuePeople(core.store.internal, action, body[action]!);
+      core.store.save();
+      core.reporter.debug(`people.${op} kept until identify()`, body);
+    }
+  }
+  if (typeof callback === 'function')
+    try {
+      callback(-1);
+    } catch {
+      // the page's callback failing is the page's business
+    }
+  return true;
+}
+
+/** mixpanel-browser's `MixpanelPeople._flush`: sends what waited for `identify()`, each queue once. */
+function flushPeople(core: Core, senders: IdentitySenders): void {
+  const { store } = core;
+  const internal = store.internal;
+  const sends: Array<[op: string, value: unknown]> = [];
+  for (const [action, op] of FLUSH_METHODS) {
+    const key = QUEUE_KEYS[action]!;
+    const q = own(internal, key);
+    if (isRecord(q) && Object.keys(q).length) sends.push([op, action === '$unset' ? Object.keys(q) : q]);
+    if (q !== undefined) delete internal[key];
+  }
+  // one request per $append and $remove, the last queued first, as mixpanel-browser pops them
+  for (const [action, op] of [
+    ['$append', 'append'],
+    ['$remove', 'remove'],
+  ] as const) {
+    const key = QUEUE_KEYS[action]!;
+    const q = own(internal, key);
+    if (Array.isArray(q)) for (let i = q.length - 1; i >= 0; i--) if (isRecord(q[i]) && Object.keys(q[i]!).length) sends.push([op, q[i]]);
+    if (q !== undefined) delete internal[key];
+  }
+  if (!sends.length) return;
+  store.save();
+  for (const [op, value] of sends) senders.engage(core, op, value);
+}
+
+/** Options of `opt_out_tracking` as mixpanel-browser takes them. */
+const optionsOf = (options: unknown): Record<string, unknown> => (isRecord(options) ? options : {});
+
+/**
+ * mixpanel-browser's `opt_out_tracking(options)`: the identified user's
+ * profile is deleted first (`delete_user`, default true) and their charges
+ * cleared; the choice is stored; persistence is removed and stops
+ * (`clear_persistence`, default true), keeping this page's ids in memory so
+ * that an opt-in on the same page continues them. The caller stops delivery.
+ */
+export function optOut(core: Core, options: unknown, senders: IdentitySenders): void {
+  const o = optionsOf(options);
+  if (o.delete_user !== false && identified.has(core)) {
+    senders.engage(core, 'delete_user', undefined);
+    senders.engage(core, 'set', { $transactions: [] });
+  }
+  core.consent.set('0', o);
+  if (o.clear_persistence !== false && !core.store.off) {
+    core.store.remove();
+    core.store.off = true;
+  }
+}
+
+/**
+ * mixpanel-browser's `opt_in_tracking(options)`: the choice is stored, an
+ * `$opt_in` event (or `track_event_name`, with `track_properties`) is
+ * tracked unless `track` is false (or made by the `track` function given),
+ * and persistence starts again (`enable_persistence`, default true). The
+ * caller starts delivery.
+ */
+export function optIn(core: Core, options: unknown, senders: IdentitySenders): void {
+  const o = optionsOf(options);
+  core.consent.set('1', o);
+  const event = typeof o.track_event_name === 'string' && o.track_event_name ? o.track_event_name : '$opt_in';
+  if (typeof o.track === 'function')
+    guard(() => (o.track as (e: string, p: unknown, x: unknown) => void)(event, o.track_properties, { send_immediately: true }), undefined);
+  else if (o.track !== false) senders.track(core, event, o.track_properties);
+  if (o.enable_persistence !== false) enablePersistence(core);
+}
+
+/**
+ * mixpanel-browser's `clear_opt_in_out_tracking(options)`: forgets the
+ * choice, and starts persistence again (`enable_persistence`, default true).
+ */
+export function clearOptInOut(core: Core, options: unknown): void {
+  const o = optionsOf(options);
+  core.consent.clear(o);
+  if (o.enable_persistence !== false) enablePersistence(core);
+}
+
+function enablePersistence(core: Core): void {
+  if (core.config.disable_persistence || !core.store.off) return;
+  core.store.off = false;
+  core.store.save();
+}
