@@ -12,8 +12,12 @@
 // Raised again on 2026-11-26 (from 15,350), by about 90 bytes: an IndexedDB open that misses its
 // deadline is read and written again once it completes (a sending tab that never read it left other
 // tabs' events waiting), and a burst's first write is small while everything goes at once on pagehide.
+// Raised on 2026-12-01 (from 15,400 and 14,100), by about 2,600 bytes, for issue 14's identity work:
+// mixpanel-browser's cookie and domain rule, per-key merging of persisted state across tabs, its
+// identify/alias/reset and people-before-identify queue, its opt-out options, taking over its unsent
+// request queues, the ip/xhr_headers/api_extra_query_params options and refusals that fail over.
 export const BUDGETS = {
   'dist/snippet.min.js': { target: 1100, ceiling: 1100 },
-  'dist/mixpanel.min.js': { target: 8192, ceiling: 15400 },
-  'tree-shaken npm entry': { target: 8192, ceiling: 14100 },
+  'dist/mixpanel.min.js': { target: 8192, ceiling: 18000 },
+  'tree-shaken npm entry': { target: 8192, ceiling: 16700 },
 };

@@ -51,13 +51,8 @@ export function openConsent(token: string, config: Setting): Consent {
   const place = (options: unknown): { key: string; kv: KV | null } => {
     const o: ConsentOptions = isRecord(options) ? options : {};
     const type = o.persistence_type || config.opt_out_tracking_persistence_type;
-    const cookie: CookieOptions = {
-      cookie_domain: o.cookie_domain ?? config.cookie_domain,
-      cookie_expiration: typeof o.cookie_expiration === 'number' ? o.cookie_expiration : config.cookie_expiration,
-      cross_site_cookie: o.cross_site_cookie ?? config.cross_site_cookie,
-      cross_subdomain_cookie: o.cross_subdomain_cookie ?? config.cross_subdomain_cookie,
-      secure_cookie: o.secure_cookie ?? config.secure_cookie,
-    };
+    // the call's cookie attributes over the config's: the options have the config's names
+    const cookie: CookieOptions = { ...config, ...o };
     // mixpanel-browser: localStorage when asked for and usable, else a cookie
     const kv = (type === 'localStorage' ? localKV() : null) || cookieKV(cookie);
     return { key: (o.cookie_prefix || config.opt_out_tracking_cookie_prefix || CONSENT_PREFIX) + token, kv };

@@ -73,7 +73,7 @@ export function startIdentity(core: Core, senders: IdentitySenders): void {
     const pipeline = senders.pipeline(core);
     if (pipeline) {
       const adopted = adoptMixpanelQueues(core.token, pipeline);
-      if (adopted) core.reporter.debug(`took over ${adopted} request(s) mixpanel-browser had queued`);
+      if (adopted) core.reporter.debug(`sending ${adopted} mixpanel-browser request(s)`);
     }
   }
   // another tab's identify(), reset() or opt-out: localStorage says so at once; a cookie is read again when the tab is seen again
@@ -120,8 +120,8 @@ export function identify(core: Core, id: unknown, senders: IdentitySenders): -1 
   // an id stored by an older mixpanel-browser, before it kept $device_id: that id was the device's
   if (!store.props.$device_id) register(core, { $had_persisted_distinct_id: true, $device_id: previous });
   // a new id replaces the distinct_id, unless it is the one alias() just made
-  if (next !== previous && next !== store.internal.__alias) {
-    delete store.internal.__alias;
+  if (next !== previous && next !== store.props.__alias) {
+    delete store.props.__alias;
     register(core, { distinct_id: next });
   }
   identified.add(core);
@@ -144,19 +144,19 @@ export function alias(core: Core, name: unknown, original: unknown, senders: Ide
   const { store } = core;
   const from = original === undefined ? store.props.distinct_id : original;
   if (typeof name !== 'string' || !name || name.length > MAX_STRING_LENGTH || typeof from !== 'string' || !from) {
-    refuse(core.reporter, 'alias', `needs two ids of 1-${MAX_STRING_LENGTH} characters; got ${describe(name)} for ${describe(from)}`);
+    refuse(core.reporter, 'alias', `needs ids of 1-${MAX_STRING_LENGTH} characters; got ${describe(name)}`);
     return undefined;
   }
-  if (name === store.internal.$people_distinct_id) {
-    refuse(core.reporter, 'alias', 'attempting to create an alias for an existing People user; aborting');
+  if (name === store.props.$people_distinct_id) {
+    refuse(core.reporter, 'alias', 'alias is an existing people distinct_id');
     return -2;
   }
   if (name === from) {
-    refuse(core.reporter, 'alias', 'alias matches the current distinct_id; skipping the $create_alias event');
+    refuse(core.reporter, 'alias', 'alias equals the distinct_id');
     identify(core, name, senders);
     return -1;
   }
-  store.internal.__alias = name;
+  store.props.__alias = name;
   store.save();
   senders.track(core, '$create_alias', { alias: name, distinct_id: from });
   identify(core, name, senders);
@@ -174,104 +174,76 @@ export function reset(core: Core): void {
   identified.delete(core);
 }
 
-/** mixpanel-browser's people queue keys (mixpanel-persistence.js), by update action. */
+/**
+ * mixpanel-browser's people queue keys (mixpanel-persistence.js), by update
+ * action, in the order its `_flush` sends them; the last two hold lists.
+ */
 const QUEUE_KEYS: Record<string, string> = {
   $set: '__mps',
   $set_once: '__mpso',
   $unset: '__mpus',
   $add: '__mpa',
+  $union: '__mpu',
   $append: '__mpap',
   $remove: '__mpr',
-  $union: '__mpu',
 };
+const ACTIONS = Object.keys(QUEUE_KEYS);
 
 /** The `people` method that sends each action when the queue is flushed. */
-const FLUSH_METHODS: Array<[action: string, op: string]> = [
-  ['$set', 'set'],
-  ['$set_once', 'set_once'],
-  ['$unset', 'unset'],
-  ['$add', 'increment'],
-  ['$union', 'union'],
-];
+const FLUSH_OPS = ['set', 'set_once', 'unset', 'increment', 'union', 'append', 'remove'];
 
 type JsonObject = Record<string, Json>;
 
-/** One queue of the entry, made when missing (mixpanel-browser's `_get_or_create_queue`). */
-function queue(internal: JsonObject, action: string): JsonObject;
-function queue(internal: JsonObject, action: string, list: true): JsonObject[];
-function queue(internal: JsonObject, action: string, list?: true): JsonObject | JsonObject[] {
-  const key = QUEUE_KEYS[action]!;
-  const q = internal[key];
-  if (list ? Array.isArray(q) : isRecord(q)) return q as JsonObject | JsonObject[];
-  return (internal[key] = list ? [] : {}) as JsonObject | JsonObject[];
-}
-
-/** mixpanel-browser's `_pop_from_people_queue`: what `data` sets overrides what `action` had queued. */
-function pop(internal: JsonObject, action: string, data: JsonObject | string[]): void {
-  const q = internal[QUEUE_KEYS[action]!];
-  if (q == null) return;
-  const names = Array.isArray(data) ? data : Object.keys(data);
-  for (const k of names)
-    if (Array.isArray(q)) {
-      // list actions: only the same name and value cancel
-      for (const item of q) if (isRecord(item) && item[k] === (data as JsonObject)[k]) delete item[k];
-    } else if (isRecord(q)) delete q[k];
-}
-
 /**
- * mixpanel-browser's `_add_to_people_queue`: an update made before
- * `identify()` is merged into the waiting updates as that function does (a
- * `$set` overrides a waiting `$add` of the same property, an `$add` adds up,
- * an `$unset` cancels everything waiting on the property, ...).
+ * mixpanel-browser's `_add_to_people_queue` (with `_get_or_create_queue`,
+ * which makes every queue, and `_pop_from_people_queue`): an update made
+ * before `identify()` is merged into the waiting ones as there. A `$set`
+ * overrides a waiting `$add` or `$union` of the property, an `$add` adds to a
+ * waiting `$set` or `$add`, an `$unset` cancels everything waiting on the
+ * property, a `$remove` cancels the `$append` of the same value, and any
+ * update but `$remove` cancels a waiting `$unset`.
  */
-function enqueuePeople(internal: JsonObject, action: string, data: Json): void {
-  const set = queue(internal, '$set');
-  const setOnce = queue(internal, '$set_once');
-  const unset = queue(internal, '$unset');
-  const add = queue(internal, '$add');
-  const union = queue(internal, '$union');
-  const remove = queue(internal, '$remove', true);
-  const append = queue(internal, '$append', true);
-  if (action === '$unset' && Array.isArray(data)) {
-    for (const name of data) {
-      if (typeof name !== 'string') continue;
-      for (const q of [set, setOnce, add, union]) delete q[name];
-      for (const item of append) delete item[name];
-      unset[name] = true;
-    }
+function enqueuePeople(props: Props, action: string, data: Json): void {
+  const [set, setOnce, unset, add, union, append, remove] = ACTIONS.map((a, i) => {
+    const key = QUEUE_KEYS[a]!;
+    if (i > 4 ? !Array.isArray(props[key]) : !isRecord(props[key])) props[key] = i > 4 ? [] : {};
+    return props[key] as JsonObject;
+  }) as [JsonObject, JsonObject, JsonObject, JsonObject, JsonObject, JsonObject[], JsonObject[]];
+  let names: string[] = [];
+  if (Array.isArray(data)) names = data.filter((n): n is string => typeof n === 'string');
+  else if (isRecord(data)) names = Object.keys(data);
+  const cancel = (queues: JsonObject[]) => {
+    for (const q of queues) for (const k of names) delete q[k];
+  };
+  if (action === '$unset') {
+    cancel([set, setOnce, add, union, ...append]);
+    for (const k of names) unset[k] = true;
     return;
   }
   if (!isRecord(data)) return;
+  if (action === '$remove') {
+    remove.push(data);
+    for (const item of append) for (const k of names) if (item[k] === data[k]) delete item[k];
+    return;
+  }
+  cancel([unset]);
   if (action === '$set') {
     Object.assign(set, data);
-    pop(internal, '$add', data);
-    pop(internal, '$union', data);
-    pop(internal, '$unset', data);
-  } else if (action === '$set_once') {
-    for (const k of Object.keys(data)) if (!(k in setOnce)) setOnce[k] = data[k]!;
-    pop(internal, '$unset', data);
-  } else if (action === '$add') {
-    for (const k of Object.keys(data)) {
-      const v = data[k] as number;
-      if (k in set) set[k] = (set[k] as number) + v;
-      else add[k] = ((add[k] as number) || 0) + v;
+    cancel([add, union]);
+  } else if (action === '$append') append.push(data);
+  else
+    for (const k of names) {
+      const v = data[k]!;
+      if (action === '$set_once') {
+        if (!(k in setOnce)) setOnce[k] = v;
+      } else if (action === '$add') {
+        if (k in set) set[k] = (set[k] as number) + (v as number);
+        else add[k] = ((add[k] as number) || 0) + (v as number);
+      } else if (action === '$union' && Array.isArray(v)) {
+        const list = Array.isArray(union[k]) ? (union[k] as Json[]) : (union[k] = []);
+        for (const item of v) if (list.indexOf(item) < 0) list.push(item);
+      }
     }
-    pop(internal, '$unset', data);
-  } else if (action === '$union') {
-    for (const k of Object.keys(data)) {
-      const v = data[k];
-      if (!Array.isArray(v)) continue;
-      const list = Array.isArray(union[k]) ? (union[k] as Json[]) : (union[k] = []);
-      for (const item of v) if (list.indexOf(item) < 0) list.push(item);
-    }
-    pop(internal, '$unset', data);
-  } else if (action === '$remove') {
-    remove.push(data);
-    pop(internal, '$append', data);
-  } else if (action === '$append') {
-    append.push(data);
-    pop(internal, '$unset', data);
-  }
 }
 
 /**
@@ -290,12 +262,12 @@ export function holdPeople(core: Core, op: string, a: unknown, b: unknown, callb
     const built = buildEngage(core, op, a, b);
     if (!built) return true;
     const body = JSON.parse(built) as JsonObject;
-    const action = Object.keys(QUEUE_KEYS).find((k) => k in body);
+    const action = ACTIONS.find((k) => k in body);
     if (action) {
       refresh(core);
-      enqueuePeople(core.store.internal, action, body[action]!);
+      enqueuePeople(core.store.props, action, body[action]!);
       core.store.save();
-      core.reporter.debug(`people.${op} kept until identify()`, body);
+      core.reporter.debug('kept until identify()', body);
     }
   }
   if (typeof callback === 'function')
@@ -307,29 +279,24 @@ export function holdPeople(core: Core, op: string, a: unknown, b: unknown, callb
   return true;
 }
 
-/** mixpanel-browser's `MixpanelPeople._flush`: sends what waited for `identify()`, each queue once. */
+/**
+ * mixpanel-browser's `MixpanelPeople._flush`: sends what waited for
+ * `identify()`, one request per queue, and one per `$append` and `$remove`,
+ * the last queued first, as it pops them.
+ */
 function flushPeople(core: Core, senders: IdentitySenders): void {
-  const { store } = core;
-  const internal = store.internal;
+  const { props } = core.store;
   const sends: Array<[op: string, value: unknown]> = [];
-  for (const [action, op] of FLUSH_METHODS) {
+  ACTIONS.forEach((action, i) => {
     const key = QUEUE_KEYS[action]!;
-    const q = own(internal, key);
-    if (isRecord(q) && Object.keys(q).length) sends.push([op, action === '$unset' ? Object.keys(q) : q]);
-    if (q !== undefined) delete internal[key];
-  }
-  // one request per $append and $remove, the last queued first, as mixpanel-browser pops them
-  for (const [action, op] of [
-    ['$append', 'append'],
-    ['$remove', 'remove'],
-  ] as const) {
-    const key = QUEUE_KEYS[action]!;
-    const q = own(internal, key);
-    if (Array.isArray(q)) for (let i = q.length - 1; i >= 0; i--) if (isRecord(q[i]) && Object.keys(q[i]!).length) sends.push([op, q[i]]);
-    if (q !== undefined) delete internal[key];
-  }
+    const q = own(props, key) as Json | undefined;
+    if (Array.isArray(q)) {
+      for (let j = q.length - 1; j >= 0; j--) if (isRecord(q[j]) && Object.keys(q[j]!).length) sends.push([FLUSH_OPS[i]!, q[j]]);
+    } else if (isRecord(q) && Object.keys(q).length) sends.push([FLUSH_OPS[i]!, action === '$unset' ? Object.keys(q) : q]);
+    delete props[key];
+  });
   if (!sends.length) return;
-  store.save();
+  core.store.save();
   for (const [op, value] of sends) senders.engage(core, op, value);
 }
 

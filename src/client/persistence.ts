@@ -23,6 +23,7 @@ import type { Config } from '../config';
 import { STORAGE_PREFIX } from '../constants';
 import type { Reporter } from '../utils/report';
 import { uuid } from '../utils/uuid';
+import { guard } from '../utils/env';
 import { isRecord } from './core';
 import { cleanProperties, type Json, type Props } from './sanitize';
 import { cookieKV, localKV, memoryKV, pickKV, type KV } from './storage';
@@ -39,16 +40,16 @@ const TIMERS_KEY = '__timers';
 export const isInternalKey = (k: string): boolean => k.startsWith('__') || k === '$people_distinct_id';
 
 export interface Persistence {
-  /** `distinct_id`, `$device_id`, `$user_id` and the super properties. Changed in place; call `save()` after. */
+  /**
+   * The entry but its timers: `distinct_id`, `$device_id`, `$user_id`, the
+   * super properties, and the internal keys (`isInternalKey`). Changed in
+   * place; call `save()` after.
+   */
   props: Props;
   /** Start times (ms) of `time_event()` timers, by event name. */
   timers: Record<string, number>;
-  /** The internal keys as stored: people queues (`__mps`, ...), `__alias`, `$people_distinct_id`. */
-  internal: Record<string, Json>;
   /** The storage key, `mp_<token>_mixpanel` unless `persistence_name`/`cookie_name` say otherwise. */
   readonly name: string;
-  /** Which store holds it: `cookie`, `localStorage` or `memory`. */
-  readonly kind: string;
   /**
    * Write this tab's changes since the last `load()`/`save()` over what is
    * stored now (another tab may have written meanwhile), and take what the
@@ -69,6 +70,9 @@ export interface Persistence {
 export const freshIdentity = (id = uuid()): Props => ({ distinct_id: DEVICE_PREFIX + id, $device_id: id });
 
 const isId = (v: unknown): v is string => typeof v === 'string' && v !== '';
+
+/** The identity fields: a value that is not a non-empty string is dropped (and reported) on reading. */
+const IDS = ['distinct_id', '$device_id', '$user_id'];
 
 /** Entry key → JSON of its value, with one entry per timer (`__timers.<name>`): the unit of merging. */
 type Flat = Record<string, string>;
@@ -93,33 +97,17 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
   /** The entry in `raw`, checked: bad fields are left out and named in `bad`. */
   function decode(raw: string | null, bad: string[]): Flat {
     let stored: unknown = {};
-    if (raw) {
-      try {
-        stored = JSON.parse(raw);
-      } catch {
-        stored = null;
-      }
-    }
+    if (raw) stored = guard(() => JSON.parse(raw) as unknown, null);
     if (!isRecord(stored)) {
       bad.push('the whole value');
       stored = {};
     }
+    const { __timers: timers, ...rest } = stored as Record<string, unknown>;
     const flat: Flat = {};
-    const entry = stored as Record<string, unknown>;
-    const props: Record<string, unknown> = {};
-    for (const k of Object.keys(entry)) {
-      if (k === TIMERS_KEY) continue;
-      if (isInternalKey(k)) flat[k] = JSON.stringify(cleanProperties({ v: entry[k] }, bad).v ?? null);
-      else props[k] = entry[k];
-    }
-    const clean = cleanProperties(props, bad);
-    for (const k of Object.keys(clean)) flat[k] = JSON.stringify(clean[k]);
-    for (const k of ['distinct_id', '$device_id', '$user_id'])
-      if (k in clean && !isId(clean[k])) {
-        bad.push(k);
-        delete flat[k];
-      }
-    const timers = entry[TIMERS_KEY];
+    const clean = cleanProperties(rest, bad);
+    for (const k of Object.keys(clean))
+      if (IDS.indexOf(k) < 0 || isId(clean[k])) flat[k] = JSON.stringify(clean[k]);
+      else bad.push(k);
     if (timers !== undefined && !isRecord(timers)) bad.push(TIMERS_KEY);
     else
       for (const [k, t] of Object.entries(timers || {}))
@@ -128,25 +116,21 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
     return flat;
   }
 
-  /** The entry as mixpanel-browser stores it. */
+  /** The entry as mixpanel-browser stores it: one JSON object, the timers under `__timers`. */
   function encode(flat: Flat): string {
-    const entry: Record<string, unknown> = {};
-    const timers: Record<string, number> = {};
-    let timed = false;
+    const fields: string[] = [];
+    const timers: string[] = [];
     for (const k of Object.keys(flat))
-      if (k.startsWith(TIMER_PREFIX)) {
-        timers[k.slice(TIMER_PREFIX.length)] = JSON.parse(flat[k]!);
-        timed = true;
-      } else entry[k] = JSON.parse(flat[k]!);
-    if (timed) entry[TIMERS_KEY] = timers;
-    return JSON.stringify(entry);
+      if (k.startsWith(TIMER_PREFIX)) timers.push(JSON.stringify(k.slice(TIMER_PREFIX.length)) + ':' + flat[k]);
+      else fields.push(JSON.stringify(k) + ':' + flat[k]);
+    if (timers.length) fields.push(`"${TIMERS_KEY}":{${timers.join(',')}}`);
+    return '{' + fields.join(',') + '}';
   }
 
   /** What this tab holds now, flattened. */
   function flatten(): Flat {
     const flat: Flat = {};
-    for (const k of Object.keys(p.props)) if (p.props[k] !== undefined && !isInternalKey(k)) flat[k] = JSON.stringify(p.props[k]);
-    for (const k of Object.keys(p.internal)) if (p.internal[k] !== undefined) flat[k] = JSON.stringify(p.internal[k]);
+    for (const k of Object.keys(p.props)) if (p.props[k] !== undefined) flat[k] = JSON.stringify(p.props[k]);
     for (const k of Object.keys(p.timers)) flat[TIMER_PREFIX + k] = JSON.stringify(p.timers[k]);
     return flat;
   }
@@ -154,12 +138,10 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
   /** Replace the in-memory values by `flat`, in place: callers hold `props` and `timers`. */
   function adopt(flat: Flat): void {
     for (const k of Object.keys(p.props)) delete p.props[k];
-    for (const k of Object.keys(p.internal)) delete p.internal[k];
     for (const k of Object.keys(p.timers)) delete p.timers[k];
     for (const k of Object.keys(flat)) {
       const v = JSON.parse(flat[k]!) as Json;
       if (k.startsWith(TIMER_PREFIX)) p.timers[k.slice(TIMER_PREFIX.length)] = v as number;
-      else if (isInternalKey(k)) p.internal[k] = v;
       else p.props[k] = v;
     }
   }
@@ -178,9 +160,7 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
   const p: Persistence = {
     props: {},
     timers: {},
-    internal: {},
     name,
-    kind: kv.kind,
     off: false,
     load() {
       if (p.off) return false;

@@ -80,7 +80,7 @@ export function validateConfig(input: unknown, current: Config, problems: string
     const said = noted.get(current) || new Set<string>();
     noted.set(current, said);
     if (UNSUPPORTED_OPTIONS.test(key) && !said.has(key) && said.add(key))
-      notes.push(`${key} is accepted but not supported: Outlast does no session recording, feature flags or autocapture`);
+      notes.push(`${key}: not supported (no recording, flags or autocapture)`);
   }
   return out as Partial<Config>;
 }
