@@ -76,7 +76,7 @@ export interface Config {
   /** Where the opt-in/out choice is kept; falls back to a cookie without localStorage. */
   opt_out_tracking_persistence_type: 'localStorage' | 'cookie';
   /** Key prefix of the opt-in/out choice; empty: `__mp_opt_in_out_`. */
-  opt_out_tracking_cookie_prefix: string | null;
+  opt_out_tracking_cookie_prefix: string;
   /** With `opt_out_tracking_by_default`, also clear and stop persistence until the user opts in. */
   opt_out_persistence_by_default: boolean;
   /** Track a page view at `init`. */
@@ -125,7 +125,7 @@ export const DEFAULT_CONFIG: Config = {
   cross_site_cookie: false,
   cookie_expiration: 365,
   opt_out_tracking_persistence_type: 'localStorage',
-  opt_out_tracking_cookie_prefix: null,
+  opt_out_tracking_cookie_prefix: '', // mixpanel-browser's null; null is accepted and means the same
   opt_out_persistence_by_default: false,
   track_pageview: false,
   ignore_dnt: false,

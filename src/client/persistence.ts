@@ -198,12 +198,11 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
     },
   };
 
-  // first read, with the checks reported
+  // first read, with the checks reported: this store's entry, and the other store's that is taken over
   const bad: string[] = [];
   lastRaw = kv.get(name);
   base = decode(lastRaw, bad);
   adopt(base);
-  if (bad.length) report(`"${name}" partly unreadable; reset ${bad.join('; ')}`);
   if (disabled) {
     // mixpanel-browser's set_disabled(true): what an earlier page stored is removed
     const stored = pickKV(config.persistence, config);
@@ -213,6 +212,7 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
     // moving between cookie and localStorage: take over what the other store has (mixpanel-browser's upgrade())
     adoptOther(kv.kind === 'cookie' ? localKV() : cookieKV(config));
   }
+  if (bad.length) report(`"${name}" partly unreadable; reset ${bad.join('; ')}`);
   // mixpanel-browser's _init: an identity only when none is stored; an old one without $device_id is kept as it is
   if (!isId(p.props.distinct_id)) Object.assign(p.props, freshIdentity());
   return p;
@@ -221,7 +221,7 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
   function adoptOther(other: KV | null): void {
     const raw = other && other !== kv ? other.get(name) : null;
     if (!raw) return;
-    const flat = decode(raw, []);
+    const flat = decode(raw, bad);
     const mine = flatten();
     for (const k of Object.keys(flat)) if (!(k in mine)) mine[k] = flat[k]!;
     adopt(mine);

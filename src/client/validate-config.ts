@@ -17,7 +17,7 @@ const CHOICES: Record<string, string[]> = {
   api_payload_format: ['json', 'base64'],
 };
 
-/** Options whose default is null but that take a string (null or empty: the built-in value). */
+/** String options where mixpanel-browser's default is null: null is taken as '' (the built-in value). */
 const OPTIONAL_STRINGS = ['opt_out_tracking_cookie_prefix'];
 
 /** Most hosts in `api_host`; a list is bounded before it is walked: a sparse array of 2^32-1 slots must cost nothing. */
@@ -43,7 +43,9 @@ function expectation(key: string, v: unknown, d: unknown): string {
   if (Array.isArray(d)) return Array.isArray(v) && v.length <= 1000 && v.every((x) => typeof x === 'string') ? '' : 'a list of strings';
   if (d === null) return v === null || typeof v === 'function' ? '' : 'a function or null';
   if (d === undefined) return '';
-  if (isRecord(d)) return isRecord(v) && Object.values(v).every(isParameter) ? '' : 'an object of strings';
+  // query parameters may be numbers or booleans too, as mixpanel-browser's HTTPBuildQuery takes them
+  const isValue = key === 'api_extra_query_params' ? isParameter : (x: unknown) => typeof x === 'string';
+  if (isRecord(d)) return isRecord(v) && Object.values(v).every(isValue) ? '' : 'an object of strings';
   return typeof v === typeof d ? '' : typeof d;
 }
 
@@ -76,6 +78,7 @@ export function validateConfig(input: unknown, current: Config, problems: string
     const expected = expectation(key, v, d);
     if (expected) problems.push(`${key}: ${describe(v)} refused, expected ${expected}; kept ${describe(own(current, key))}`);
     else if (isRecord(d)) out[key] = { ...d, ...asStrings(v as Record<string, unknown>) };
+    else if (v === null && OPTIONAL_STRINGS.indexOf(key) >= 0) out[key] = '';
     else out[key] = v;
     const said = noted.get(current) || new Set<string>();
     noted.set(current, said);
