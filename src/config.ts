@@ -10,8 +10,17 @@ export type Endpoint = 'track' | 'engage' | 'groups';
  * Every delay is configurable so that tests and demos can run with short ones.
  */
 export interface Config {
-  /** One ingest host, or an ordered list to fail over through (primary first, e.g. a first-party proxy last). */
+  /**
+   * One ingest host, or an ordered list to fail over through (primary first, e.g. a first-party proxy last).
+   * An absolute http(s) URL, a path on the page's own origin (`'/mp'`) or a protocol-relative URL (`'//t.example.com'`).
+   */
   api_host: string | string[];
+  /** `false` sends `ip=0`: Mixpanel then does not geolocate from the request's address (mixpanel-browser's `ip`). */
+  ip: boolean;
+  /** Headers added to every `fetch` request (not to unload beacons, which cannot carry any), as mixpanel-browser's `xhr_headers`. */
+  xhr_headers: Record<string, string>;
+  /** Query parameters added to every request URL, as mixpanel-browser's `api_extra_query_params`. */
+  api_extra_query_params: Record<string, string>;
   /** `json` sends `data=<JSON>`; `base64` sends `data=<base64 JSON>` as older Mixpanel libraries do. */
   api_payload_format: 'json' | 'base64';
   /** Path per endpoint, as mixpanel-browser's `api_routes`. */
@@ -45,13 +54,24 @@ export interface Config {
   on_error: ((report: ErrorReport) => void) | null;
   /** Called once the instance is ready, as mixpanel-browser's `loaded`. */
   loaded: ((instance: unknown) => void) | null;
-  /** Where identity and super properties persist. */
+  /**
+   * Where identity and super properties persist: a cookie on the registrable domain by default, as
+   * mixpanel-browser, so that `www.` and `app.` share one visitor.
+   */
   persistence: 'localStorage' | 'cookie';
+  /** Storage key after `mp_`; empty: `<token>_mixpanel`. */
   persistence_name: string;
+  /** mixpanel-browser's older name for `persistence_name`, used when that is empty. */
+  cookie_name: string;
   disable_persistence: boolean;
+  /** mixpanel-browser's older name for `disable_persistence`. */
+  disable_cookie: boolean;
   cookie_domain: string;
   cross_subdomain_cookie: boolean;
   secure_cookie: boolean;
+  /** `SameSite=None; Secure` cookies, for pages embedded in another site. */
+  cross_site_cookie: boolean;
+  /** Days a cookie lasts. */
   cookie_expiration: number;
   /**
    * Track a page view at `init`; with `'full-url'`, `'url-with-path-and-query-string'`
@@ -66,6 +86,12 @@ export interface Config {
   save_referrer: boolean;
   /** Do not set `initial_utm_*` on the profile from the landing page. */
   skip_first_touch_marketing: boolean;
+  /** Where the opt-in/out choice is kept; falls back to a cookie without localStorage. */
+  opt_out_tracking_persistence_type: 'localStorage' | 'cookie';
+  /** Key prefix of the opt-in/out choice; empty: `__mp_opt_in_out_`. */
+  opt_out_tracking_cookie_prefix: string;
+  /** With `opt_out_tracking_by_default`, also clear and stop persistence until the user opts in. */
+  opt_out_persistence_by_default: boolean;
   /** `false` honours the browser's Do Not Track setting as mixpanel-browser does. */
   ignore_dnt: boolean;
   opt_out_tracking_by_default: boolean;
@@ -80,6 +106,9 @@ export interface Config {
 /** The defaults, in one place. */
 export const DEFAULT_CONFIG: Config = {
   api_host: ['https://api-js.mixpanel.com', 'https://api.mixpanel.com'],
+  ip: true,
+  xhr_headers: {},
+  api_extra_query_params: {},
   api_payload_format: 'json',
   api_routes: { track: 'track/', engage: 'engage/', groups: 'groups/' },
   batch_size: 50, // Mixpanel's own batch size; keeps a batch well under its request limits
@@ -97,13 +126,20 @@ export const DEFAULT_CONFIG: Config = {
   debug: false,
   on_error: null,
   loaded: null,
-  persistence: 'localStorage',
+  // identity and persistence: mixpanel-browser's defaults (DEFAULT_CONFIG in its mixpanel-core.js)
+  persistence: 'cookie',
   persistence_name: '',
+  cookie_name: '',
   disable_persistence: false,
+  disable_cookie: false,
   cookie_domain: '',
   cross_subdomain_cookie: true,
   secure_cookie: false,
+  cross_site_cookie: false,
   cookie_expiration: 365,
+  opt_out_tracking_persistence_type: 'localStorage',
+  opt_out_tracking_cookie_prefix: '', // mixpanel-browser's null; null is accepted and means the same
+  opt_out_persistence_by_default: false,
   track_pageview: false,
   // the four marketing options: mixpanel-browser 2.83's defaults
   track_marketing: true,
@@ -117,8 +153,20 @@ export const DEFAULT_CONFIG: Config = {
   batch_autostart: true, // mixpanel-browser's default
 };
 
-/** The hosts as an ordered list without trailing slashes. */
+/**
+ * The hosts as an ordered list without trailing slashes. A relative host
+ * (`'/mp'`, `'//t.example.com'`) stays relative: `fetch` and `sendBeacon`
+ * resolve it against the page, as mixpanel-browser's XHR does.
+ */
 export function apiHosts(config: Pick<Config, 'api_host'>): string[] {
   const list = Array.isArray(config.api_host) ? config.api_host : [config.api_host];
-  return list.map((h) => String(h).replace(/\/+$/, ''));
+  return list.map((h) => String(h).replace(/(.)\/+$/, '$1'));
 }
+
+/**
+ * mixpanel-browser options Outlast accepts and does nothing with: session
+ * recording, feature flags, autocapture, and transport choices that its
+ * delivery replaces. Each is said once in debug mode.
+ */
+export const UNSUPPORTED_OPTIONS =
+  /^(record_|recorder_src$|recording_event_triggers$|targeting_src$|remote_settings_mode$|flags$|autocapture$|api_transport$|api_method$|api_hosts$|batch_requests$|img$|test$|verbose$)/;

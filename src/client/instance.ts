@@ -19,7 +19,8 @@ import { isCrawlerPage, pageviewProperties } from './environment';
 import { createHooks } from './hooks';
 import type { InstanceState } from './instance-state';
 import type { InstanceStubMethod, PeopleStubMethod } from './method-names';
-import { DEVICE_PREFIX, openConsent, openPersistence } from './persistence';
+import { alias, clearOptInOut, holdPeople, identify, optIn, optOut, reset, startIdentity, type IdentitySenders } from './identity';
+import { openConsent, openPersistence } from './persistence';
 import { cleanProperties, type Json, type Props } from './sanitize';
 import type { Group, Mixpanel } from './types';
 import { createFlags, onceInDebug, RECORDING_ANSWERS } from './unsupported';
@@ -230,6 +231,13 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     };
   };
 
+  /** What the identity rules send through. */
+  const senders: IdentitySenders = {
+    track: (c, event, properties) => track(c, event, properties),
+    engage: (c, op, a, b) => send(c, 'engage', () => buildEngage(c, op, a, b)),
+    pipeline,
+  };
+
   /** Wraps a getter: its idle answer before `init` and when it fails. */
   const getter = (name: Getter, impl: Impl) => {
     const idle = () => {
@@ -297,34 +305,9 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       delete c.extra[name];
       c.store.save();
     },
-    identify: (c, id) => {
-      if (id === undefined) return;
-      const next = typeof id === 'number' ? String(id) : id;
-      if (!isName(next) || next.length > MAX_STRING_LENGTH || next.startsWith(DEVICE_PREFIX))
-        return invalid(
-          'identify',
-          `id must be 1-${MAX_STRING_LENGTH} characters, not starting with "${DEVICE_PREFIX}"; got ${describe(id)}`,
-        );
-      const s = c.store.props;
-      const prev = String(s.distinct_id);
-      if (next === prev) return;
-      s.distinct_id = s.$user_id = next;
-      c.store.save();
-      // Mixpanel merges the anonymous id into the user's on this event
-      if (prev.startsWith(DEVICE_PREFIX)) track(c, '$identify', { distinct_id: next, $anon_distinct_id: prev });
-    },
-    alias: (c, alias, original = c.store.props.distinct_id) =>
-      isName(alias) && alias.length <= MAX_STRING_LENGTH && isName(original) && alias !== original
-        ? track(c, '$create_alias', { alias, distinct_id: original })
-        : invalid(
-            'alias',
-            `needs two different ids of 1-${MAX_STRING_LENGTH} characters; got ${describe(alias)} for ${describe(original)}`,
-          ),
-    reset: (c) => {
-      c.store.clear();
-      c.extra = {};
-      c.store.save();
-    },
+    identify: (c, id) => identify(c, id, senders),
+    alias: (c, name, original) => alias(c, name, original, senders),
+    reset: (c) => reset(c),
     name_tag: (_, tag) => register({ mp_name_tag: tag }),
     time_event: (c, name) => {
       if (!isName(name)) return invalid('time_event', 'needs an event name; got ' + describe(name));
@@ -367,27 +350,19 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       else if (Array.isArray(events)) c.disabled.events = c.disabled.events.filter((name) => events.indexOf(name) < 0);
     },
     opt_out_tracking: (c, options) => {
-      c.consent.set('0');
-      if (!isRecord(options) || options.clear_persistence !== false) (c.store.clear(), (c.extra = {}));
-      c.store.off = true;
+      optOut(c, options, senders);
       const p = pipeline(c);
       if (p) p.purge().catch((e) => reporter.report({ code: 'delivery', message: String(e) }));
     },
     opt_in_tracking: (c, options) => {
-      const o = isRecord(options) ? options : {};
-      c.consent.set('1');
-      c.store.off = false;
-      c.store.save();
+      optIn(c, options, senders);
       if (pipe) pipe.resume();
       else if (!c.consent.out()) pipeline(c);
-      if (o.track !== false) track(c, isName(o.track_event_name) ? o.track_event_name : '$opt_in', o.track_properties);
     },
-    clear_opt_in_out_tracking: (c) => {
-      c.consent.clear();
-      if (c.consent.out()) return;
+    clear_opt_in_out_tracking: (c, options) => {
       // the default applies again: mixpanel-browser turns persistence back on
-      c.store.off = false;
-      c.store.save();
+      clearOptInOut(c, options);
+      if (c.consent.out()) return;
       if (pipe) pipe.resume();
       else pipeline(c);
     },
@@ -452,6 +427,8 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   /** One `/engage` update; the callback is the last argument when it is a function. */
   function sendPeople(c: InstanceState, op: keyof typeof PEOPLE_ACTIONS, args: unknown[]): void {
     const [given, callback] = splitCallback(args);
+    // before identify() on this page, the update waits in persistence as mixpanel-browser's
+    if (holdPeople(c, op, given[0], given[1], callback)) return;
     send(c, 'engage', () => buildEngage(c, op, given[0], given[1]), callback);
   }
 
@@ -541,9 +518,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     });
     api.__loaded = true;
     if (overflow) invalid('init', `${overflow} calls made before init() were dropped (over ${MAX_QUEUED_CALLS})`);
-    if (c.consent.out()) c.store.off = true;
-    else pipeline(c);
-    c.store.save();
+    startIdentity(c, senders);
     arriveBeforeReplay(c, api);
     for (const [method, args, at] of queue.splice(0)) {
       replayAt = at;
@@ -565,6 +540,8 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
 /** Merges the acceptable options of `partial` into `config` and reports the others. */
 function applyConfig(config: InstanceState['config'], partial: unknown, reporter: Reporter): void {
   const problems: string[] = [];
-  Object.assign(config, validateConfig(partial, config, problems));
+  const notes: string[] = [];
+  Object.assign(config, validateConfig(partial, config, problems, notes));
   for (const message of problems) reporter.report({ code: 'invalid_config', message });
+  for (const note of notes) reporter.debug(note);
 }

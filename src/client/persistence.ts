@@ -1,11 +1,20 @@
 /**
  * What an instance keeps between pages.
  *
- * Identity, super properties and event timers of one instance, kept as one
- * flat JSON object under `mp_<token>_mixpanel`: the name and shape
- * mixpanel-browser uses, so a site that switches keeps its users' ids.
- * Keys starting with `__` are internal (`__timers` here, mixpanel-browser's
- * own ones when migrating) and never become event properties.
+ * Identity, super properties, event timers and the people updates waiting
+ * for `identify()` of one instance, kept as one flat JSON object under
+ * `mp_<token>_mixpanel` in a cookie on the registrable domain (or in
+ * localStorage): the name, place and shape mixpanel-browser uses
+ * (`MixpanelPersistence` in its mixpanel-persistence.js), so that a site that
+ * switches keeps its visitors, and both libraries can read what the other
+ * wrote. Keys starting with `__` (`__timers`, the people queues `__mps`,
+ * `__mpso`, ..., `__alias`) and `$people_distinct_id` are internal and never
+ * become event properties.
+ *
+ * Other tabs write the same entry. Every write therefore merges: it reads
+ * what is stored now and applies only what this tab changed since it last
+ * read or wrote, key by key (one timer at a time), so one tab's `register()`
+ * never undoes another tab's `identify()`.
  *
  * Storage is someone else's too: whatever is found there is checked, a bad
  * field is replaced by a fresh one, and the problem is reported once.
@@ -14,118 +23,208 @@ import type { Config } from '../config';
 import { STORAGE_PREFIX } from '../constants';
 import type { Reporter } from '../utils/report';
 import { uuid } from '../utils/uuid';
+import { guard } from '../utils/env';
+import { cleanProperties, type Json, type Props } from './sanitize';
+import { cookieKV, localKV, memoryKV, pickKV, type KV } from './storage';
 import { isRecord } from './values';
-import { cleanProperties, type Props } from './sanitize';
-import { doNotTrack } from './environment';
-import { cookieKV, localKV, memoryKV, pickKV } from './storage';
+
+export { openConsent, type Consent, type ConsentOptions } from './consent';
 
 /** Prefix of an anonymous distinct_id, as mixpanel-browser writes it. */
 export const DEVICE_PREFIX = '$device:';
 
+/** Where mixpanel-browser keeps `time_event()` start times inside the entry. */
+const TIMERS_KEY = '__timers';
+
+/** Keys of the entry that are not super properties (mixpanel-browser's `RESERVED_PROPERTIES`, and any other `__` key). */
+export const isInternalKey = (k: string): boolean => k.startsWith('__') || k === '$people_distinct_id';
+
 export interface Persistence {
-  /** `distinct_id`, `$device_id`, `$user_id` and the super properties. */
+  /**
+   * The entry but its timers: `distinct_id`, `$device_id`, `$user_id`, the
+   * super properties, and the internal keys (`isInternalKey`). Changed in
+   * place; call `save()` after.
+   */
   props: Props;
   /** Start times (ms) of `time_event()` timers, by event name. */
   timers: Record<string, number>;
-  /** Write now, unless `off`; a refused write is reported once. */
+  /** The storage key, `mp_<token>_mixpanel` unless `persistence_name`/`cookie_name` say otherwise. */
+  readonly name: string;
+  /**
+   * Write this tab's changes since the last `load()`/`save()` over what is
+   * stored now (another tab may have written meanwhile), and take what the
+   * other tab wrote. Nothing is written while `off`; a refused write is reported once.
+   */
   save(): void;
-  /** Forget everything stored and start with a new anonymous identity (`reset()`, opt-out). */
+  /** Read what is stored again; true when it differs from what this tab had (another tab wrote). Nothing while `off`. */
+  load(): boolean;
+  /** Forget everything stored, in memory and in storage, and start a new anonymous identity (`reset()`). */
   clear(): void;
-  /** While true nothing is written (the user opted out). */
+  /** Delete the stored entry and keep the values in memory (opt-out, as mixpanel-browser's `set_disabled(true)`). */
+  remove(): void;
+  /** While true nothing is read or written (the user opted out). */
   off: boolean;
 }
 
+/** A new anonymous identity, as mixpanel-browser's `_init` and `reset` register it. */
+export const freshIdentity = (id = uuid()): Props => ({ distinct_id: DEVICE_PREFIX + id, $device_id: id });
+
 const isId = (v: unknown): v is string => typeof v === 'string' && v !== '';
 
-/** A new anonymous identity. */
-const freshIdentity = (id = uuid()): Props => ({ distinct_id: DEVICE_PREFIX + id, $device_id: id });
+/** The identity fields: a value that is not a non-empty string is dropped (and reported) on reading. */
+const IDS = ['distinct_id', '$device_id', '$user_id'];
 
-/** Opens the persistence of `token` as configured, reading what a previous page left. */
+/** Entry key → JSON of its value, with one entry per timer (`__timers.<name>`): the unit of merging. */
+type Flat = Record<string, string>;
+
+const TIMER_PREFIX = TIMERS_KEY + '.';
+
+/** The storage key of `token`'s entry, as mixpanel-browser names it. */
+export function persistenceName(token: string, config: Pick<Config, 'persistence_name' | 'cookie_name'>): string {
+  return STORAGE_PREFIX + (config.persistence_name || config.cookie_name || token + '_mixpanel');
+}
+
+/** Opens the persistence of `token` as configured, reading what a previous page (or mixpanel-browser) left. */
 export function openPersistence(token: string, config: Config, reporter: Reporter): Persistence {
-  const name = STORAGE_PREFIX + (config.persistence_name || token + '_mixpanel');
-  const kv = config.disable_persistence ? memoryKV() : pickKV(config.persistence, config);
+  const name = persistenceName(token, config);
+  const disabled = config.disable_persistence || config.disable_cookie;
+  const kv: KV = disabled ? memoryKV() : pickKV(config.persistence, config);
   let reported = 0;
-  const report = (message: string): unknown =>
-    reported++ || reporter.report({ code: 'storage', message, detail: { key: name, store: kv.kind } });
+  const report = (message: string): void => {
+    if (!reported++) reporter.report({ code: 'storage', message, detail: { key: name, store: kv.kind } });
+  };
 
-  // mixpanel-browser defaults to a cookie: when moving to localStorage, read the cookie left behind
-  const cookie = kv.kind === 'localStorage' && cookieKV(config);
-  const raw = kv.get(name) || (cookie && cookie.get(name));
-  const bad: string[] = [];
-  let stored: unknown;
-  try {
-    stored = JSON.parse(raw || '{}');
-  } catch {
-    /* reported below */
+  /** The entry in `raw`, checked: bad fields are left out and named in `bad`. */
+  function decode(raw: string | null, bad: string[]): Flat {
+    let stored: unknown = {};
+    if (raw) stored = guard(() => JSON.parse(raw) as unknown, null);
+    if (!isRecord(stored)) {
+      bad.push('the whole value');
+      stored = {};
+    }
+    const { __timers: timers, ...rest } = stored as Record<string, unknown>;
+    const flat: Flat = {};
+    const clean = cleanProperties(rest, bad);
+    for (const k of Object.keys(clean))
+      if (IDS.indexOf(k) < 0 || isId(clean[k])) flat[k] = JSON.stringify(clean[k]);
+      else bad.push(k);
+    if (timers !== undefined && !isRecord(timers)) bad.push(TIMERS_KEY);
+    else
+      for (const [k, t] of Object.entries(timers || {}))
+        if (typeof t === 'number' && isFinite(t)) flat[TIMER_PREFIX + k] = String(t);
+        else bad.push(TIMER_PREFIX + k);
+    return flat;
   }
-  if (!isRecord(stored)) ((stored = {}), bad.push('the whole value'));
-  const { __timers, ...rest } = stored as Record<string, unknown>;
-  const props = cleanProperties(rest, bad);
-  if (!isId(props.distinct_id)) {
-    if ('distinct_id' in props) bad.push('distinct_id');
-    Object.assign(props, freshIdentity());
-  } else if (!isId(props.$device_id)) {
-    // an id from an older mixpanel-browser: keep it, and give the device its own id
-    if ('$device_id' in props) bad.push('$device_id');
-    props.$device_id = props.distinct_id.indexOf(DEVICE_PREFIX) ? uuid() : props.distinct_id.slice(DEVICE_PREFIX.length);
+
+  /** The entry as mixpanel-browser stores it: one JSON object, the timers under `__timers`. */
+  function encode(flat: Flat): string {
+    const fields: string[] = [];
+    const timers: string[] = [];
+    for (const k of Object.keys(flat))
+      if (k.startsWith(TIMER_PREFIX)) timers.push(JSON.stringify(k.slice(TIMER_PREFIX.length)) + ':' + flat[k]);
+      else fields.push(JSON.stringify(k) + ':' + flat[k]);
+    if (timers.length) fields.push(`"${TIMERS_KEY}":{${timers.join(',')}}`);
+    return '{' + fields.join(',') + '}';
   }
-  if ('$user_id' in props && !isId(props.$user_id)) {
-    bad.push('$user_id');
-    delete props.$user_id;
+
+  /** What this tab holds now, flattened. */
+  function flatten(): Flat {
+    const flat: Flat = {};
+    for (const k of Object.keys(p.props)) if (p.props[k] !== undefined) flat[k] = JSON.stringify(p.props[k]);
+    for (const k of Object.keys(p.timers)) flat[TIMER_PREFIX + k] = JSON.stringify(p.timers[k]);
+    return flat;
   }
-  const timers: Record<string, number> = {};
-  if (__timers !== undefined && !isRecord(__timers)) bad.push('__timers');
-  else
-    for (const [k, t] of Object.entries(__timers || {}))
-      if (typeof t === 'number' && isFinite(t)) timers[k] = t;
-      else bad.push('__timers.' + k);
-  if (bad.length) report(`"${name}" partly unreadable; reset ${bad.join('; ')}`);
+
+  /** Replace the in-memory values by `flat`, in place: callers hold `props` and `timers`. */
+  function adopt(flat: Flat): void {
+    for (const k of Object.keys(p.props)) delete p.props[k];
+    for (const k of Object.keys(p.timers)) delete p.timers[k];
+    for (const k of Object.keys(flat)) {
+      const v = JSON.parse(flat[k]!) as Json;
+      if (k.startsWith(TIMER_PREFIX)) p.timers[k.slice(TIMER_PREFIX.length)] = v as number;
+      else p.props[k] = v;
+    }
+  }
+
+  /** What this tab last read or wrote: what its changes are measured against. */
+  let base: Flat = {};
+  /** The raw text last read or written, so that a `load()` that finds the same text costs one read. */
+  let lastRaw: string | null = null;
+
+  function write(flat: Flat): void {
+    const raw = encode(flat);
+    if (kv.set(name, raw)) lastRaw = raw;
+    else report(`could not write "${name}" to ${kv.kind}`);
+  }
 
   const p: Persistence = {
-    props,
-    timers,
+    props: {},
+    timers: {},
+    name,
     off: false,
-    save: () =>
-      p.off || kv.set(name, JSON.stringify({ ...p.props, __timers: p.timers })) || report(`could not write "${name}" to ${kv.kind}`),
+    load() {
+      if (p.off) return false;
+      const raw = kv.get(name);
+      if (raw === lastRaw) return false;
+      lastRaw = raw;
+      const flat = decode(raw, []);
+      const changed = JSON.stringify(flat) !== JSON.stringify(base);
+      base = flat;
+      adopt(flat);
+      return changed;
+    },
+    save() {
+      if (p.off) return;
+      const mine = flatten();
+      const raw = kv.get(name);
+      const merged = raw === lastRaw ? { ...base } : decode(raw, []);
+      for (const k of Object.keys(base)) if (!(k in mine)) delete merged[k];
+      for (const k of Object.keys(mine)) if (mine[k] !== base[k]) merged[k] = mine[k]!;
+      base = merged;
+      adopt(merged);
+      write(merged);
+    },
     clear() {
       kv.remove(name);
-      p.props = freshIdentity();
-      p.timers = {};
+      lastRaw = null;
+      base = {};
+      adopt({});
+      Object.assign(p.props, freshIdentity());
+      p.save();
+    },
+    remove() {
+      kv.remove(name);
+      lastRaw = null;
     },
   };
+
+  // first read, with the checks reported: this store's entry, and the other store's that is taken over
+  const bad: string[] = [];
+  lastRaw = kv.get(name);
+  base = decode(lastRaw, bad);
+  adopt(base);
+  if (disabled) {
+    // mixpanel-browser's set_disabled(true): what an earlier page stored is removed
+    const stored = pickKV(config.persistence, config);
+    adoptOther(stored);
+    stored.remove(name);
+  } else {
+    // moving between cookie and localStorage: take over what the other store has (mixpanel-browser's upgrade())
+    adoptOther(kv.kind === 'cookie' ? localKV() : cookieKV(config));
+  }
+  if (bad.length) report(`"${name}" partly unreadable; reset ${bad.join('; ')}`);
+  // mixpanel-browser's _init: an identity only when none is stored; an old one without $device_id is kept as it is
+  if (!isId(p.props.distinct_id)) Object.assign(p.props, freshIdentity());
   return p;
-}
 
-/**
- * The user's tracking choice, stored as mixpanel-browser stores it:
- * `__mp_opt_in_out_<token>` = `0` (out) or `1` (in), in localStorage or a
- * cookie. Kept even with `disable_persistence`, since forgetting an opt-out
- * would track someone who said no.
- */
-export interface Consent {
-  /** Whether nothing may be sent: opted out, DNT (unless `ignore_dnt`), or no choice yet with `opt_out_tracking_by_default`. */
-  out(): boolean;
-  /** Whether the user explicitly opted in. */
-  optedIn(): boolean;
-  /** Store the choice. */
-  set(inOut: '0' | '1'): void;
-  /** Forget the choice, wherever it is stored (`clear_opt_in_out_tracking()`). */
-  clear(): void;
-}
-
-export function openConsent(token: string, config: Config): Consent {
-  const key = '__mp_opt_in_out_' + token;
-  // a choice stored by either kind of persistence counts
-  const local = localKV(),
-    cookie = cookieKV(config);
-  let choice = (local && local.get(key)) || (cookie && cookie.get(key));
-  return {
-    out: () => choice === '0' || (!config.ignore_dnt && doNotTrack()) || (!choice && config.opt_out_tracking_by_default),
-    optedIn: () => choice === '1',
-    set: (v) => pickKV(config.persistence, config).set(key, (choice = v)),
-    clear() {
-      choice = null;
-      for (const kv of [local, cookie]) if (kv) kv.remove(key);
-    },
-  };
+  /** Fills what `p` lacks from the entry in `other` (register_once), then deletes it there. */
+  function adoptOther(other: KV | null): void {
+    const raw = other && other !== kv ? other.get(name) : null;
+    if (!raw) return;
+    const flat = decode(raw, bad);
+    const mine = flatten();
+    for (const k of Object.keys(flat)) if (!(k in mine)) mine[k] = flat[k]!;
+    adopt(mine);
+    other!.remove(name);
+  }
 }

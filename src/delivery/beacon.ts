@@ -109,7 +109,7 @@ export function beaconUnacknowledged(o: BeaconOptions): number {
   const { records, keepaliveBytes } = o.ledger.pending();
   let count = 0;
   for (const c of planBeacons(records, BEACON_BUDGET_BYTES - keepaliveBytes, cfg.api_payload_format, Math.max(1, cfg.batch_size))) {
-    if (!sendAfterUnload(endpointUrl(o.host(), cfg.api_routes, c.ep), c.body)) break;
+    if (!sendAfterUnload(endpointUrl(o.host(), cfg, c.ep), c.body)) break;
     count += c.records.length;
   }
   o.reporter.debug(`hide: beaconed ${count} of ${records.length} record(s)`);

@@ -4,7 +4,18 @@
  * sender waits (backs off) only once every host has failed in the round.
  * After moving off the primary, the primary is probed again every
  * `failbackMs()`. A host that sent `Retry-After` gets no request before then.
+ * A host that refuses a batch for good (401, 403, 404, ...) is failed over
+ * like a failing one; the batch is given up only once every host has refused it.
  */
+import type { Verdict } from './retry-policy';
+
+/**
+ * Batches whose refusals are remembered at once. A batch is refused by each
+ * host within one round of a few requests, so a handful is plenty; past this
+ * the oldest is forgotten (its next refusal starts a new count).
+ */
+const REMEMBERED_REFUSALS = 20;
+
 export interface HostRotation {
   /** The host to try and the earliest time (ms since epoch) a request may go to it. */
   next(): { host: string; at: number };
@@ -15,6 +26,13 @@ export interface HostRotation {
   fail(host: string, retryAfterMs?: number | null): number;
   /** Record an answer from `host`: the round of failures is over. */
   succeed(host: string): void;
+  /**
+   * What `verdict` from `host` for the batch `batch` (a stable key, e.g. its
+   * first record's id) means for delivery: a `refused` stays `refused` only
+   * once every host has refused that batch, and is a host failure (`retry`,
+   * so the next host gets it) until then. Other verdicts pass through.
+   */
+  judge(verdict: Verdict, host: string, batch: string): Verdict;
 }
 
 /** A rotation over `hosts` (primary first); `backoff(n)` is the wait once round `n` (1-based) has failed everywhere. */
@@ -31,6 +49,8 @@ export function createHostRotation(
   let round = 0;
   let roundStartsAt = 0;
   let failbackAt = 0;
+
+  const refusals = new Map<string, Set<string>>(); // batch -> hosts that refused it for good
 
   const usable = (h: string, t: number) => !failed.has(h) && (heldUntil.get(h) || 0) <= t;
 
@@ -59,7 +79,7 @@ export function createHostRotation(
       const i = list.indexOf(host);
       if (!i && active)
         failbackAt = t + failbackMs(); // the fail-back probe failed: stay on the alternate
-      else if (i == active) {
+      else if (i === active) {
         for (let k = 1; k < list.length; k++) {
           const j = (active + k) % list.length;
           if (!failed.has(list[j]!)) {
@@ -81,6 +101,16 @@ export function createHostRotation(
       failed.clear();
       const i = list.indexOf(host);
       if (!i || (i > 0 && active)) active = i; // a late answer from an alternate never moves us off the primary
+    },
+    judge(verdict, host, batch) {
+      if (verdict !== 'refused') return verdict;
+      const refusedBy = refusals.get(batch) || new Set<string>();
+      refusedBy.add(host);
+      refusals.delete(batch); // re-inserted last: the Map's order is the age order
+      if (list.every((h) => refusedBy.has(h))) return 'refused';
+      refusals.set(batch, refusedBy);
+      if (refusals.size > REMEMBERED_REFUSALS) refusals.delete(refusals.keys().next().value!);
+      return 'retry';
     },
   };
 }

@@ -2,24 +2,37 @@
  * What an ingest answer means for the records in the batch, how long to
  * wait, and how a refused batch is split. The rule that matters most:
  * nothing here ever says "give up because it failed again"; only a host that
- * has read the batch and refused it (400, 413, verbose `status: 0`) can make
- * a record leave the outbox undelivered.
+ * has read the batch and refused it (400, 413, verbose `status: 0`), or every
+ * host refusing it for good (401, 403, 404, ...), can make a record leave the
+ * outbox undelivered.
  */
 
 /**
  * `ok`: acknowledged, remove the records. `retry`: the host failed (network
  * error, timeout, 408, 429, 5xx or any answer we cannot act on), fail over or
  * back off. `split`: 413, halve the batch. `reject`: 400 or a verbose
- * `{"status":0}`, halve the batch to isolate the bad record.
+ * `{"status":0}`, halve the batch to isolate the bad record. `refused`: a
+ * 4xx that no retry will change (401, 403, 404, 405, ...): fail over to the
+ * next host, and drop the batch once every host has refused it
+ * (`HostRotation.judge`).
  */
-export type Verdict = 'ok' | 'retry' | 'split' | 'reject';
+export type Verdict = 'ok' | 'retry' | 'split' | 'reject' | 'refused';
+
+/** The verdicts that make records leave the outbox undelivered. */
+export type Refusal = 'split' | 'reject' | 'refused';
+
+/**
+ * 4xx statuses that say "not now" rather than "never": 408 Request Timeout
+ * and 429 Too Many Requests are retried, and 413 is split (RFC 9110 15.5).
+ */
+const TRANSIENT_4XX = [408, 413, 429];
 
 /**
  * Classify an answer. A 2xx whose body is not JSON (empty, opaque, a proxy's
- * page) is a success: the host took the request. Statuses with no defined
- * meaning here (401, 404 from a misrouted proxy, 3xx) are host failures, not
- * rejections: dropping on them would lose every event for as long as a proxy
- * is misconfigured.
+ * page) is a success: the host took the request. 3xx and anything else we
+ * cannot act on are host failures. A 4xx other than 400, 408, 413 and 429 is
+ * `refused`: another host (a proxy that is not misrouted) may still take the
+ * batch, so it is never dropped on one host's word.
  */
 export function classify(status: number, body = ''): Verdict {
   if (status > 199 && status < 300) {
@@ -31,7 +44,17 @@ export function classify(status: number, body = ''): Verdict {
     }
     return 'ok';
   }
-  return status == 413 ? 'split' : status == 400 ? 'reject' : 'retry';
+  if (status === 413) return 'split';
+  if (status === 400) return 'reject';
+  if (status > 399 && status < 500 && TRANSIENT_4XX.indexOf(status) < 0) return 'refused';
+  return 'retry';
+}
+
+/** The reason a dropped record is reported with, by the verdict that dropped it. */
+export function dropReason(verdict: Refusal): string {
+  if (verdict === 'split') return 'too_large';
+  if (verdict === 'reject') return 'rejected';
+  return 'refused_by_every_host';
 }
 
 /**
@@ -49,15 +72,11 @@ export const RETRY_AFTER_MAX_MS = 60 * 60 * 1000;
  * past date gives 0; anything else, null. Capped at `RETRY_AFTER_MAX_MS`.
  */
 export function retryAfterMs(status: number, header: string | null | undefined, now: number): number | null {
+  if (status !== 429 && status !== 503) return null;
   const text = String(header).trim();
-  const ms =
-    status != 429 && status != 503
-      ? NaN
-      : /^\d+$/.test(text)
-        ? +text * 1000
-        : /^(mon|tue|wed|thu|fri|sat|sun)/i.test(text)
-          ? Math.max(0, Date.parse(text) - now)
-          : NaN;
+  let ms = NaN;
+  if (/^\d+$/.test(text)) ms = +text * 1000;
+  else if (/^(mon|tue|wed|thu|fri|sat|sun)/i.test(text)) ms = Math.max(0, Date.parse(text) - now);
   return ms >= 0 ? Math.min(ms, RETRY_AFTER_MAX_MS) : null;
 }
 
@@ -74,19 +93,21 @@ export function backoffDelay(round: number, base: number, max: number, random: (
  * Deliver `items` with `attempt`, halving on `split` (413) and `reject`
  * (400) until each refused item stands alone; `giveUp` then gets it with the
  * verdict. A `reject` thus costs about 2·log2(n) requests to find one bad
- * record among n, and every good record is still delivered. Resolves false
- * as soon as an attempt says `retry` (the host failed): the items not yet
- * delivered stay in the outbox for the next round.
+ * record among n, and every good record is still delivered. `refused` (every
+ * host refused the batch for good) gives up the whole batch at once: such a
+ * refusal is about the request (token, route, proxy), not one record. Resolves
+ * false as soon as an attempt says `retry` (the host failed): the items not
+ * yet delivered stay in the outbox for the next round.
  */
 export async function deliverSplitting<T>(
   items: T[],
   attempt: (items: T[]) => Promise<Verdict>,
-  giveUp: (items: T[], verdict: 'split' | 'reject') => Promise<void>,
+  giveUp: (items: T[], verdict: Refusal) => Promise<void>,
 ): Promise<boolean> {
   const verdict = await attempt(items);
-  if (verdict == 'retry') return false;
-  if (verdict == 'ok') return true;
-  if (items.length < 2) return giveUp(items, verdict).then(() => true);
+  if (verdict === 'retry') return false;
+  if (verdict === 'ok') return true;
+  if (items.length < 2 || verdict === 'refused') return giveUp(items, verdict).then(() => true);
   const mid = Math.ceil(items.length / 2);
   return (await deliverSplitting(items.slice(0, mid), attempt, giveUp)) && deliverSplitting(items.slice(mid), attempt, giveUp);
 }

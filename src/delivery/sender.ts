@@ -5,7 +5,7 @@ import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
 import { createBeaconLedger, type BeaconLedger } from './beacon-ledger';
 import { createHostRotation, type HostRotation } from './hosts';
-import { backoffDelay, classify, deliverSplitting, retryAfterMs, type Verdict } from './retry-policy';
+import { backoffDelay, classify, deliverSplitting, dropReason, retryAfterMs, type Refusal, type Verdict } from './retry-policy';
 import type { DeliveryState } from './types';
 import { encodeBody, endpointUrl, fetchTransport, type Transport } from './wire';
 
@@ -174,7 +174,7 @@ export function createSender({
       : () => undefined;
     let res;
     try {
-      res = await transport(endpointUrl(host, cfg.api_routes, records[0]!.ep), body, ctl.signal, keep);
+      res = await transport(endpointUrl(host, cfg, records[0]!.ep), body, ctl.signal, keep, cfg.xhr_headers);
     } catch (e) {
       ended(true);
       throw e;
@@ -184,7 +184,7 @@ export function createSender({
     // without an answer, and not aborted by us, the browser may still be sending it
     ended(ctl.signal.aborted || res.status !== 0);
     if (ctl.signal.aborted && !timedOut) return 'retry'; // abort(): not the host's fault
-    const verdict = classify(res.status, res.body);
+    const verdict = rot.judge(classify(res.status, res.body), host, records[0]!.id);
     const n = records.length;
     if (verdict !== 'retry') {
       rot.succeed(host); // it answered: the host is up, whatever it thinks of the batch
@@ -213,8 +213,8 @@ export function createSender({
   }
 
   /** A lone record the host still refuses: drop it (the outbox reports it). */
-  async function giveUp(records: OutboxRecord[], verdict: 'split' | 'reject'): Promise<void> {
-    await outbox.drop(records, verdict === 'split' ? 'too_large' : 'rejected');
+  async function giveUp(records: OutboxRecord[], verdict: Refusal): Promise<void> {
+    await outbox.drop(records, dropReason(verdict));
     dropped += records.length;
   }
 

@@ -12,7 +12,7 @@ export const FORM_TYPE = 'application/x-www-form-urlencoded';
  */
 export function encodeBody(records: readonly OutboxRecord[], format: Config['api_payload_format']): string {
   let data = '[' + records.map((r) => r.json).join(',') + ']';
-  if (format == 'base64') {
+  if (format === 'base64') {
     let binary = '';
     new TextEncoder().encode(data).forEach((b) => (binary += String.fromCharCode(b)));
     data = btoa(binary);
@@ -20,14 +20,21 @@ export function encodeBody(records: readonly OutboxRecord[], format: Config['api
   return 'data=' + encodeURIComponent(data);
 }
 
+/** What the request URL is made of. */
+export type UrlOptions = Pick<Config, 'api_routes' | 'ip' | 'api_extra_query_params'>;
+
 /**
  * `{host}/{route}?verbose=1&ip=1&_={ms}` for endpoint `ep`: verbose so that a
- * refused batch says so, `ip=1` for geolocation as mixpanel-browser, `_`
- * against caches.
+ * refused batch says so, `ip=1` for geolocation (`ip=0` with `ip: false`) and
+ * then `api_extra_query_params`, as mixpanel-browser's `_send_request` builds
+ * it, `_` against caches.
  */
-export function endpointUrl(host: string, routes: Config['api_routes'], ep: Endpoint, now = Date.now()): string {
-  const path = (routes[ep] || ep + '/').replace(/^\/+/, '');
-  return `${host}/${path}${path.indexOf('?') < 0 ? '?' : '&'}verbose=1&ip=1&_=${now}`;
+export function endpointUrl(host: string, options: UrlOptions, ep: Endpoint, now = Date.now()): string {
+  const path = (options.api_routes[ep] || ep + '/').replace(/^\/+/, '');
+  let query = `verbose=1&ip=${options.ip === false ? 0 : 1}&_=${now}`;
+  const extra = options.api_extra_query_params || {};
+  for (const name of Object.keys(extra)) query += '&' + encodeURIComponent(name) + '=' + encodeURIComponent(extra[name]!);
+  return `${host}/${path}${path.indexOf('?') < 0 ? '?' : '&'}${query}`;
 }
 
 /** What came back from one POST. `status` 0 means no answer: a network error, a timeout or an abort. */
@@ -38,23 +45,33 @@ export interface Answer {
 }
 
 /** Sends one batch; never throws. */
-export type Transport = (url: string, body: string, signal: AbortSignal, keepalive?: boolean) => Promise<Answer>;
+export type Transport = (
+  url: string,
+  body: string,
+  signal: AbortSignal,
+  keepalive?: boolean,
+  headers?: Record<string, string>,
+) => Promise<Answer>;
 
 /**
  * POST with `fetch`, without cookies and past any cache; `keepalive` when the
  * caller says the body fits the browser's keepalive budget, so that the
- * request outlives a navigation. A 2xx whose body cannot be read keeps its
- * status (the host took the request).
+ * request outlives a navigation. `headers` (`xhr_headers`) are added to the
+ * form content type; they make the request need a CORS preflight, which
+ * browsers do not all allow for `keepalive` requests, so a request carrying
+ * them is not `keepalive`. A 2xx whose body cannot be read keeps its status
+ * (the host took the request).
  */
-export const fetchTransport: Transport = async (url, body, signal, keepalive) => {
+export const fetchTransport: Transport = async (url, body, signal, keepalive, headers) => {
+  const custom = headers ? Object.keys(headers).length > 0 : false;
   try {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': FORM_TYPE },
+      headers: custom ? { ...headers, 'Content-Type': FORM_TYPE } : { 'Content-Type': FORM_TYPE },
       body,
       credentials: 'omit',
       cache: 'no-store',
-      keepalive,
+      keepalive: custom ? false : keepalive,
       signal,
     });
     return { status: res.status, retryAfter: res.headers.get('Retry-After'), body: await res.text().catch(() => '') };

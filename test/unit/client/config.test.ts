@@ -11,7 +11,9 @@ describe('config', () => {
     expect(lib.get_config('api_host')).toEqual(DEFAULT_CONFIG.api_host);
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ code: 'invalid_config' });
-    expect(reports[0]!.message).toMatch(/^api_host: .*ftp:\/\/nope.* refused, expected an http\(s\) URL or a list of them; kept \["https:/);
+    expect(reports[0]!.message).toMatch(
+      /^api_host: .*ftp:\/\/nope.* refused, expected an http\(s\) URL, a \/path or a \/\/host, or a list of them; kept \["https:/,
+    );
     expect(pipes.created[0]!.config().api_host).toEqual(DEFAULT_CONFIG.api_host);
   });
 
@@ -41,7 +43,7 @@ describe('config', () => {
       'persistence',
     ]);
     expect(lib.get_config('batch_size')).toBe(DEFAULT_CONFIG.batch_size);
-    expect(lib.get_config('persistence')).toBe('localStorage');
+    expect(lib.get_config('persistence')).toBe('cookie');
   });
 
   it('keeps unknown (mixpanel-browser) options, normalises persistence case', () => {
@@ -61,6 +63,47 @@ describe('config', () => {
     lib.set_config({ batch_size: 0 });
     expect(read().batch_size).toBe(10);
     expect(reports).toHaveLength(1);
+  });
+
+  // mixpanel-browser concatenates api_host + '/' + route, so a path or a //host resolves against the page
+  it('accepts a relative (/mp) and a protocol-relative (//t.example.com) api_host', () => {
+    const { lib, reports, on_error, pipes } = setup();
+    lib.init('tok', { on_error, api_host: ['/mp/', '//t.example.com', 'https://api-js.mixpanel.com'] });
+    expect(reports).toHaveLength(0);
+    expect(pipes.created[0]!.config().api_host).toEqual(['/mp/', '//t.example.com', 'https://api-js.mixpanel.com']);
+    lib.set_config({ api_host: 'mp' });
+    expect(reports).toHaveLength(1);
+  });
+
+  it('accepts every mixpanel-browser option; says once in debug mode which ones do nothing', () => {
+    const { lib, reports, on_error } = setup();
+    const debug: unknown[][] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => void debug.push(a);
+    try {
+      lib.init('tok', {
+        on_error,
+        debug: true,
+        record_sessions_percent: 10,
+        autocapture: true,
+        flags: true,
+        ip: false,
+        xhr_headers: { 'X-A': 'b' },
+        api_extra_query_params: { env: 3 },
+        opt_out_tracking_cookie_prefix: 'consent_',
+        opt_out_tracking_persistence_type: 'cookie',
+        cross_site_cookie: true,
+      } as never);
+      lib.set_config({ autocapture: false } as never);
+    } finally {
+      console.log = log;
+    }
+    expect(reports).toHaveLength(0);
+    const said = debug.map((a) => a.join(' ')).filter((m) => /not supported/.test(m));
+    expect(said).toHaveLength(3);
+    expect(said.join('\n')).toMatch(/record_sessions_percent[\s\S]*autocapture[\s\S]*flags/);
+    expect(lib.get_config('api_extra_query_params')).toEqual({ env: '3' });
+    expect(lib.get_config('ip')).toBe(false);
   });
 
   it('api_routes merge with the defaults', () => {
@@ -124,7 +167,7 @@ describe('persistence', () => {
 
   it('persistence_name renames the stored value', () => {
     const { lib, env } = setup();
-    lib.init('tok', { persistence_name: 'custom' });
+    lib.init('tok', { persistence_name: 'custom', persistence: 'localStorage' });
     expect([...env!.storage.map.keys()]).toEqual(['mp_custom']);
   });
 
@@ -136,7 +179,7 @@ describe('persistence', () => {
       if (k.startsWith('mp_')) throw new DOMException('full', 'QuotaExceededError');
       set(k, v);
     };
-    lib.init('tok', { on_error });
+    lib.init('tok', { on_error, persistence: 'localStorage' });
     lib.register({ a: 1 });
     lib.register({ b: 2 });
     expect(reports.filter((r) => r.code === 'storage')).toHaveLength(1);

@@ -128,6 +128,7 @@ describe('push', () => {
     let seen: unknown;
     lib.push((i) => (seen = i));
     lib.push(['track', 'pushed', { a: 1 }]);
+    lib.push(['identify', 'ada']);
     lib.push(['people.set', { name: 'Ada' }]);
     lib.push(['no.such.method']);
     lib.push(['constructor']);

@@ -24,14 +24,15 @@ describe('opt-out', () => {
 
   it('persists across pages as mixpanel-browser stores it, and forgets the stored identity', () => {
     const storage = memoryStorage();
-    const { lib } = setup({ localStorage: storage });
+    const { lib, env } = setup({ localStorage: storage });
     lib.init('tok');
     lib.register({ plan: 'pro' });
+    expect(env!.cookies.values.has('mp_tok_mixpanel')).toBe(true);
     lib.opt_out_tracking();
     expect(storage.getItem('__mp_opt_in_out_tok')).toBe('0');
-    expect(storage.getItem('mp_tok_mixpanel')).toBeNull();
+    expect(env!.cookies.values.has('mp_tok_mixpanel')).toBe(false);
     lib.register({ again: 1 });
-    expect(storage.getItem('mp_tok_mixpanel')).toBeNull();
+    expect(env!.cookies.values.has('mp_tok_mixpanel')).toBe(false);
 
     const pipes = fakePipelines();
     const next = createLibrary({ createPipeline: pipes.factory });
@@ -103,5 +104,79 @@ describe('Do Not Track', () => {
     lib.init('tok', { ignore_dnt: true });
     lib.track('x');
     expect(pipes.sent).toHaveLength(1);
+  });
+});
+
+// mixpanel-browser's gdpr-utils.js and MixpanelLib._gdpr_init / opt_out_tracking / opt_in_tracking
+describe('opt-out as mixpanel-browser keeps it', () => {
+  it('opt_out_tracking_persistence_type and opt_out_tracking_cookie_prefix choose where the choice lives', () => {
+    const { lib, env } = setup();
+    lib.init('tok', { opt_out_tracking_persistence_type: 'cookie', opt_out_tracking_cookie_prefix: 'consent_' });
+    lib.opt_out_tracking();
+    expect(env!.cookies.values.get('consent_tok')).toBe('0');
+    expect(env!.storage.getItem('__mp_opt_in_out_tok')).toBeNull();
+    expect(lib.has_opted_out_tracking()).toBe(true);
+  });
+
+  it('an opt-out made in another tab stops this tab at once', () => {
+    const storage = memoryStorage();
+    const cookies = cookieJar();
+    const first = setup({ localStorage: storage, cookies });
+    first.lib.init('tok');
+    const other = createLibrary({ createPipeline: fakePipelines().factory });
+    other.init('tok');
+    other.opt_out_tracking();
+    first.lib.track('after the other tab said no');
+    first.lib.people.set({ a: 1 });
+    expect(first.pipes.sent).toHaveLength(0);
+    expect(first.lib.has_opted_out_tracking()).toBe(true);
+  });
+
+  it('opting out keeps this page ids in memory; opting back in on the page continues them', () => {
+    const { lib, env, pipes } = setup();
+    lib.init('tok');
+    lib.identify('u1');
+    const device = lib.get_property('$device_id');
+    lib.opt_out_tracking();
+    expect(env!.cookies.values.has('mp_tok_mixpanel')).toBe(false);
+    lib.opt_in_tracking({ track_event_name: 'Consent given', track_properties: { via: 'banner' } });
+    expect(pipes.events('Consent given')[0]!.properties).toMatchObject({ via: 'banner', distinct_id: 'u1', $device_id: device });
+    expect(JSON.parse(decodeURIComponent(env!.cookies.values.get('mp_tok_mixpanel')!))).toMatchObject({ distinct_id: 'u1' });
+  });
+
+  it('deletes the identified user profile before opting out (delete_user, clear_charges)', () => {
+    const { lib, pipes } = setup();
+    lib.init('tok');
+    lib.identify('u1');
+    lib.opt_out_tracking();
+    const engage = pipes.sent.filter((s) => s.ep === 'engage').map((s) => s.body);
+    expect(engage.map((b) => ('$delete' in b ? '$delete' : Object.keys(b.$set ?? {})[0]))).toEqual(['$delete', '$transactions']);
+    pipes.sent.length = 0;
+    lib.opt_in_tracking({ track: false });
+    lib.opt_out_tracking({ delete_user: false } as never);
+    expect(pipes.sent).toHaveLength(0);
+  });
+
+  it('opt_out_tracking_by_default stores the opt-out, as _gdpr_init does', () => {
+    const storage = memoryStorage();
+    setup({ localStorage: storage }).lib.init('tok', { opt_out_tracking_by_default: true });
+    expect(storage.getItem('__mp_opt_in_out_tok')).toBe('0');
+  });
+
+  it('opt_out_persistence_by_default also removes the stored identity', () => {
+    const cookies = cookieJar();
+    cookies.values.set('mp_tok_mixpanel', encodeURIComponent('{"distinct_id":"x"}'));
+    setup({ cookies }).lib.init('tok', { opt_out_tracking_by_default: true, opt_out_persistence_by_default: true });
+    expect(cookies.values.has('mp_tok_mixpanel')).toBe(false);
+  });
+
+  it('a choice kept in a cookie moves to localStorage (_gdpr_init)', () => {
+    const cookies = cookieJar();
+    cookies.values.set('__mp_opt_in_out_tok', '1');
+    const { lib, env } = setup({ cookies });
+    lib.init('tok');
+    expect(env!.storage.getItem('__mp_opt_in_out_tok')).toBe('1');
+    expect(cookies.values.has('__mp_opt_in_out_tok')).toBe(false);
+    expect(lib.has_opted_in_tracking()).toBe(true);
   });
 });

@@ -83,3 +83,31 @@ describe('host rotation', () => {
     expect(rot.fail('A')).toBe(1_000); // a first round again, not a second
   });
 });
+
+describe('host rotation: refusals for good (issue 14 item 5)', () => {
+  it('calls a refusal a host failure until every host has refused the same batch', () => {
+    const { rot } = rotation();
+    expect(rot.judge('refused', 'A', 'batch-1')).toBe('retry');
+    expect(rot.judge('refused', 'B', 'batch-1')).toBe('retry');
+    // another batch is counted on its own
+    expect(rot.judge('refused', 'A', 'batch-2')).toBe('retry');
+    expect(rot.judge('refused', 'C', 'batch-1')).toBe('refused');
+  });
+
+  it('gives up at once with a single host, and passes other verdicts through', () => {
+    const { rot } = rotation(['A']);
+    expect(rot.judge('ok', 'A', 'b')).toBe('ok');
+    expect(rot.judge('retry', 'A', 'b')).toBe('retry');
+    expect(rot.judge('reject', 'A', 'b')).toBe('reject');
+    expect(rot.judge('refused', 'A', 'b')).toBe('refused');
+  });
+
+  it('remembers a bounded number of batches', () => {
+    const { rot } = rotation(['A', 'B']);
+    expect(rot.judge('refused', 'A', 'first')).toBe('retry');
+    for (let i = 0; i < 50; i++) rot.judge('refused', 'A', 'other-' + i);
+    // forgotten: B's refusal starts a new count
+    expect(rot.judge('refused', 'B', 'first')).toBe('retry');
+    expect(rot.judge('refused', 'A', 'first')).toBe('refused');
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, classify, retryAfterMs, RETRY_AFTER_MAX_MS } from '../../../src/delivery/retry-policy';
+import { backoffDelay, classify, deliverSplitting, dropReason, retryAfterMs, RETRY_AFTER_MAX_MS } from '../../../src/delivery/retry-policy';
 
 describe('classify', () => {
   it.each([200, 201, 204, 299])('acknowledges %i', (s) => {
@@ -28,7 +28,16 @@ describe('classify', () => {
     expect(classify(s, '')).toBe('retry');
   });
 
-  it.each([301, 401, 403, 404, 405])('never drops on an answer it cannot act on (%i): retries instead', (s) => {
+  it.each([301, 302, 304, 100])('never drops on an answer it cannot act on (%i): retries instead', (s) => {
+    expect(classify(s, '')).toBe('retry');
+  });
+
+  // issue 14 item 5: a 4xx that no retry changes is a refusal, handed to HostRotation.judge for failover
+  it.each([401, 403, 404, 405, 409, 410, 422, 451, 499])('calls %i a refusal, not a host failure', (s) => {
+    expect(classify(s, '')).toBe('refused');
+  });
+
+  it.each([408, 429])('keeps retrying the transient 4xx %i', (s) => {
     expect(classify(s, '')).toBe('retry');
   });
 });
@@ -93,5 +102,26 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs(503, '3', now)).toBe(3_000);
     expect(retryAfterMs(500, '3', now)).toBeNull();
     expect(retryAfterMs(502, '3', now)).toBeNull();
+  });
+});
+
+describe('deliverSplitting on a refusal by every host', () => {
+  it('gives the whole batch up at once, without bisecting it', async () => {
+    const attempts: number[][] = [];
+    const given: Array<[number[], string]> = [];
+    const done = await deliverSplitting(
+      [1, 2, 3, 4, 5, 6],
+      async (items) => {
+        attempts.push(items);
+        return 'refused';
+      },
+      async (items, verdict) => void given.push([items, verdict]),
+    );
+    expect(done).toBe(true);
+    expect(attempts).toEqual([[1, 2, 3, 4, 5, 6]]);
+    expect(given).toEqual([[[1, 2, 3, 4, 5, 6], 'refused']]);
+    expect(dropReason('refused')).toBe('refused_by_every_host');
+    expect(dropReason('split')).toBe('too_large');
+    expect(dropReason('reject')).toBe('rejected');
   });
 });

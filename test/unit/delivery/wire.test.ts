@@ -35,11 +35,20 @@ describe('payload', () => {
 
   it('builds the verbose URL from the configured route', () => {
     const routes = DEFAULT_CONFIG.api_routes;
-    expect(endpointUrl('https://h.test', routes, 'track', 42)).toBe('https://h.test/track/?verbose=1&ip=1&_=42');
-    expect(endpointUrl('https://h.test/proxy', { ...routes, engage: '/engage/' }, 'engage', 7)).toBe(
+    const o = (api_routes = routes) => ({ ...DEFAULT_CONFIG, api_routes });
+    expect(endpointUrl('https://h.test', o(), 'track', 42)).toBe('https://h.test/track/?verbose=1&ip=1&_=42');
+    expect(endpointUrl('https://h.test/proxy', o({ ...routes, engage: '/engage/' }), 'engage', 7)).toBe(
       'https://h.test/proxy/engage/?verbose=1&ip=1&_=7',
     );
-    expect(endpointUrl('https://h.test', { ...routes, groups: '' }, 'groups', 7)).toBe('https://h.test/groups/?verbose=1&ip=1&_=7');
+    expect(endpointUrl('https://h.test', o({ ...routes, groups: '' }), 'groups', 7)).toBe('https://h.test/groups/?verbose=1&ip=1&_=7');
+  });
+
+  // mixpanel-browser's _send_request: data.ip = config.ip ? 1 : 0, then _.extend(data, api_extra_query_params)
+  it('sends ip=0 with ip: false, and appends api_extra_query_params', () => {
+    expect(endpointUrl('https://h.test', { ...DEFAULT_CONFIG, ip: false }, 'track', 1)).toBe('https://h.test/track/?verbose=1&ip=0&_=1');
+    expect(endpointUrl('/mp', { ...DEFAULT_CONFIG, api_extra_query_params: { env: 'prod', 'a b': 'c&d' } }, 'engage', 1)).toBe(
+      '/mp/engage/?verbose=1&ip=1&_=1&env=prod&a%20b=c%26d',
+    );
   });
 });
 
@@ -56,6 +65,15 @@ describe('fetchTransport', () => {
     expect(init.keepalive).toBeFalsy();
     await fetchTransport('https://h.test/track/', 'data=x', s, true);
     expect((fetch.mock.calls[1] as unknown as [string, RequestInit])[1]).toMatchObject({ keepalive: true });
+  });
+
+  it('adds xhr_headers to the form content type, and then does not ask for keepalive (it needs a preflight)', async () => {
+    const fetch = vi.fn(async () => new Response('1', { status: 200 }));
+    vi.stubGlobal('fetch', fetch);
+    await fetchTransport('https://h.test/track/', 'data=x', signal(), true, { 'X-Site': 'shop' });
+    const init = (fetch.mock.calls[0] as unknown as [string, RequestInit])[1];
+    expect(init.headers).toEqual({ 'X-Site': 'shop', 'Content-Type': 'application/x-www-form-urlencoded' });
+    expect(init.keepalive).toBe(false);
   });
 
   it('answers status 0 on a network error or an abort instead of throwing', async () => {
