@@ -131,9 +131,26 @@ if (!existing.__loaded && !existing.__SV) {
   root.__SV = SNIPPET_VERSION;
   root._k = storageKey; // the CDN build removes this page's blob once the calls are in the outbox
   root[DEFAULT_NAME] = root; // so that every `_i` name, the default one too, finds its queue as root[name]
-  root.init = (token: unknown, config: unknown, name?: string) => {
+  /**
+   * Per instance name, the visitor's stored tracking choice and identity, read
+   * at init: a page on its way to another site may no longer read storage
+   * (Firefox throws there in `pagehide`). With no stored identity, a new
+   * anonymous one is stored where the library reads it.
+   */
+  const stored: Record<string, [string | undefined, Record<string, any>]> = {};
+  root.init = (token: unknown, config: any, name?: string) => {
     root._i.push([token, config, (name = name || DEFAULT_NAME)]);
     root[name] = root[name] || makeStub([]);
+    try {
+      const consentKey = '__mp_opt_in_out_' + token;
+      const identityKey = 'mp_' + ((config || {}).persistence_name || token + '_mixpanel');
+      const deviceId = randomHex();
+      const identity = JSON.parse(localStorage.getItem(identityKey)!) || { distinct_id: '$device:' + deviceId, $device_id: deviceId };
+      localStorage.setItem(identityKey, JSON.stringify(identity));
+      stored[name] = [localStorage.getItem(consentKey) || (d.cookie.split(consentKey + '=')[1] || '')[0], identity];
+    } catch {
+      // no storage: nothing is sent on leave, the calls wait for the library
+    }
   };
   w.mixpanel = root;
 
@@ -175,13 +192,12 @@ if (!existing.__loaded && !existing.__SV) {
 
   /**
    * The visitor is leaving and the library has not run: send each instance's
-   * recorded events now, in one keepalive request per instance to the first
-   * host of its init, without cookies. The saved copy stays for a later page.
+   * recorded events now, in one beacon per instance to the first host of its
+   * init. The saved copy stays for a later page.
    * Mixpanel keeps one copy of events that share name, distinct_id, `time` and
    * `$insert_id`, so each event goes with the distinct_id the library's replay
    * will give it: the last `identify` of the queue (replayed before every
-   * event), else the identity the library stored, else a new anonymous one,
-   * stored where the library reads it. Nothing is sent for a visitor who opted
+   * event), else the identity read at init. Nothing is sent for a visitor who opted
    * out (now or on an earlier page, in localStorage or a cookie), was opted out
    * by default, or asks not to be tracked: those calls wait for the library.
    */
@@ -189,8 +205,7 @@ if (!existing.__loaded && !existing.__SV) {
     root._i.forEach(([token, config, name]: [string, Record<string, any> | undefined, string]) => {
       try {
         const options = config || {};
-        const consentKey = '__mp_opt_in_out_' + token;
-        const choice = localStorage.getItem(consentKey) || (d.cookie.split(consentKey + '=')[1] || '')[0];
+        const [choice, identity] = stored[name]!;
         const queue: unknown[][] = root[name];
         if (
           choice === '0' ||
@@ -199,10 +214,6 @@ if (!existing.__loaded && !existing.__SV) {
           queue.some((call) => call[0] === 'opt_out_tracking')
         )
           return;
-        const identityKey = 'mp_' + (options.persistence_name || token + '_mixpanel');
-        const deviceId = randomHex();
-        const identity = JSON.parse(localStorage.getItem(identityKey)!) || { distinct_id: '$device:' + deviceId, $device_id: deviceId };
-        localStorage.setItem(identityKey, JSON.stringify(identity));
         for (const call of queue) if (call[0] === 'identify') identity.distinct_id = identity.$user_id = call[1];
         const events = queue
           // Mixpanel refuses a whole batch for one event without a name
@@ -217,15 +228,14 @@ if (!existing.__loaded && !existing.__SV) {
               ),
             };
           });
+        // a beacon, as the library's unload path: Firefox cancels a keepalive fetch made while the page goes
         if (events.length)
-          fetch([].concat(options.api_host || DEFAULT_API_HOST)[0] + '/track/?ip=1', {
-            method: 'POST',
-            body: new URLSearchParams({ data: JSON.stringify(events) }),
-            keepalive: true,
-            credentials: 'omit',
-          }).catch(() => {});
+          navigator.sendBeacon(
+            [].concat(options.api_host || DEFAULT_API_HOST)[0] + '/track/?ip=1',
+            new URLSearchParams({ data: JSON.stringify(events) }),
+          );
       } catch {
-        // storage or fetch unavailable: the saved copy is all there is
+        // storage or beacons unavailable: the saved copy is all there is
       }
     });
 

@@ -31,10 +31,10 @@ export interface FakeBrowserOptions {
   trustedTypes?: boolean;
 }
 
-/** A request the page sent with `fetch`. */
+/** A beacon the page sent. */
 export interface FakeRequest {
   url: string;
-  init: { method?: string; body?: unknown; keepalive?: boolean; credentials?: string };
+  body: unknown;
   /** The decoded `data` parameter of a form body. */
   data: unknown;
 }
@@ -113,13 +113,15 @@ export function fakeBrowser(options: FakeBrowserOptions = {}) {
     localStorage,
     setTimeout: (fn: () => void, ms: number) => timers.push({ at: clock + (Number(ms) || 0), fn }),
     addEventListener: (type: string, fn: (e: unknown) => void) => (listeners[type] ??= []).push(fn),
-    navigator: { doNotTrack: options.doNotTrack ?? 'unspecified' },
-    URLSearchParams,
-    fetch: (url: string, init: FakeRequest['init']) => {
-      const body = init.body instanceof URLSearchParams ? init.body.get('data') : null;
-      requests.push({ url: String(url), init, data: body === null ? undefined : JSON.parse(body) });
-      return Promise.resolve({ status: 200 });
+    navigator: {
+      doNotTrack: options.doNotTrack ?? 'unspecified',
+      sendBeacon: (url: string, body: unknown) => {
+        const data = body instanceof URLSearchParams ? body.get('data') : null;
+        requests.push({ url: String(url), body, data: data === null ? undefined : JSON.parse(data) });
+        return true;
+      },
     },
+    URLSearchParams,
   };
   if (options.trustedTypes)
     globals.trustedTypes = {
@@ -137,7 +139,7 @@ export function fakeBrowser(options: FakeBrowserOptions = {}) {
     document,
     scripts,
     storage,
-    /** What the page sent with fetch, oldest first. */
+    /** The beacons the page sent, oldest first. */
     requests,
     /** Names of the Trusted Types policies the page created. */
     policies,
