@@ -12,7 +12,7 @@
 // Raised again on 2026-11-26 (from 15,350), by about 90 bytes: an IndexedDB open that misses its
 // deadline is read and written again once it completes (a sending tab that never read it left other
 // tabs' events waiting), and a burst's first write is small while everything goes at once on pagehide.
-// Raised on 2026-12-01: the snippet (from 1,100) by about 600 bytes, because a visitor who leaves
+// Raised on 2026-12-01: the snippet (from 1,100 to 1,670; 1,032 before this work, 1,662 after), because a visitor who leaves
 // before the library has run no longer loses everything: the stub sends its events itself on
 // pagehide (consent, identity and the request, about 470 bytes), bounds what it keeps (count,
 // characters, pages: about 130), and loads through a Trusted Types policy where the page requires
@@ -21,7 +21,7 @@
 // looked up as own properties. dist/outlast.min.js is the library's name; dist/mixpanel.min.js is
 // the same file under its old name.
 export const BUDGETS = {
-  'dist/snippet.min.js': { target: 1100, ceiling: 1700 },
+  'dist/snippet.min.js': { target: 1100, ceiling: 1670 },
   'dist/outlast.min.js': { target: 8192, ceiling: 15550 },
   'dist/mixpanel.min.js': { target: 8192, ceiling: 15550 },
   'tree-shaken npm entry': { target: 8192, ceiling: 14100 },
