@@ -57,10 +57,12 @@ const builds = [
     plugins: [replaceVersion, resolve(), ts(false)],
     output: [{ file: 'dist/index.cjs', format: 'cjs', exports: 'named', sourcemap: true }],
   },
+  // The CDN file is named so that blocklists' `/mixpanel.` and `/mixpanel-*.js` rules do not match it;
+  // dist/mixpanel.min.js is the same bytes, for pages pasted before the rename.
   {
     input: 'src/cdn.ts',
     plugins: [replaceVersion, resolve(), ts(false)],
-    output: [{ file: 'dist/mixpanel.min.js', format: 'iife', plugins: [minify], sourcemap: false }],
+    output: ['dist/outlast.min.js', 'dist/mixpanel.min.js'].map((file) => ({ file, format: 'iife', plugins: [minify], sourcemap: false })),
   },
 ];
 

@@ -76,7 +76,8 @@ export async function startDemo({ ports = {}, nginx = 'auto', storeFile, buildSp
         SCRIPT: collector.urls.script,
         CONTROL: collector.controlUrl,
         API_HOSTS: JSON.stringify(apiHosts),
-        LIB_URLS: JSON.stringify([`${collector.urls.script}/mixpanel.min.js`, ...(proxy ? [proxy.libraryUrl] : [])]),
+        // first-party first: the site's own copy, under a name blocklists do not match
+        LIB_URLS: JSON.stringify(['/dist/outlast.min.js', `${collector.urls.script}/outlast.min.js`, ...(proxy ? [proxy.libraryUrl] : [])]),
         HOST_NAMES: JSON.stringify(hostNames),
       },
       routes: {

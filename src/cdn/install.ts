@@ -75,7 +75,10 @@ export function installLibrary(
     for (const [, instance, calls, name] of found) replayCalls(instance, calls.slice(taken[name] || 0), reporter);
     if (own)
       Promise.all(found.map((f) => settle(f[1])))
-        .then(() => (storage!.removeItem(own), storage!.removeItem(takenKey(own))))
+        .then(() => {
+          storage!.removeItem(own);
+          storage!.removeItem(takenKey(own));
+        })
         .catch(() => storage!.removeItem(takenKey(own))); // not durable: the blob stays for a later page to replay it all, $insert_id dedupes
 
     if (replaySaved) {

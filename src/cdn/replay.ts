@@ -1,6 +1,9 @@
 import { STUB_STORAGE_KEY } from '../constants';
 import type { Reporter } from '../utils/report';
 import type { LibInstance } from './library-shape';
+import { REPLAYABLE_SAVED_METHOD } from './replayable-methods';
+
+const own = (owner: unknown, key: string): boolean => owner != null && Object.prototype.hasOwnProperty.call(owner, key);
 
 /**
  * Replays recorded items (`[method, ...args]`, `people.set`-style names, or
@@ -10,11 +13,22 @@ import type { LibInstance } from './library-shape';
  * in call order, so early events carry the identity set around them. Items
  * that are neither (a function saved as null) are skipped; an unknown method
  * or one that throws is reported and skipped, never stopping the others.
+ * Methods are looked up as own properties of the instance (and of `people`),
+ * never through the prototype chain. With `allowed` (calls read from
+ * storage), only those methods replay, and functions never do.
  */
-export function replayCalls(instance: LibInstance, items: readonly unknown[], reporter: Reporter): void {
+export function replayCalls(instance: LibInstance, items: readonly unknown[], reporter: Reporter, allowed?: RegExp): void {
   // alias 0, tracking 2 (not people.*), the rest and functions 1
-  const rank = (x: unknown): number =>
-    typeof x === 'function' ? 1 : (x as string[])[0] === 'alias' ? 0 : /^(?!people\.).*track/.test((x as string[])[0]!) ? 2 : 1;
+  const rank = (x: unknown): number => {
+    if (typeof x === 'function') return 1;
+    const method = (x as string[])[0]!;
+    if (method === 'alias') return 0;
+    return /^(?!people\.).*track/.test(method) ? 2 : 1;
+  };
+  const why = (e: unknown): string => {
+    if (e === 0) return 'is no method';
+    return e === 1 ? 'is not replayed from storage' : 'threw';
+  };
   items
     .filter((x) => typeof x === 'function' || (Array.isArray(x) && typeof x[0] === 'string'))
     // Array#sort is stable: each group keeps its call order
@@ -22,18 +36,19 @@ export function replayCalls(instance: LibInstance, items: readonly unknown[], re
     .forEach((item) => {
       const call = item as [string, ...unknown[]];
       try {
+        if (allowed && !(Array.isArray(item) && allowed.test(call[0]))) throw 1;
         if (typeof item === 'function') return void item.call(instance, instance);
         const path = call[0].split('.');
         const last = path.pop()!;
         let owner: any = instance;
-        for (const k of path) owner = owner && owner[k];
-        const fn = owner && owner[last];
+        for (const k of path) owner = own(owner, k) ? owner[k] : undefined;
+        const fn = own(owner, last) ? owner[last] : undefined;
         if (typeof fn !== 'function') throw 0;
         fn.apply(owner, call.slice(1));
       } catch (e) {
         reporter.report({
           code: 'invalid_call',
-          message: `replay: ${typeof item === 'function' ? 'function' : call[0]} ${e === 0 ? 'is no method' : 'threw'}`,
+          message: `replay: ${typeof item === 'function' ? 'function' : call[0]} ${why(e)}`,
           detail: { error: String(e) },
         });
       }
@@ -114,8 +129,10 @@ export function savedCallsReplayer(
           storage.removeItem(key);
         if (key.indexOf(STUB_STORAGE_KEY + ':') || key === ownKey) continue;
         const b = read(storage, key);
-        if (!b) (corrupt++, storage.removeItem(key));
-        else if (now() - (b.t as number) > retentionMs)
+        if (!b) {
+          corrupt++;
+          storage.removeItem(key);
+        } else if (now() - (b.t as number) > retentionMs)
           drop(key, 'retention', ([] as unknown[]).concat(...b.q).filter(Array.isArray).length);
         else blobs.push([key, b]);
       }
@@ -136,9 +153,9 @@ export function savedCallsReplayer(
           // noted before the replay: the narrowest window for the writing page, or another, to take them too
           // (an opted-out instance refuses them, and keeps nothing)
           const out = instance.has_opted_out_tracking;
-          if (!(typeof out == 'function' && out.call(instance)))
+          if (!(typeof out === 'function' && out.call(instance)))
             writeTaken(storage, key, { ...taken, [name]: (taken[name] = Math.max(from, calls.length)) }, now());
-          replayCalls(instance, calls.slice(from), reporter);
+          replayCalls(instance, calls.slice(from), reporter, REPLAYABLE_SAVED_METHOD);
           done.push(name);
           pending.push(settle(instance));
         });

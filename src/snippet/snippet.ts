@@ -2,17 +2,18 @@
  * The paste-in snippet: the body of an inline `<script>` that sites paste into
  * their pages. It defines a Mixpanel-compatible stub (`window.mixpanel`) that
  * records every call, then, once the page has loaded, fetches the library from
- * the first URL that works. Pages cannot update what they pasted, so this file
- * is a public contract: the stub's shape and the localStorage blob it writes
- * are read by the CDN build (`src/cdn/`).
+ * the first URL the site lists that works. A visitor who leaves before the
+ * library has run still has their events sent: the stub sends its recorded
+ * track calls itself on `pagehide`, and keeps every call for a later page.
+ * Pages cannot update what they pasted, so this file is a public contract: the
+ * stub's shape and the localStorage blob it writes are read by the CDN build
+ * (`src/cdn/`).
  *
  * Budget: at most 1,100 bytes gzip once minified; every line here costs bytes.
+ * The numbers below are inlined, not imported, because importing src/constants.ts
+ * drags in code.
  */
 import type { StubMethodList } from '../client/method-names';
-
-/** Where the library lives; the alternate is a separate host so one outage does not take both. */
-const PRIMARY_LIB_URL = 'https://cdn.outlast.dev/mixpanel.min.js';
-const ALTERNATE_LIB_URL = 'https://cdn2.outlast.dev/mixpanel.min.js';
 
 /**
  * A URL that has not run the library by then is given up for the next one.
@@ -21,8 +22,28 @@ const ALTERNATE_LIB_URL = 'https://cdn2.outlast.dev/mixpanel.min.js';
  */
 const LIB_TIMEOUT_MS = 3000;
 
-/** Equal to STUB_STORAGE_KEY in src/constants.ts (a test checks it); inlined because importing it drags in code. */
+/** Equal to STUB_STORAGE_KEY in src/constants.ts (a test checks it). */
 const STUB_STORAGE_KEY = '__outlast_stub_queue';
+
+/**
+ * Calls one stub records at most: a page whose library never arrives (blocked)
+ * must not grow without end. Far above what a page makes before a library that
+ * loads after `load` has run.
+ */
+const MAX_STUB_CALLS = 1000;
+
+/**
+ * Characters of calls one page saves at most. With MAX_SAVED_PAGES this bounds
+ * the stub's whole footprint to about 256 K characters, 5 % of the 5 M
+ * characters that Chromium, Firefox and WebKit give an origin's localStorage.
+ */
+const MAX_SAVED_CHARS = 32000;
+
+/** Pages whose saved calls are kept; the oldest go first. */
+const MAX_SAVED_PAGES = 8;
+
+/** mixpanel-browser's default `api_host`: where the stub sends when an init names none. */
+const DEFAULT_API_HOST = 'https://api-js.mixpanel.com';
 
 /** Mixpanel's snippet version: mixpanel-browser reads it to recognise a stub. */
 const SNIPPET_VERSION = 1.2;
@@ -40,10 +61,8 @@ const STUB_METHODS = (
 ).split(' ');
 
 /** A stub instance: Mixpanel's convention is an array of `[method, ...args]` with methods attached. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Stub = any[] & Record<string, any>;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const w = window as any;
 const d = document;
 const existing = w.mixpanel || [];
@@ -86,61 +105,148 @@ function makeStub(queue: Stub): Stub {
           // a throwing getter on the caller's object: record the call as it was given
         }
       }
-      queue.push(call);
+      if (queue.length < MAX_STUB_CALLS) queue.push(call);
     };
   });
   return queue;
 }
 
-/** A JSON-safe copy of one value, or undefined (stored as null) when it cannot be serialised. */
-const jsonCopy = (value: unknown): unknown => {
+/** The JSON text of one saved item; `null` for what JSON cannot hold (a function, a cycle). */
+const jsonText = (value: unknown): string => {
   try {
-    return JSON.parse(JSON.stringify(value));
+    return JSON.stringify(value) || 'null';
   } catch {
-    // undefined: JSON.stringify writes it as null in an array
+    return 'null';
   }
 };
 
 if (!existing.__loaded && !existing.__SV) {
   const root: Stub = makeStub(existing);
-  const storageKey = STUB_STORAGE_KEY + ':' + randomHex();
+  // base-36 time first, so that keys sort by page age (older snippets wrote hex only, which sorts before)
+  const storageKey = STUB_STORAGE_KEY + ':' + Date.now().toString(36) + randomHex();
   const nonce = ((d.currentScript || {}) as HTMLScriptElement).nonce || '';
   const integrity = w.MIXPANEL_LIB_INTEGRITY;
-  const urls: string[] = ([] as string[]).concat(
-    w.MIXPANEL_LIB_URLS || [],
-    w.MIXPANEL_CUSTOM_LIB_URL || [],
-    PRIMARY_LIB_URL,
-    ALTERNATE_LIB_URL,
-  );
+  // only what the site lists: a built-in URL would run whoever holds that domain in every page
+  const urls: string[] = ([] as string[]).concat(w.MIXPANEL_LIB_URLS || [], w.MIXPANEL_CUSTOM_LIB_URL || []);
   let tried = 0;
+  let policy: any;
 
   root._i = [];
   root.__SV = SNIPPET_VERSION;
   root._k = storageKey; // the CDN build removes this page's blob once the calls are in the outbox
   root[DEFAULT_NAME] = root; // so that every `_i` name, the default one too, finds its queue as root[name]
-  root.init = (token: unknown, config: unknown, name?: string) => {
+  /**
+   * Per instance name, the visitor's stored tracking choice and identity, read
+   * at init: a page on its way to another site may no longer read storage
+   * (Firefox throws there in `pagehide`). With no stored identity, a new
+   * anonymous one is stored where the library reads it.
+   */
+  const stored: Record<string, [string | undefined, Record<string, any>]> = {};
+  root.init = (token: unknown, config: any, name?: string) => {
     root._i.push([token, config, (name = name || DEFAULT_NAME)]);
     root[name] = root[name] || makeStub([]);
+    try {
+      const consentKey = '__mp_opt_in_out_' + token;
+      const identityKey = 'mp_' + ((config || {}).persistence_name || token + '_mixpanel');
+      const deviceId = randomHex();
+      const identity = JSON.parse(localStorage.getItem(identityKey)!) || { distinct_id: '$device:' + deviceId, $device_id: deviceId };
+      localStorage.setItem(identityKey, JSON.stringify(identity));
+      stored[name] = [localStorage.getItem(consentKey) || (d.cookie.split(consentKey + '=')[1] || '')[0], identity];
+    } catch {
+      // no storage: nothing is sent on leave, the calls wait for the library
+    }
   };
   w.mixpanel = root;
 
   /**
    * Keep the calls the library had no time to take: on hide, while it has not
    * run, write them under this page's own key (overwritten on each hide) for a
-   * later page to replay. Each call is copied alone, so one unserialisable
-   * argument costs that call, not the others; functions become null.
+   * later page to replay, after removing all but the newest pages' blobs. Each
+   * call is written alone, so one unserialisable argument costs that call, not
+   * the others (it is kept as null, so saved calls stay index for index with
+   * the queue). Calls past MAX_SAVED_CHARS are left out, the newest first.
    */
   const persist = () => {
     if (libraryRan()) return;
+    let room = MAX_SAVED_CHARS;
+    /** `[a,b,...]`: the items, in order, that fit in what is left of the room. */
+    const listText = (items: unknown[]): string => {
+      const kept: string[] = [];
+      for (const item of items) {
+        const text = jsonText(item);
+        // the comma that joins it counts too
+        if ((room -= text.length + 1) < 0) break;
+        kept.push(text);
+      }
+      return '[' + kept.join() + ']';
+    };
     try {
+      Object.keys(localStorage)
+        .filter((key) => !key.indexOf(STUB_STORAGE_KEY + ':') && key !== storageKey)
+        .sort()
+        .slice(0, 1 - MAX_SAVED_PAGES)
+        .forEach((key) => localStorage.removeItem(key));
       // q[k] is the queue of the instance that i[k] inits
-      const queues = root._i.map((init: [unknown, unknown, string]) => root[init[2]].map(jsonCopy));
-      localStorage.setItem(storageKey, JSON.stringify({ t: Date.now(), i: root._i.map(jsonCopy), q: queues }));
+      const queues = root._i.map((init: [unknown, unknown, string]) => listText(root[init[2]]));
+      localStorage.setItem(storageKey, '{"t":' + Date.now() + ',"i":' + listText(root._i) + ',"q":[' + queues.join() + ']}');
     } catch {
       // storage full, disabled or sandboxed: nothing better to do on the way out
     }
   };
-  w.addEventListener('pagehide', persist);
+
+  /**
+   * The visitor is leaving and the library has not run: send each instance's
+   * recorded events now, in one beacon per instance to the first host of its
+   * init. The saved copy stays for a later page.
+   * Mixpanel keeps one copy of events that share name, distinct_id, `time` and
+   * `$insert_id`, so each event goes with the distinct_id the library's replay
+   * will give it: the last `identify` of the queue (replayed before every
+   * event), else the identity read at init. Nothing is sent for a visitor who opted
+   * out (now or on an earlier page, in localStorage or a cookie), was opted out
+   * by default, or asks not to be tracked: those calls wait for the library.
+   */
+  const sendEvents = () =>
+    root._i.forEach(([token, config, name]: [string, Record<string, any> | undefined, string]) => {
+      try {
+        const options = config || {};
+        const [choice, identity] = stored[name]!;
+        const queue: unknown[][] = root[name];
+        if (
+          choice === '0' ||
+          (options.opt_out_tracking_by_default && choice !== '1') ||
+          (navigator.doNotTrack === '1' && !options.ignore_dnt) ||
+          queue.some((call) => call[0] === 'opt_out_tracking')
+        )
+          return;
+        for (const call of queue) if (call[0] === 'identify') identity.distinct_id = identity.$user_id = call[1];
+        const events = queue
+          // Mixpanel refuses a whole batch for one event without a name
+          .filter((call) => call[0] === 'track_pageview' || (call[0] === 'track' && typeof call[1] === 'string' && call[1] !== ''))
+          .map((call) => {
+            const isPageView = call[0] === 'track_pageview';
+            return {
+              event: isPageView ? '$mp_web_page_view' : call[1],
+              properties: Object.assign(
+                { token, distinct_id: identity.distinct_id, $device_id: identity.$device_id, $user_id: identity.$user_id },
+                call[isPageView ? 1 : 2],
+              ),
+            };
+          });
+        // a beacon, as the library's unload path: Firefox cancels a keepalive fetch made while the page goes
+        if (events.length)
+          navigator.sendBeacon(
+            [].concat(options.api_host || DEFAULT_API_HOST)[0] + '/track/?ip=1',
+            new URLSearchParams({ data: JSON.stringify(events) }),
+          );
+      } catch {
+        // storage or beacons unavailable: the saved copy is all there is
+      }
+    });
+
+  w.addEventListener('pagehide', () => {
+    if (!libraryRan()) sendEvents();
+    persist();
+  });
   d.addEventListener('visibilitychange', () => d.hidden && persist());
 
   /**
@@ -152,23 +258,33 @@ if (!existing.__loaded && !existing.__SV) {
     const src = urls[tried++];
     const attempt = tried;
     // error, load and timeout all call this; only the first one for the current attempt counts
-    const moveOn = () => attempt == tried && loadNext();
+    const moveOn = () => attempt === tried && loadNext();
     if (libraryRan() || !src) return;
-    const script = d.createElement('script');
-    script.async = true;
-    script.src = src;
-    script.nonce = nonce;
-    // every URL serves the same file, so the hash guards each of them: a fallback must not be the way around it
-    if (integrity) {
-      script.integrity = integrity;
-      script.crossOrigin = 'anonymous';
+    try {
+      const script = d.createElement('script');
+      try {
+        script.src = src;
+      } catch {
+        // the page enforces Trusted Types: the URL is one the site itself listed, so the policy passes it as it is
+        policy = policy || w.trustedTypes.createPolicy('outlast', { createScriptURL: String });
+        script.src = policy.createScriptURL(src);
+      }
+      script.async = true;
+      script.nonce = nonce;
+      // every URL serves the same file, so the hash guards each of them: a fallback must not be the way around it
+      if (integrity) {
+        script.integrity = integrity;
+        script.crossOrigin = 'anonymous';
+      }
+      script.onload = script.onerror = moveOn;
+      setTimeout(moveOn, w.MIXPANEL_LIB_TIMEOUT_MS || LIB_TIMEOUT_MS);
+      d.head.appendChild(script);
+    } catch {
+      // no policy allowed for this page: the stub sends and keeps the calls without the library
     }
-    script.onload = script.onerror = moveOn;
-    setTimeout(moveOn, w.MIXPANEL_LIB_TIMEOUT_MS || LIB_TIMEOUT_MS);
-    d.head.appendChild(script);
   };
 
   // Never delay `load`: a script inserted before it would hold the event until it answers.
-  if (d.readyState == 'complete') loadNext();
+  if (d.readyState === 'complete') loadNext();
   else w.addEventListener('load', loadNext);
 }

@@ -7,10 +7,12 @@ import { bundleNpmEntry } from '../../scripts/bundle-npm-entry.mjs';
 const gz = (buf: Buffer | string) => gzipSync(buf, { level: 9 }).length;
 
 describe('byte budgets (gzip -9)', () => {
-  for (const file of ['dist/snippet.min.js', 'dist/mixpanel.min.js'] as const) {
+  for (const file of ['dist/snippet.min.js', 'dist/outlast.min.js', 'dist/mixpanel.min.js'] as const) {
     it(`${file} stays within ${BUDGETS[file].ceiling} bytes`, () => {
       const size = gz(readFileSync(file));
-      console.log(`${file}: ${size} B gzip (ceiling ${BUDGETS[file].ceiling}, target ${BUDGETS[file].target})`);
+      const { ceiling, budget, target } = BUDGETS[file];
+      const over = size > budget ? ` (OVER the ${budget} B budget)` : '';
+      console.log(`${file}: ${size} B gzip, ceiling ${ceiling}, target ${target}${over}`);
       expect(size).toBeLessThanOrEqual(BUDGETS[file].ceiling);
     });
   }
@@ -19,7 +21,8 @@ describe('byte budgets (gzip -9)', () => {
     const code = await bundleNpmEntry();
     const size = gz(code);
     const b = BUDGETS['tree-shaken npm entry'];
-    console.log(`tree-shaken npm entry: ${size} B gzip (ceiling ${b.ceiling}, target ${b.target})`);
+    const over = size > b.budget ? ` (OVER the ${b.budget} B budget)` : '';
+    console.log(`tree-shaken npm entry: ${size} B gzip, ceiling ${b.ceiling}, target ${b.target}${over}`);
     expect(size).toBeLessThanOrEqual(b.ceiling);
   });
 });

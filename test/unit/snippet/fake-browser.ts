@@ -1,7 +1,6 @@
 // A small fake of the browser globals the snippet touches, for running it inside node:vm.
 import vm from 'node:vm';
 import { randomFillSync } from 'node:crypto';
-import { MemoryStorage } from '../shared/memory-storage';
 
 export interface FakeScript {
   src: string;
@@ -24,12 +23,36 @@ export interface FakeBrowserOptions {
   storage?: Map<string, string>;
   /** localStorage.setItem throws (quota, private mode). */
   storageThrows?: boolean;
+  /** `document.cookie`. */
+  cookie?: string;
+  /** `navigator.doNotTrack`. */
+  doNotTrack?: string;
+  /** Assigning a string to `script.src` throws, as on a page that enforces Trusted Types. */
+  trustedTypes?: boolean;
+}
+
+/** A beacon the page sent. */
+export interface FakeRequest {
+  url: string;
+  body: unknown;
+  /** The decoded `data` parameter of a form body. */
+  data: unknown;
+}
+
+/** What a Trusted Types policy returns: only this may be assigned to `script.src` on such a page. */
+class TrustedUrl {
+  constructor(readonly url: string) {}
+  toString(): string {
+    return this.url;
+  }
 }
 
 export function fakeBrowser(options: FakeBrowserOptions = {}) {
   const listeners: Record<string, Array<(e: unknown) => void>> = {};
   const docListeners: Record<string, Array<(e: unknown) => void>> = {};
   const scripts: FakeScript[] = [];
+  const requests: FakeRequest[] = [];
+  const policies: string[] = [];
   const timers: Array<{ at: number; fn: () => void }> = [];
   const storage = options.storage ?? new Map<string, string>();
   let clock = 0;
@@ -39,13 +62,22 @@ export function fakeBrowser(options: FakeBrowserOptions = {}) {
     hidden: false,
     visibilityState: 'visible',
     currentScript: options.nonce === undefined ? null : { nonce: options.nonce },
+    cookie: options.cookie ?? '',
     addEventListener: (type: string, fn: (e: unknown) => void) => (docListeners[type] ??= []).push(fn),
     createElement: (tag: string) => {
       if (tag !== 'script') throw new Error('unexpected element ' + tag);
       // `async` is a boolean property in the DOM: whatever is assigned is coerced
       let isAsync = false;
+      let src = '';
       return {
-        src: '',
+        get src() {
+          return src;
+        },
+        set src(v: unknown) {
+          if (options.trustedTypes && !(v instanceof TrustedUrl))
+            throw new TypeError("This document requires 'TrustedScriptURL' assignment.");
+          src = String(v);
+        },
         nonce: '',
         get async() {
           return isAsync;
@@ -57,15 +89,47 @@ export function fakeBrowser(options: FakeBrowserOptions = {}) {
     },
     head: { appendChild: (el: FakeScript) => scripts.push(el) },
   };
-  // storageThrows: a storage with no room at all, so every write fails as a full one does
-  const localStorage = new MemoryStorage({ map: storage, quota: options.storageThrows ? 0 : Infinity });
+  // Object.keys(localStorage) lists the stored keys, as in a browser
+  const storageApi = {
+    getItem: (k: string) => (storage.has(k) ? storage.get(k)! : null),
+    setItem: (k: string, v: string) => {
+      if (options.storageThrows) throw new Error('QuotaExceededError');
+      storage.set(k, String(v));
+    },
+    removeItem: (k: string) => void storage.delete(k),
+    key: (i: number) => [...storage.keys()][i] ?? null,
+    get length() {
+      return storage.size;
+    },
+  };
+  const localStorage = new Proxy(storageApi, {
+    ownKeys: () => [...storage.keys()],
+    getOwnPropertyDescriptor: (_, k) =>
+      storage.has(String(k)) ? { value: storage.get(String(k)), enumerable: true, configurable: true } : undefined,
+  });
   const globals: Record<string, unknown> = {
     ...options.globals,
     document,
     localStorage,
     setTimeout: (fn: () => void, ms: number) => timers.push({ at: clock + (Number(ms) || 0), fn }),
     addEventListener: (type: string, fn: (e: unknown) => void) => (listeners[type] ??= []).push(fn),
+    navigator: {
+      doNotTrack: options.doNotTrack ?? 'unspecified',
+      sendBeacon: (url: string, body: unknown) => {
+        const data = body instanceof URLSearchParams ? body.get('data') : null;
+        requests.push({ url: String(url), body, data: data === null ? undefined : JSON.parse(data) });
+        return true;
+      },
+    },
+    URLSearchParams,
   };
+  if (options.trustedTypes)
+    globals.trustedTypes = {
+      createPolicy: (name: string, rules: { createScriptURL: (u: string) => string }) => {
+        policies.push(name);
+        return { createScriptURL: (u: string) => new TrustedUrl(rules.createScriptURL(u)) };
+      },
+    };
   if (!options.noCrypto) {
     globals.crypto = {
       getRandomValues: <T extends Uint8Array>(array: T) => {
@@ -82,6 +146,10 @@ export function fakeBrowser(options: FakeBrowserOptions = {}) {
     document,
     scripts,
     storage,
+    /** The beacons the page sent, oldest first. */
+    requests,
+    /** Names of the Trusted Types policies the page created. */
+    policies,
     /** Run source code as a classic script of this page. */
     run(code: string) {
       vm.runInContext(code, window);

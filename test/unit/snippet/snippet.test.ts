@@ -8,11 +8,12 @@ beforeAll(async () => {
   code = await buildSnippet();
 }, 60_000);
 
-const PRIMARY = 'https://cdn.outlast.dev/mixpanel.min.js';
-const ALTERNATE = 'https://cdn2.outlast.dev/mixpanel.min.js';
+// the site's own list: the snippet has no URL of its own
+const PRIMARY = 'https://cdn.example/outlast.min.js';
+const ALTERNATE = 'https://site.example/outlast.min.js';
 
 function page(options: FakeBrowserOptions = {}) {
-  const b = fakeBrowser(options);
+  const b = fakeBrowser({ ...options, globals: { MIXPANEL_LIB_URLS: [PRIMARY, ALTERNATE], ...options.globals } });
   b.run(code);
   return b;
 }
@@ -132,7 +133,7 @@ describe('stub', () => {
     expect(b.window.mixpanel).toBe(lib);
     expect(b.scripts).toHaveLength(0);
 
-    const b2 = fakeBrowser({ readyState: 'complete' });
+    const b2 = fakeBrowser({ readyState: 'complete', globals: { MIXPANEL_LIB_URLS: [PRIMARY] } });
     b2.run(code);
     const first = b2.window.mixpanel;
     first.track('one');
@@ -171,7 +172,7 @@ describe('loader', () => {
     expect(b.scripts.map((s) => s.src)).toEqual([PRIMARY]);
   });
 
-  it('tries MIXPANEL_LIB_URLS in order, then MIXPANEL_CUSTOM_LIB_URL, then the built-in list', () => {
+  it('tries MIXPANEL_LIB_URLS in order, then MIXPANEL_CUSTOM_LIB_URL, and nothing else', () => {
     const b = page({
       readyState: 'complete',
       globals: {
@@ -179,16 +180,40 @@ describe('loader', () => {
         MIXPANEL_CUSTOM_LIB_URL: 'https://custom.example/lib.js',
       },
     });
-    for (let i = 0; i < 4; i++) b.scripts[i]!.onerror!();
-    expect(b.scripts.map((s) => s.src)).toEqual([
-      'https://a.example/lib.js',
-      'https://b.example/lib.js',
-      'https://custom.example/lib.js',
-      PRIMARY,
-      ALTERNATE,
-    ]);
-    b.scripts[4]!.onerror!();
-    expect(b.scripts).toHaveLength(5); // nothing left to try
+    for (let i = 0; i < 3; i++) b.scripts[i]!.onerror!();
+    expect(b.scripts.map((s) => s.src)).toEqual(['https://a.example/lib.js', 'https://b.example/lib.js', 'https://custom.example/lib.js']);
+    b.advance(10_000);
+    expect(b.scripts).toHaveLength(3); // nothing left to try
+  });
+
+  it('loads from no URL the site did not list (no built-in fallback domain)', () => {
+    const b = fakeBrowser({ readyState: 'complete' });
+    b.run(code);
+    b.advance(10_000);
+    expect(b.scripts).toHaveLength(0);
+    const custom = fakeBrowser({ readyState: 'complete', globals: { MIXPANEL_CUSTOM_LIB_URL: 'https://site.example/lib.js' } });
+    custom.run(code);
+    custom.scripts[0]!.onerror!();
+    custom.advance(10_000);
+    expect(custom.scripts.map((s) => s.src)).toEqual(['https://site.example/lib.js']);
+  });
+
+  it('loads through a Trusted Types policy on a page that enforces them, and only there', () => {
+    const b = page({ readyState: 'complete', trustedTypes: true, globals: { MIXPANEL_LIB_TIMEOUT_MS: 10 } });
+    b.advance(10);
+    expect(b.scripts.map((s) => String(s.src))).toEqual([PRIMARY, ALTERNATE]);
+    expect(b.policies).toEqual(['outlast']); // one policy for every URL
+    expect(page({ readyState: 'complete' }).policies).toEqual([]);
+  });
+
+  it('does not throw into the page when Trusted Types refuse its policy', () => {
+    const b = fakeBrowser({ trustedTypes: true, globals: { MIXPANEL_LIB_URLS: [PRIMARY] } });
+    b.run(code);
+    b.window.trustedTypes.createPolicy = () => {
+      throw new TypeError('Policy "outlast" disallowed.');
+    };
+    expect(() => b.fire('load')).not.toThrow();
+    expect(b.scripts).toHaveLength(0);
   });
 
   it('moves on when a URL has not run the library within the timeout', () => {
@@ -211,7 +236,7 @@ describe('loader', () => {
   });
 
   it('moves on when a script loads without running the library, and stops once it has run', () => {
-    const b = page({ readyState: 'complete', globals: { MIXPANEL_LIB_URLS: ['https://portal.example/login'] } });
+    const b = page({ readyState: 'complete', globals: { MIXPANEL_LIB_URLS: ['https://portal.example/login', PRIMARY] } });
     b.scripts[0]!.onload!();
     expect(b.scripts.map((s) => s.src)).toEqual(['https://portal.example/login', PRIMARY]);
     b.libraryRuns();
@@ -252,7 +277,7 @@ describe('keeping calls on hide', () => {
     b.fire('pagehide');
     const keys = stubKeys(storage).filter((k) => k !== STUB_STORAGE_KEY + ':otherpage');
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(new RegExp(`^${STUB_STORAGE_KEY}:[0-9a-f]{32}$`));
+    expect(keys[0]).toMatch(new RegExp(`^${STUB_STORAGE_KEY}:[0-9a-z]{8}[0-9a-f]{32}$`));
     expect(mp._k).toBe(keys[0]);
     const blob = JSON.parse(storage.get(keys[0]!)!);
     expect(blob.i).toEqual([
@@ -291,7 +316,7 @@ describe('keeping calls on hide', () => {
     mp.register(circular);
     mp.track('fine');
     b.fire('pagehide');
-    const blob = JSON.parse([...b.storage.values()][0]!);
+    const blob = JSON.parse(b.storage.get(mp._k)!);
     expect(blob.q[0][0]).toBeNull();
     expect(blob.q[0][1][1]).toBe('fine');
   });
@@ -312,3 +337,196 @@ describe('keeping calls on hide', () => {
     expect(() => b.fire('pagehide')).not.toThrow();
   });
 });
+
+describe('bounded storage while the library never loads', () => {
+  const stubKeys = (storage: Map<string, string>) => [...storage.keys()].filter((k) => k.startsWith(STUB_STORAGE_KEY + ':'));
+  const stubChars = (storage: Map<string, string>) => stubKeys(storage).reduce((n, k) => n + k.length + storage.get(k)!.length, 0);
+
+  it('30 blocked pages of 2,000 calls each keep at most 8 saved pages of at most 32,000 characters', () => {
+    const storage = new Map<string, string>();
+    const seen: string[] = [];
+    let clock = Date.now();
+    for (let n = 0; n < 30; n++) {
+      const b = fakeBrowser({ storage, globals: { Date: { now: () => (clock += 1000) } } });
+      b.run(code);
+      const mp = b.window.mixpanel;
+      mp.init('tok');
+      for (let i = 0; i < 2000; i++) mp.track('step', { page: n, i, padding: 'x'.repeat(40) });
+      expect(mp.length).toBe(1000); // the queue in memory is capped too
+      b.fire('pagehide');
+      seen.push(mp._k);
+      const blob = JSON.parse(storage.get(mp._k)!);
+      expect(storage.get(mp._k)!.length).toBeLessThanOrEqual(32_000 + 100);
+      // a prefix of the queue, so the saved calls and the queue stay index for index
+      expect(blob.q[0].map((c: any[]) => c[2].i)).toEqual(blob.q[0].map((_: unknown, i: number) => i));
+      expect(blob.q[0].length).toBeGreaterThan(100);
+    }
+    const kept = stubKeys(storage);
+    expect(kept.sort()).toEqual(seen.slice(-8).sort()); // the newest pages
+    expect(stubChars(storage)).toBeLessThanOrEqual(8 * 32_200);
+  });
+
+  it("removes an older snippet's blobs (hex keys) before its own", () => {
+    const storage = new Map<string, string>();
+    for (let n = 0; n < 10; n++) storage.set(`${STUB_STORAGE_KEY}:${n.toString(16).repeat(32)}`, '{"t":1,"i":[],"q":[]}');
+    storage.set('site-own-key', 'kept');
+    const b = fakeBrowser({ storage });
+    b.run(code);
+    b.window.mixpanel.init('tok');
+    b.window.mixpanel.track('a');
+    b.fire('pagehide');
+    expect(stubKeys(storage)).toHaveLength(8);
+    expect(storage.has(b.window.mixpanel._k)).toBe(true);
+    expect(storage.get('site-own-key')).toBe('kept');
+  });
+});
+
+describe('leaving before the library has run', () => {
+  /** A page whose library never ran, with calls recorded, that the visitor leaves. */
+  function leave(setup: (mp: any) => void, options: FakeBrowserOptions = {}) {
+    const b = fakeBrowser(options);
+    b.run(code);
+    setup(b.window.mixpanel);
+    b.fire('pagehide');
+    return b;
+  }
+
+  it('sends the recorded events in one form beacon to the init host, and still saves them', () => {
+    const b = leave((mp) => {
+      mp.init('tok', { api_host: ['https://first.example/mp', 'https://second.example'] });
+      mp.track_pageview();
+      for (let i = 0; i < 5; i++) mp.track('step', { i });
+      mp.people.set({ a: 1 });
+    });
+    expect(b.requests).toHaveLength(1);
+    const [request] = b.requests;
+    expect(request!.url).toBe('https://first.example/mp/track/?ip=1');
+    expect(request!.body).toBeInstanceOf(URLSearchParams); // a form: no preflight
+    const events = request!.data as Array<{ event: string; properties: Record<string, any> }>;
+    expect(events.map((e) => e.event)).toEqual(['$mp_web_page_view', 'step', 'step', 'step', 'step', 'step']);
+    const mp = b.window.mixpanel;
+    events.forEach((e, i) => {
+      expect(e.properties.token).toBe('tok');
+      expect(e.properties.$insert_id).toBe(mp[i][i ? 2 : 1].$insert_id);
+      expect(e.properties.time).toBe(mp[i][i ? 2 : 1].time);
+      expect(e.properties.distinct_id).toMatch(/^\$device:[0-9a-f]{32}$/);
+    });
+    expect(events[3]!.properties.i).toBe(2);
+    // the same calls are kept for a later page, whose replay $insert_id absorbs
+    expect(JSON.parse(b.storage.get(mp._k)!).q[0]).toHaveLength(7);
+  });
+
+  it("sends to Mixpanel's default host when the init names none, one request per instance", () => {
+    const b = leave((mp) => {
+      mp.init('tok');
+      mp.init('tok2', { api_host: 'https://other.example' }, 'second');
+      mp.track('a');
+      mp.second.track('b');
+    });
+    expect(b.requests.map((r) => r.url)).toEqual(['https://api-js.mixpanel.com/track/?ip=1', 'https://other.example/track/?ip=1']);
+    expect(b.requests.map((r) => (r.data as any[])[0].properties.token)).toEqual(['tok', 'tok2']);
+  });
+
+  it("uses the library's stored identity, or stores a new one where the library reads it", () => {
+    const stored = new Map([['mp_tok_mixpanel', JSON.stringify({ distinct_id: 'known', $device_id: 'dev1', plan: 'x' })]]);
+    const known = leave(
+      (mp) => {
+        mp.init('tok');
+        mp.track('a');
+      },
+      { storage: stored },
+    );
+    expect((known.requests[0]!.data as any[])[0].properties).toMatchObject({ distinct_id: 'known', $device_id: 'dev1' });
+
+    const fresh = leave((mp) => {
+      mp.init('tok');
+      mp.track('a');
+    });
+    const sent = (fresh.requests[0]!.data as any[])[0].properties;
+    expect(JSON.parse(fresh.storage.get('mp_tok_mixpanel')!)).toEqual({ distinct_id: sent.distinct_id, $device_id: sent.$device_id });
+  });
+
+  it('gives events the last identify, as the library replays identify before every event', () => {
+    const b = leave((mp) => {
+      mp.init('tok');
+      mp.track('before');
+      mp.identify('user-7');
+    });
+    expect((b.requests[0]!.data as any[])[0].properties).toMatchObject({ distinct_id: 'user-7', $user_id: 'user-7' });
+  });
+
+  it('sends nothing for a visitor who opted out, was opted out by default, or asks not to be tracked', () => {
+    const track = (config?: object) => (mp: any) => {
+      mp.init('tok', config);
+      mp.track('a');
+    };
+    expect(leave(track(), { storage: new Map([['__mp_opt_in_out_tok', '0']]) }).requests).toHaveLength(0);
+    expect(leave(track(), { cookie: 'a=1; __mp_opt_in_out_tok=0; b=2' }).requests).toHaveLength(0);
+    expect(leave(track({ opt_out_tracking_by_default: true })).requests).toHaveLength(0);
+    expect(leave(track({ opt_out_tracking_by_default: true }), { cookie: '__mp_opt_in_out_tok=1' }).requests).toHaveLength(1);
+    expect(leave(track(), { doNotTrack: '1' }).requests).toHaveLength(0);
+    expect(leave(track({ ignore_dnt: true }), { doNotTrack: '1' }).requests).toHaveLength(1);
+    expect(
+      leave((mp) => {
+        mp.init('tok');
+        mp.track('a');
+        mp.opt_out_tracking();
+      }).requests,
+    ).toHaveLength(0);
+  });
+
+  it('leaves out events Mixpanel would refuse the batch for, and sends nothing without events', () => {
+    const b = leave((mp) => {
+      mp.init('tok');
+      mp.track();
+      mp.track('');
+      mp.track('ok');
+    });
+    expect((b.requests[0]!.data as any[]).map((e) => e.event)).toEqual(['ok']);
+    expect(
+      leave((mp) => {
+        mp.init('tok');
+        mp.register({ a: 1 });
+      }).requests,
+    ).toHaveLength(0);
+  });
+
+  it('sends nothing once the library has run, nor on a mere hide', () => {
+    const hidden = fakeBrowser();
+    hidden.run(code);
+    hidden.window.mixpanel.init('tok');
+    hidden.window.mixpanel.track('a');
+    hidden.hide();
+    expect(hidden.requests).toHaveLength(0);
+    const ran = fakeBrowser();
+    ran.run(code);
+    ran.window.mixpanel.init('tok');
+    ran.window.mixpanel.track('a');
+    ran.libraryRuns();
+    ran.fire('pagehide');
+    expect(ran.requests).toHaveLength(0);
+  });
+
+  it('never throws when storage or beacons fail', () => {
+    expect(() =>
+      leave(
+        (mp) => {
+          mp.init('tok');
+          mp.track('a');
+        },
+        { storageThrows: true },
+      ),
+    ).not.toThrow();
+    const b = fakeBrowser();
+    b.run(code);
+    b.window.navigator.sendBeacon = () => {
+      throw new TypeError('beacon blocked');
+    };
+    b.window.mixpanel.init('tok');
+    b.window.mixpanel.track('a');
+    expect(() => b.fire('pagehide')).not.toThrow();
+    expect(stubKeysOf(b.storage)).toHaveLength(1);
+  });
+});
+
+const stubKeysOf = (storage: Map<string, string>) => [...storage.keys()].filter((k) => k.startsWith(STUB_STORAGE_KEY + ':'));
