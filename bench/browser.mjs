@@ -98,3 +98,13 @@ function killGroup(pid) {
     // already gone
   }
 }
+
+/** Closes a page opened by `newPage()` together with its context; a page already gone is fine. */
+export const closePage = (page) =>
+  page
+    .context()
+    .close()
+    .catch(() => {});
+
+/** What a measure that threw reports instead of figures: the first line of its error. */
+export const failure = (e) => ({ failed: String(e.message || e).split('\n')[0] });

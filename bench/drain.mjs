@@ -9,6 +9,7 @@
 // the last event delivered is the SDK's (the page does nothing else), with what it was spent on.
 import { hostConfig, libraryReady, median, sdkHtml, sleep, trackMany } from './pages.mjs';
 import { SLOW_PHONE_CPU, LONG_TASK_MS, breakdown, busyMs, longestTask, mainTasks, markTs, throttleCpu, traced } from './trace.mjs';
+import { closePage, failure } from './browser.mjs';
 
 export const DRAIN_OUTLAST_CONFIG = { retry_backoff_base_ms: 100, retry_backoff_max_ms: 1_000 };
 
@@ -108,10 +109,7 @@ async function drainOnce(env, sdk, { n, capMs, queueCapMs, cpu }) {
       spent: breakdown(trace, from, to, 8),
     };
   } finally {
-    await page
-      .context()
-      .close()
-      .catch(() => {});
+    await closePage(page);
     await env.setApi('ok');
   }
 }
@@ -127,7 +125,7 @@ export async function measureDrain(env, cpu = 1) {
     try {
       out[sdk] = await drainOnce(env, sdk, { n, capMs, queueCapMs, cpu });
     } catch (e) {
-      out[sdk] = { failed: String(e.message || e).split('\n')[0] };
+      out[sdk] = failure(e);
     }
   }
   return out;

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { arrivedCount, hostConfig, libraryReady, sdkHtml, sleep } from './pages.mjs';
+import { failure } from './browser.mjs';
 
 const EVENTS = 100;
 
@@ -52,7 +53,7 @@ export async function measureDurability(env) {
       try {
         row[sdk] = { lost: EVENTS - (await once(env, sdk, n, waitMs)) };
       } catch (e) {
-        row[sdk] = { failed: String(e.message || e).split('\n')[0] };
+        row[sdk] = failure(e);
       }
     }
     out.rows.push(row);

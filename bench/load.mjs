@@ -2,6 +2,7 @@
 // each against the same page without any SDK. The page has a 300 ms image so `load` has some
 // weight. Outlast loads through its snippet, mixpanel-browser through its own (both official).
 import { hostConfig, median, sdkHtml, sleep } from './pages.mjs';
+import { closePage } from './browser.mjs';
 
 /** The image that gives `load` its weight: a page's usual slow resource. */
 const BODY = '<img src="/slow.gif?ms=300" alt="">';
@@ -17,10 +18,7 @@ async function loadTime(env, url, capMs) {
       .catch(() => null);
     return await done;
   } finally {
-    await page
-      .context()
-      .close()
-      .catch(() => {});
+    await closePage(page);
   }
 }
 

@@ -1,6 +1,7 @@
 // Memory: JS heap (`performance.memory.usedJSHeapSize` after a forced GC through CDP) once 100,000
 // events are queued while every API host answers 503, minus the same page's heap before them.
 import { hostConfig, libraryReady, sdkHtml, trackMany } from './pages.mjs';
+import { failure } from './browser.mjs';
 
 /** The page's used JS heap after a full GC, in bytes. */
 async function heapAfterGc(page) {
@@ -38,7 +39,7 @@ export async function measureMemory(env) {
         const state = sdk === 'outlast' ? await page.evaluate(() => window.mixpanel.get_delivery_state()) : null;
         out[sdk] = { tracked: queued, growthBytes, ...(state ? { queued: state.queued, dropped: state.dropped, store: state.store } : {}) };
       } catch (e) {
-        out[sdk] = { failed: String(e.message || e).split('\n')[0] };
+        out[sdk] = failure(e);
       } finally {
         await page
           .context()

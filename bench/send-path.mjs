@@ -4,6 +4,7 @@
 // what each way costs the page's main thread: the figures behind moving delivery into a Worker.
 import { sdkHtml } from './pages.mjs';
 import { SLOW_PHONE_CPU, busyMs, longestTask, mainTasks, markTs, throttleCpu, traced } from './trace.mjs';
+import { closePage, failure } from './browser.mjs';
 
 const BATCHES = 20;
 const EVENTS_PER_BATCH = 50;
@@ -56,12 +57,9 @@ async function sendFrom(env, where) {
     const tasks = mainTasks(trace);
     return { longestTaskMs: longestTask(tasks, from, to).ms, busyMs: busyMs(tasks, from, to), wallMs: result };
   } catch (e) {
-    return { failed: String(e.message || e).split('\n')[0] };
+    return failure(e);
   } finally {
-    await page
-      .context()
-      .close()
-      .catch(() => {});
+    await closePage(page);
   }
 }
 

@@ -7,6 +7,7 @@
 // window is kept too: it leaves out the time the thread waited for a core, so on a shared machine
 // its ratio moves less.
 import { READY_LOADED, READY_SCRIPT, hostConfig, median, sdkHtml, sleep } from './pages.mjs';
+import { closePage, failure } from './browser.mjs';
 import {
   SLOW_PHONE_CPU,
   breakdown,
@@ -49,12 +50,9 @@ async function visit(env, sdk, url) {
     }
     return out;
   } catch (e) {
-    return { failed: String(e.message || e).split('\n')[0] };
+    return failure(e);
   } finally {
-    await page
-      .context()
-      .close()
-      .catch(() => {});
+    await closePage(page);
   }
 }
 

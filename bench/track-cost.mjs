@@ -7,6 +7,7 @@
 // figure is over the calls it managed.
 /* global PerformanceObserver, screen -- the functions passed to page.evaluate run in the page */
 import { READY_LOADED, READY_SCRIPT, hostConfig, libraryReady, median, sdkHtml, sleep } from './pages.mjs';
+import { closePage, failure } from './browser.mjs';
 
 const EVENT_PROPS = { plan: 'pro', price: 42, tags: ['a', 'b'], source: 'bench' };
 
@@ -62,12 +63,9 @@ async function burst(env, sdk, n, settleMs, token) {
     if (!r.failed) env.tally.add('track() burst', sdk, token, r.calls);
     return r.failed ? r : { ...r, us: (r.loopMs * 1000) / r.calls };
   } catch (e) {
-    return { failed: String(e.message || e).split('\n')[0] };
+    return failure(e);
   } finally {
-    await page
-      .context()
-      .close()
-      .catch(() => {});
+    await closePage(page);
   }
 }
 
@@ -119,10 +117,7 @@ async function floorBurst(env, n) {
   } catch (e) {
     return null;
   } finally {
-    await page
-      .context()
-      .close()
-      .catch(() => {});
+    await closePage(page);
   }
 }
 
@@ -154,10 +149,7 @@ async function firstCall(env, sdk, token) {
   } catch (e) {
     return null;
   } finally {
-    await page
-      .context()
-      .close()
-      .catch(() => {});
+    await closePage(page);
   }
 }
 
