@@ -148,7 +148,12 @@ async function settle(runs: Array<{ run: Run; tab: Tab }>, quietMs = 400, timeou
       const done = await Promise.all(runs.map((r) => idle(r.tab, r.run).catch(() => false)));
       if (done.every(Boolean)) return;
     }
-    if (Date.now() > deadline) throw new Error(`settle: still changing or empty after ${timeoutMs} ms (${key})`);
+    if (Date.now() > deadline) {
+      const states = await Promise.all(
+        runs.map(async (r) => `${r.run.token} at ${await r.tab.url()}: ${await idle(r.tab, r.run).catch(String)}`),
+      );
+      throw new Error(`settle: still changing or empty after ${timeoutMs} ms (items ${key}; idle ${states.join(', ')})`);
+    }
     await sleep(100);
   }
 }
@@ -223,13 +228,28 @@ function deviceIdsOf(items: StoredEvent[]): Set<string> {
   return ids;
 }
 
-/** A run's items keyed `<kind> #<rank>`. */
+/** When a track event was made (its `time`, in ms), so that events of one name rank in the order they were tracked, whatever batch carried them. */
+const trackedAt = (e: StoredEvent): number => {
+  const time = (e.data.properties as Record<string, Json> | undefined)?.time;
+  if (typeof time !== 'number') return 0;
+  return time > 1e11 ? time : time * 1000;
+};
+
+/** A run's items keyed `<kind> #<rank>`; track events ranked by their time, profile updates by content. */
 function keyedItems(run: Run): Map<string, Map<string, string>> {
   const items = itemsOf(run);
+  const tracked = items.filter((e) => e.endpoint === 'track').sort((a, b) => trackedAt(a) - trackedAt(b));
+  // Profile updates carry no time in mixpanel-browser, and the order it flushes its queues in varies:
+  // they rank by their operations' content, so that equal updates pair up.
+  const updates = items
+    .filter((e) => e.endpoint !== 'track')
+    .map((e) => ({ e, content: JSON.stringify(PROFILE_OPERATIONS.map((op) => e.data[op] ?? null)) }))
+    .sort((a, b) => (a.content < b.content ? -1 : Number(a.content > b.content)))
+    .map((u) => u.e);
   const devices = deviceIdsOf(items);
   const ranks = new Map<string, number>();
   const keyed = new Map<string, Map<string, string>>();
-  for (const e of items) {
+  for (const e of [...tracked, ...updates]) {
     const kind = kindOf(e);
     const rank = (ranks.get(kind) ?? 0) + 1;
     ranks.set(kind, rank);
@@ -287,8 +307,67 @@ function compare(journey: string, since: Record<Lib, number>): Comparison {
   return result;
 }
 
-/** Calls `fn(mixpanel)` in the page. */
-const callMixpanel = (tab: Tab, code: string) => tab.evaluate((c: string) => new Function(c)(), code);
+/** A difference the test expects, with why it is there. */
+interface AllowedDifference {
+  /** Matches whole difference lines (`<journey> | <item> | <field>: mixpanel-browser=<v> outlast=<v>`). */
+  lines: RegExp;
+  reason: string;
+}
+
+/**
+ * Every difference between the two libraries' requests in these journeys. A deliberate difference
+ * says why Outlast differs; `KNOWN BUG:` entries are Outlast behaviour that issue 14 asks to
+ * change, kept here so that the test documents them and fails once they are fixed (then the entry goes).
+ */
+const ALLOWED: AllowedDifference[] = [
+  {
+    lines: /^\w+ \| track .+ \| properties\.mp_loader: mixpanel-browser=\(absent\) outlast="outlast\/[^"]+"$/,
+    reason:
+      'Outlast names itself in mp_loader ("outlast/<version>"), so reports can tell its events apart; mp_lib and $lib_version stay "web" and "2.83.0", so existing filters and breakdowns keep their meaning (src/constants.ts).',
+  },
+  {
+    lines: /^\w+ \| track .+ \| properties\.mp_sent_by_lib_version: mixpanel-browser="2\.83\.0" outlast=\(absent\)$/,
+    reason:
+      "mixpanel-browser's batcher stamps the release that sent a queued event (RequestBatcher.flush); Outlast is not a mixpanel-browser release, and its own version is in mp_loader.",
+  },
+  {
+    lines: /^\w+ \| engage .+ \| \$time: mixpanel-browser=\(absent\) outlast=<ms>$/,
+    reason:
+      'Outlast stamps each profile update with the moment it was made ($time, ms): an update queued through an outage arrives late, and $time tells Mixpanel when it was made.',
+  },
+  {
+    lines:
+      /^identity \| engage (\$set\{[^}]*plan\}|\$add\{visits\}) #1 \| (\$distinct_id: mixpanel-browser="user-1" outlast="\$device:DEVICE"|\$user_id: mixpanel-browser="user-1" outlast=\(absent\))$/,
+    reason:
+      'KNOWN BUG: people updates made before identify() go to the anonymous $device: profile; mixpanel-browser keeps them until identify() and sends them for the identified user (MixpanelPeople._send_request, _identify_called). Issue 14 item 3; fixed on branch identity, not merged yet.',
+  },
+  {
+    lines:
+      /^groups \| (engage \$set\{[^}]*company\} #1|engage \$union\{company\} #1|request engage) \| .+: mixpanel-browser=\(absent\) outlast=sent$/,
+    reason:
+      "KNOWN BUG: the same rule for set_group() / add_group()'s people update (MixpanelLib.set_group calls people.set): mixpanel-browser holds it until identify(), which this journey never calls; Outlast sends it for the anonymous visitor.",
+  },
+  {
+    lines:
+      /^identity \| engage \$set_once\{\$initial_referrer,\$initial_referring_domain\} #1 \| \(item\): mixpanel-browser=sent outlast=\(absent\)$/,
+    reason:
+      'KNOWN BUG: mixpanel-browser sets the first-touch referrer on the profile at load (MixpanelLib._loaded: people.set_once(persistence.get_referrer_info())), sent once the visitor is identified; Outlast never sets $initial_referrer / $initial_referring_domain on the profile (issue 14 item 2).',
+  },
+  {
+    lines:
+      /^identity \| track (\$identify #2 \| \(item\): mixpanel-browser=sent outlast=\(absent\)|(\$identify #1|After alias #1) \| properties\.(distinct_id|\$user_id|\$anon_distinct_id): mixpanel-browser="[^"]+" outlast="[^"]+")$/,
+    reason:
+      'KNOWN BUG: after alias(), mixpanel-browser identifies as the alias once $create_alias is sent (MixpanelLib.alias), so it sends a second $identify (alias, from user-1) and later events carry $user_id = the alias; Outlast switches distinct_id without $identify and keeps $user_id = user-1. Issue 14 item 3; fixed on branch identity, not merged yet.',
+  },
+];
+
+/** Runs page code as the site's own script would: an inline script element, run as it is added. */
+const callMixpanel = (tab: Tab, code: string) =>
+  tab.evaluate((c: string) => {
+    const script = document.createElement('script');
+    script.textContent = c;
+    document.body.appendChild(script);
+  }, code);
 
 const JOURNEYS: Journey[] = [
   {
@@ -436,16 +515,26 @@ describe.skipIf(!chromiumOnly)('differential: mixpanel-browser 2.83 and Outlast,
         }),
       );
       await settle(runs);
-      if (process.env.DIFF_DUMP) for (const r of runs) console.log(r.run.token, JSON.stringify(itemsOf(r.run).map((e) => [e.endpoint, e.data]), null, 1));
       const result = compare(journey.name, since);
       total.compared += result.compared;
       total.matched += result.matched;
       total.differences.push(...result.differences);
     }
+    const unexplained = total.differences.filter((line) => !ALLOWED.some((a) => a.lines.test(line)));
+    const report = ALLOWED.map((a) => {
+      const lines = total.differences.filter((line) => a.lines.test(line));
+      return `${lines.length} × ${a.reason}\n${lines.map((line) => `    ${line}`).join('\n')}`;
+    });
     console.log(
-      `differential: ${total.matched} of ${total.compared} fields match; ${total.differences.length} differences\n` +
-        total.differences.join('\n'),
+      [
+        `differential: ${total.matched} of ${total.compared} fields match; ${total.differences.length} differences`,
+        ...report,
+        `unexplained (${unexplained.length}):`,
+        ...unexplained.map((line) => `    ${line}`),
+      ].join('\n'),
     );
-    expect(total.differences).toEqual([]);
+    expect(unexplained).toEqual([]);
+    // every allowed difference still occurs: an entry for a difference that is gone must go too
+    expect(ALLOWED.filter((a) => !total.differences.some((line) => a.lines.test(line))).map((a) => a.reason)).toEqual([]);
   });
 });
