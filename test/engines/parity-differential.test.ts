@@ -63,6 +63,8 @@ interface PageSpec {
   body?: string;
   script?: string;
   head?: string;
+  /** The library the page loads (default: the run's); its requests still go to the run's host. */
+  library?: Lib;
 }
 
 /** One journey's names in one run: the token and the folder its pages live in. */
@@ -79,8 +81,9 @@ const runOf = (lib: Lib, journey: string): Run => ({ lib, journey, token: `diff-
 /** Registers a page of `run` at `<dir>/<file>` that loads the run's library and inits it; returns its URL. */
 function libPage(run: Run, file: string, spec: PageSpec = {}): string {
   const apiHost = h.collector.urls[run.lib]!;
-  const base = run.lib === 'ref' ? referenceConfig(apiHost) : outlastConfig(apiHost);
-  const src = run.lib === 'ref' ? '/vendor/mixpanel-browser.js' : '/dist/mixpanel.min.js';
+  const library = spec.library ?? run.lib;
+  const base = library === 'ref' ? referenceConfig(apiHost) : outlastConfig(apiHost);
+  const src = library === 'ref' ? '/vendor/mixpanel-browser.js' : '/dist/mixpanel.min.js';
   const config = `Object.assign(${JSON.stringify({ ...base, ...spec.config })}, ${spec.configCode ?? '{}'})`;
   return h.site.page(
     `${run.dir}/${file}`,
@@ -114,8 +117,8 @@ function itemsOf(run: Run): StoredEvent[] {
  * (`__mpq_<token>_ev`, `_pp`, `_gr` in localStorage) are empty, Outlast's delivery state has
  * nothing queued or in flight.
  */
-function idle(tab: Tab, run: Run): Promise<boolean> {
-  if (run.lib === 'out') {
+function idle(tab: Tab, run: Run, library: Lib = run.lib): Promise<boolean> {
+  if (library === 'out') {
     return tab.evaluate(async () => {
       const mp = (window as unknown as { mixpanel: { get_delivery_state(): Promise<{ queued: number; in_flight: number }> } }).mixpanel;
       const state = await mp.get_delivery_state();
@@ -249,11 +252,15 @@ function keyedItems(run: Run): Map<string, Map<string, string>> {
   const devices = deviceIdsOf(items);
   const ranks = new Map<string, number>();
   const keyed = new Map<string, Map<string, string>>();
+  const distinctId = (e: StoredEvent | undefined) => (e?.data.properties as Record<string, Json> | undefined)?.distinct_id;
   for (const e of [...tracked, ...updates]) {
     const kind = kindOf(e);
     const rank = (ranks.get(kind) ?? 0) + 1;
     ranks.set(kind, rank);
-    keyed.set(`${kind} #${rank}`, fieldsOf(e, run, devices));
+    const fields = fieldsOf(e, run, devices);
+    // ids are normalised away, so whether an event belongs to the visitor of the run's first event is compared on its own
+    if (e.endpoint === 'track') fields.set('(same distinct_id as the first event)', String(distinctId(e) === distinctId(tracked[0])));
+    keyed.set(`${kind} #${rank}`, fields);
   }
   return keyed;
 }
@@ -497,6 +504,25 @@ const JOURNEYS: Journey[] = [
     },
   },
 ];
+
+/** The existing-visitor journey: mixpanel-browser sets the visitor up, then the run's library continues it. */
+const MIGRATION: Journey = {
+  // A returning visitor of a site that switched libraries: the first page is mixpanel-browser in both
+  // runs; the next page is the run's library, which must continue the same visitor with its super
+  // properties (mixpanel-browser 2.83: MixpanelPersistence.load, the `mp_<token>_mixpanel` cookie).
+  name: 'migrate',
+  async run(tab, run) {
+    const before = libPage(run, 'before.html', {
+      library: 'ref',
+      script: "mixpanel.register({ plan: 'pro' });\nmixpanel.track('Before the switch');",
+    });
+    const after = libPage(run, 'after.html', { script: "mixpanel.track('After the switch');" });
+    await tab.goto(before);
+    await waitFor(async () => itemsOf(run).length >= 1 && (await idle(tab, run, 'ref')), 10_000);
+    await tab.goto(after);
+  },
+};
+JOURNEYS.push(MIGRATION);
 
 describe.skipIf(!chromiumOnly)('differential: mixpanel-browser 2.83 and Outlast, journey by journey', () => {
   it('every captured request matches field by field, but for the listed differences', { timeout: 90_000 }, async () => {
