@@ -114,7 +114,7 @@ function itemsOf(run: Run): StoredEvent[] {
 
 /**
  * Whether the run's library has nothing left to send: mixpanel-browser's batch queues
- * (`__mpq_<token>_ev`, `_pp`, `_gr` in localStorage) are empty, Outlast's delivery state has
+ * (`__mpq_<token>_ev`, `_pp`, `_gr` in localStorage) hold nothing it will send, Outlast's delivery state has
  * nothing queued or in flight.
  */
 function idle(tab: Tab, run: Run, library: Lib = run.lib): Promise<boolean> {
@@ -126,11 +126,21 @@ function idle(tab: Tab, run: Run, library: Lib = run.lib): Promise<boolean> {
     });
   }
   return tab.evaluate((token: string) => {
+    type Hook = (payload: unknown) => unknown;
+    const mp = (window as unknown as { mixpanel: { get_config(name: string): Record<string, Hook> | undefined } }).mixpanel;
+    const dropEvents = mp.get_config('hooks')?.before_send_events;
     for (let i = 0; i < localStorage.length; i++) {
       const key = localStorage.key(i)!;
       if (!key.startsWith(`__mpq_${token}`)) continue;
       const queue = JSON.parse(localStorage.getItem(key) ?? '[]') as unknown;
-      if (Array.isArray(queue) && queue.length > 0) return false;
+      if (!Array.isArray(queue)) continue;
+      // a batch that the hook drops whole stays in mixpanel-browser's queue (RequestBatcher.flush
+      // returns before removing it): such an item is never sent, so it is not waited for
+      const pending = queue.filter(
+        (item: { payload: unknown }) =>
+          !(key.endsWith('_ev') && typeof dropEvents === 'function' && !dropEvents(JSON.parse(JSON.stringify(item.payload)))),
+      );
+      if (pending.length > 0) return false;
     }
     return true;
   }, run.token);
