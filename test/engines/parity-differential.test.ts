@@ -5,9 +5,9 @@
 // with ids and timestamps normalised. The differences that remain must be exactly the allow-list
 // below, each with its reason: a deliberate difference, or a `KNOWN BUG:` the test documents.
 //
-// Chromium only: the campaign journey arrives from a search engine on another host name
-// (`www.google.localhost`), which Chromium resolves to the loopback address by itself; the other
-// engines' drivers here have no host-resolver rules to make such a name reach the test site.
+// Chromium only: the campaign and subdomain journeys use other host names (`www.google.localhost`,
+// `www.shop.localhost`, `app.shop.localhost`), which Chromium resolves to the loopback address by
+// itself; the other engines' drivers here have no host-resolver rules to make such names reach the site.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -376,6 +376,11 @@ const ALLOWED: AllowedDifference[] = [
     reason:
       'KNOWN BUG: after alias(), mixpanel-browser identifies as the alias once $create_alias is sent (MixpanelLib.alias), so it sends a second $identify (alias, from user-1) and later events carry $user_id = the alias; Outlast switches distinct_id without $identify and keeps $user_id = user-1. Issue 14 item 3; fixed on branch identity, not merged yet.',
   },
+  {
+    lines: /^subdomains \| track On app #1 \| \(same distinct_id as the first event\): mixpanel-browser=true outlast=false$/,
+    reason:
+      "KNOWN BUG: one visitor becomes two across subdomains: Outlast keeps its identity in per-origin storage, mixpanel-browser in a cookie on the registrable domain (persistence 'cookie', cross_subdomain_cookie). Issue 14 item 3; fixed on branch identity, not merged yet.",
+  },
 ];
 
 /** Runs page code as the site's own script would: an inline script element, run as it is added. */
@@ -534,7 +539,26 @@ const MIGRATION: Journey = {
 };
 JOURNEYS.push(MIGRATION);
 
-describe.skipIf(!chromiumOnly)('differential: mixpanel-browser 2.83 and Outlast, journey by journey', () => {
+/** `url` on another host name of the same test site: `*.localhost` is the loopback address in Chromium. */
+const onHost = (url: string, hostname: string) => url.replace('://127.0.0.1:', `://${hostname}:`);
+
+JOURNEYS.push({
+  // One site on two subdomains: the visitor of www. is the visitor of app. (mixpanel-browser 2.83: the
+  // cookie on the registrable domain, `cross_subdomain_cookie`, _.cookie.set with the extracted domain).
+  name: 'subdomains',
+  async run(tab, run) {
+    const www = onHost(libPage(run, 'www.html', { script: "mixpanel.track('On www');" }), 'www.shop.localhost');
+    const app = onHost(libPage(run, 'app.html', { script: "mixpanel.track('On app');" }), 'app.shop.localhost');
+    await tab.goto(www);
+    await waitFor(async () => itemsOf(run).length >= 1 && (await idle(tab, run)), 10_000);
+    await tab.goto(app);
+  },
+});
+
+const TITLE = 'differential: mixpanel-browser 2.83 and Outlast, journey by journey';
+const SKIPPED = `${TITLE} (Chromium only: its journeys need *.localhost host names to reach the test site)`;
+
+describe.skipIf(!chromiumOnly)(chromiumOnly ? TITLE : SKIPPED, () => {
   it('every captured request matches field by field, but for the listed differences', { timeout: 90_000 }, async () => {
     const total: Comparison = { compared: 0, matched: 0, differences: [] };
     for (const journey of JOURNEYS) {
