@@ -356,7 +356,7 @@ const ALLOWED: AllowedDifference[] = [
     lines:
       /^identity \| engage (\$set\{[^}]*plan\}|\$add\{visits\}) #1 \| (\$distinct_id: mixpanel-browser="user-1" outlast="\$device:DEVICE"|\$user_id: mixpanel-browser="user-1" outlast=\(absent\))$/,
     reason:
-      'KNOWN BUG: people updates made before identify() go to the anonymous $device: profile; mixpanel-browser keeps them until identify() and sends them for the identified user (MixpanelPeople._send_request, _identify_called). Issue 14 item 3; fixed on branch identity, not merged yet.',
+      'KNOWN BUG: people updates made before identify() go to the anonymous $device: profile; mixpanel-browser keeps them until identify() and sends them for the identified user (MixpanelPeople._send_request, _identify_called). Issue 14 item 3; branch identity works on it, not merged yet.',
   },
   {
     lines:
@@ -374,12 +374,12 @@ const ALLOWED: AllowedDifference[] = [
     lines:
       /^identity \| track (\$identify #2 \| \(item\): mixpanel-browser=sent outlast=\(absent\)|(\$identify #1|After alias #1) \| properties\.(distinct_id|\$user_id|\$anon_distinct_id): mixpanel-browser="[^"]+" outlast="[^"]+")$/,
     reason:
-      'KNOWN BUG: after alias(), mixpanel-browser identifies as the alias once $create_alias is sent (MixpanelLib.alias), so it sends a second $identify (alias, from user-1) and later events carry $user_id = the alias; Outlast switches distinct_id without $identify and keeps $user_id = user-1. Issue 14 item 3; fixed on branch identity, not merged yet.',
+      'KNOWN BUG: after alias(), mixpanel-browser calls identify(alias) once $create_alias is sent (MixpanelLib.alias): distinct_id stays user-1 (the alias is registered as __alias), but it sends $identify (distinct_id = the alias, $anon_distinct_id = user-1) and later events carry $user_id = the alias; Outlast sends no $identify and keeps $user_id = user-1. Issue 14 item 3; branch identity changes alias, not merged yet.',
   },
   {
     lines: /^subdomains \| track On app #1 \| \(same distinct_id as the first event\): mixpanel-browser=true outlast=false$/,
     reason:
-      "KNOWN BUG: one visitor becomes two across subdomains: Outlast keeps its identity in per-origin storage, mixpanel-browser in a cookie on the registrable domain (persistence 'cookie', cross_subdomain_cookie). Issue 14 item 3; fixed on branch identity, not merged yet.",
+      "KNOWN BUG: one visitor becomes two across subdomains: Outlast keeps its identity in per-origin storage, mixpanel-browser in a cookie on the registrable domain (persistence 'cookie', cross_subdomain_cookie). Issue 14 item 3; branch identity works on it, not merged yet.",
   },
 ];
 
