@@ -97,6 +97,9 @@ const hasOptOutCookie = (): boolean => guard(() => /(^|;\s*)mp_optout=/.test(doc
 function register(core: InstanceState, props: Props): void {
   Object.assign(core.store.props, props);
   core.store.save();
+  // what every event carries changed within one method call (alias() tracks, then identifies):
+  // the shared part of the next event is made again
+  core.rev++;
 }
 
 /**

@@ -352,35 +352,6 @@ const ALLOWED: AllowedDifference[] = [
     reason:
       'Outlast stamps each profile update with the moment it was made ($time, ms): an update queued through an outage arrives late, and $time tells Mixpanel when it was made.',
   },
-  {
-    lines:
-      /^identity \| engage (\$set\{[^}]*plan\}|\$add\{visits\}) #1 \| (\$distinct_id: mixpanel-browser="user-1" outlast="\$device:DEVICE"|\$user_id: mixpanel-browser="user-1" outlast=\(absent\))$/,
-    reason:
-      'KNOWN BUG: people updates made before identify() go to the anonymous $device: profile; mixpanel-browser keeps them until identify() and sends them for the identified user (MixpanelPeople._send_request, _identify_called). Issue 14 item 3; branch identity works on it, not merged yet.',
-  },
-  {
-    lines:
-      /^groups \| (engage \$set\{[^}]*company\} #1|engage \$union\{company\} #1|request engage) \| .+: mixpanel-browser=\(absent\) outlast=sent$/,
-    reason:
-      "KNOWN BUG: the same rule for set_group() / add_group()'s people update (MixpanelLib.set_group calls people.set): mixpanel-browser holds it until identify(), which this journey never calls; Outlast sends it for the anonymous visitor.",
-  },
-  {
-    lines:
-      /^identity \| engage \$set_once\{\$initial_referrer,\$initial_referring_domain\} #1 \| \(item\): mixpanel-browser=sent outlast=\(absent\)$/,
-    reason:
-      'KNOWN BUG: mixpanel-browser sets the first-touch referrer on the profile at load (MixpanelLib._loaded: people.set_once(persistence.get_referrer_info())), sent once the visitor is identified; Outlast never sets $initial_referrer / $initial_referring_domain on the profile (issue 14 item 2).',
-  },
-  {
-    lines:
-      /^identity \| track (\$identify #2 \| \(item\): mixpanel-browser=sent outlast=\(absent\)|(\$identify #1|After alias #1) \| properties\.(distinct_id|\$user_id|\$anon_distinct_id): mixpanel-browser="[^"]+" outlast="[^"]+")$/,
-    reason:
-      'KNOWN BUG: after alias(), mixpanel-browser calls identify(alias) once $create_alias is sent (MixpanelLib.alias): distinct_id stays user-1 (the alias is registered as __alias), but it sends $identify (distinct_id = the alias, $anon_distinct_id = user-1) and later events carry $user_id = the alias; Outlast sends no $identify and keeps $user_id = user-1. Issue 14 item 3; branch identity changes alias, not merged yet.',
-  },
-  {
-    lines: /^subdomains \| track On app #1 \| \(same distinct_id as the first event\): mixpanel-browser=true outlast=false$/,
-    reason:
-      "KNOWN BUG: one visitor becomes two across subdomains: Outlast keeps its identity in per-origin storage, mixpanel-browser in a cookie on the registrable domain (persistence 'cookie', cross_subdomain_cookie). Issue 14 item 3; branch identity works on it, not merged yet.",
-  },
 ];
 
 /** Runs page code as the site's own script would: an inline script element, run as it is added. */
