@@ -9,6 +9,7 @@
  */
 import type { Reporter } from '../utils/report';
 import type { Properties } from './types';
+import { refuse } from './call-reports';
 import { isRecord } from './values';
 
 export type ElementKind = 'click' | 'submit';
@@ -41,7 +42,7 @@ export function trackElements(
   reporter: Reporter,
 ): void {
   const { query, event, properties, callback } = args;
-  const invalid = (why: string) => reporter.report({ code: 'invalid_call', message: method + ': ' + why, detail: { method } });
+  const invalid = (why: string): void => void refuse(reporter, method, why);
   if (typeof event !== 'string' || !event) return invalid('needs an event name');
 
   const listen = () => {

@@ -7,14 +7,15 @@ import { MAX_EVENT_BYTES, MAX_PROPERTIES, MAX_STRING_LENGTH } from '../constants
 import { insertId } from '../utils/insert-id';
 import { refuse, reportNotes } from './call-reports';
 import type { InstanceState } from './instance-state';
+import type { PeopleStubMethod } from './method-names';
 import { isRecord, own } from './values';
 import { browserProperties } from './environment';
 import { cleanProperties, type Json, type Props } from './sanitize';
 import { sharedProperties } from './shared-properties';
 import { describe } from './validate-config';
 
-/** `people` method name → Mixpanel's update action. */
-export const PEOPLE_ACTIONS: Record<string, string> = {
+/** `people` method name → Mixpanel's update action: one for each stub method (a missing one does not compile). */
+export const PEOPLE_ACTIONS: Record<PeopleStubMethod, string> = {
   set: '$set',
   set_once: '$set_once',
   unset: '$unset',
@@ -83,7 +84,7 @@ export function buildEngage(core: InstanceState, op: string, a: unknown, b: unkn
       $distinct_id: s.distinct_id,
       $device_id: s.$device_id,
       $time: core.now(),
-      [PEOPLE_ACTIONS[op]!]: value,
+      [PEOPLE_ACTIONS[op as PeopleStubMethod]]: value,
       ...(s.$user_id ? { $user_id: s.$user_id } : {}),
     }),
   );

@@ -18,7 +18,7 @@ import { buildEngage, buildEvent, buildGroupUpdate, GROUP_ACTIONS, PEOPLE_ACTION
 import { isCrawlerPage, pageviewProperties } from './environment';
 import { createHooks } from './hooks';
 import type { InstanceState } from './instance-state';
-import type { InstanceStubMethod, PeopleStubMethod } from './method-names';
+import type { InstanceStubMethod } from './method-names';
 import { DEVICE_PREFIX, openConsent, openPersistence } from './persistence';
 import { cleanProperties, type Json, type Props } from './sanitize';
 import type { Group, Mixpanel } from './types';
@@ -436,24 +436,18 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     },
   };
 
-  const peopleCommands: { [Name in PeopleStubMethod]: Impl } & Record<string, Impl> = {
-    set: (c, ...args) => sendPeople(c, 'set', args),
-    set_once: (c, ...args) => sendPeople(c, 'set_once', args),
-    unset: (c, ...args) => sendPeople(c, 'unset', args),
-    increment: (c, ...args) => sendPeople(c, 'increment', args),
-    append: (c, ...args) => sendPeople(c, 'append', args),
-    union: (c, ...args) => sendPeople(c, 'union', args),
-    remove: (c, ...args) => sendPeople(c, 'remove', args),
-    delete_user: (c, ...args) => sendPeople(c, 'delete_user', args),
+  /** One `/engage` update per `PEOPLE_ACTIONS` method; the callback is the last argument when it is a function. */
+  const sendPeople =
+    (op: string): Impl =>
+    (c, ...args) => {
+      const [given, callback] = splitCallback(args);
+      send(c, 'engage', () => buildEngage(c, op, given[0], given[1]), callback);
+    };
+  const peopleCommands: Record<string, Impl> = {
     track_charge: () => notSupported('people.track_charge (deprecated by Mixpanel, without effect there too)'),
     clear_charges: (_, callback) => api.people.set('$transactions', [], callback),
   };
-
-  /** One `/engage` update; the callback is the last argument when it is a function. */
-  function sendPeople(c: InstanceState, op: keyof typeof PEOPLE_ACTIONS, args: unknown[]): void {
-    const [given, callback] = splitCallback(args);
-    send(c, 'engage', () => buildEngage(c, op, given[0], given[1]), callback);
-  }
+  for (const op in PEOPLE_ACTIONS) peopleCommands[op] = sendPeople(op);
 
   const groups = new Map<string, Group>();
   /** mixpanel-browser's `get_group`: one object per key and id, whose methods send `/groups` updates. */
@@ -479,7 +473,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   };
 
   const people: Record<string, unknown> = {};
-  for (const op in peopleCommands) people[op] = command('people.' + op, peopleCommands[op as PeopleStubMethod]);
+  for (const op in peopleCommands) people[op] = command('people.' + op, peopleCommands[op]!);
   const api = {
     init,
     people,
