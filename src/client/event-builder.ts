@@ -51,10 +51,10 @@ function actionValue(core: InstanceState, method: string, op: string, a: unknown
     const names = (Array.isArray(a) ? a.slice(0, MAX_PROPERTIES) : [a]).filter(
       (x): x is string => typeof x === 'string' && x !== '' && x.length <= MAX_STRING_LENGTH,
     );
-    return names.length ? names : refuse(core.reporter, method, 'needs a property name or a list of them; got ' + describe(a));
+    return names.length ? names : refuse(core.reporter, method, 'needs a property name or a list; got ' + describe(a));
   }
   if (typeof a === 'string' && a) a = { [a]: op === 'increment' && b === undefined ? 1 : b };
-  else if (!isRecord(a)) return refuse(core.reporter, method, 'needs a property name or an object of properties; got ' + describe(a));
+  else if (!isRecord(a)) return refuse(core.reporter, method, 'needs a property name or an object; got ' + describe(a));
   const data: Props = cleanProperties(a, notes);
   for (const k in data)
     if (op === 'increment' && typeof data[k] !== 'number') {

@@ -143,7 +143,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     if (!c.hooks.has(hook)) return built;
     const out = c.hooks.run(hook, [JSON.parse(built)], api);
     if (!out) return null;
-    if (!isRecord(out[0])) return invalid(hook, 'the hook must return the request body or null; the call is dropped');
+    if (!isRecord(out[0])) return invalid(hook, 'must return the request body or null; the call is dropped');
     return JSON.stringify(out[0]);
   };
 
@@ -360,7 +360,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     disable: (c, events) => {
       if (events === undefined) c.disabled.all = true;
       else if (Array.isArray(events)) c.disabled.events = c.disabled.events.concat(events.filter(isName));
-      else invalid('disable', 'needs a list of event names, or nothing for every event; got ' + describe(events));
+      else invalid('disable', 'needs a list of event names, or nothing; got ' + describe(events));
     },
     enable: (c, events) => {
       if (events === undefined) c.disabled.all = false;
@@ -395,7 +395,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       sendersStarted = true;
       if (pipe) pipe.resume();
     },
-    stop_batch_senders: () => notSupported('stopping the batch senders (every request goes through the outbox)'),
+    stop_batch_senders: () => notSupported('stop_batch_senders'),
     add_hook: (c, hookName, hook) => c.hooks.add(hookName, hook),
     remove_hook: (c, hookName, hook) => c.hooks.remove(hookName, hook),
     push: (_, item) => {
@@ -444,7 +444,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       send(c, 'engage', () => buildEngage(c, op, given[0], given[1]), callback);
     };
   const peopleCommands: Record<string, Impl> = {
-    track_charge: () => notSupported('people.track_charge (deprecated by Mixpanel, without effect there too)'),
+    track_charge: () => notSupported('people.track_charge (deprecated by Mixpanel)'),
     clear_charges: (_, callback) => api.people.set('$transactions', [], callback),
   };
   for (const op in PEOPLE_ACTIONS) peopleCommands[op] = sendPeople(op);
@@ -512,7 +512,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     if (!isName(token) || token.length > MAX_STRING_LENGTH) {
       const cfg = isRecord(config) ? config : {};
       fallback = createReporter(() => ({ debug: cfg.debug === true, on_error: cfg.on_error as never }));
-      invalid('init', 'needs your project token (a string of 1-' + MAX_STRING_LENGTH + ' characters); got ' + describe(token));
+      invalid('init', 'needs your project token (1-' + MAX_STRING_LENGTH + ' characters); got ' + describe(token));
       return false;
     }
     const live = { ...DEFAULT_CONFIG, token } as InstanceState['config'];

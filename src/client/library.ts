@@ -32,7 +32,7 @@ export function createLibrary(deps: LibraryDeps): MixpanelLib {
     try {
       const isDefault = name == null || name === '' || name === DEFAULT_NAME;
       if (!isDefault && (typeof name !== 'string' || (own(lib, name) !== undefined && !own(named, name))))
-        return refuse(describe(name) + ' cannot name an instance (the library already has that property)');
+        return refuse(describe(name) + ' cannot name an instance (a library property has it)');
       const inst: Instance = isDefault
         ? main
         : own(named, name!) || createInstance(factory, init as Mixpanel['init'], DEFAULT_NAME + '.' + name);
