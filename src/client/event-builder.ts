@@ -3,14 +3,14 @@
  * and the profile updates for `/engage`. A call that cannot be sent gives
  * null, reported; properties are made JSON-safe and each change is reported.
  */
-import { MAX_EVENT_BYTES, MAX_PROPERTIES, MAX_STRING_LENGTH } from '../constants';
+import { MAX_EVENT_BYTES, MAX_PROPERTIES, MAX_STRING_BYTES, MAX_STRING_LENGTH } from '../constants';
 import { insertId } from '../utils/insert-id';
 import { refuse, reportNotes } from './call-reports';
 import type { InstanceState } from './instance-state';
 import type { PeopleStubMethod } from './method-names';
 import { isRecord, own } from './values';
 import { browserProperties } from './environment';
-import { cleanProperties, type Json, type Props } from './sanitize';
+import { cleanProperties, cutString, type Json, type Props } from './sanitize';
 import { sharedProperties } from './shared-properties';
 import { describe } from './validate-config';
 
@@ -131,11 +131,9 @@ export function buildEvent(core: InstanceState, name: unknown, properties: unkno
   if (typeof name !== 'string' || !/\S/.test(name))
     return refuse(core.reporter, 'track', 'event name must be a non-empty string; got ' + describe(name));
   const notes: string[] = [];
-  let event = name;
-  if (name.length > MAX_STRING_LENGTH) {
-    notes.push(`event name cut to ${MAX_STRING_LENGTH} characters`);
-    event = name.slice(0, MAX_STRING_LENGTH);
-  }
+  // Mixpanel's limit is in UTF-8 bytes, as for every other string of the event
+  const event = cutString(name);
+  if (event !== name) notes.push(`event name cut to ${MAX_STRING_BYTES} bytes`);
   const now = core.now();
   const id = insertId();
   const shared = sharedProperties(core);
