@@ -267,10 +267,8 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
         undefined,
         pageviewProperties(),
       ),
-    track_links: (c, query, event, properties, callback) =>
-      trackElements('click', 'track_links', { query, event, properties, callback }, api.track, c.reporter),
-    track_forms: (c, query, event, properties, callback) =>
-      trackElements('submit', 'track_forms', { query, event, properties, callback }, api.track, c.reporter),
+    track_links: (c, ...args) => trackElements('click', 'track_links', args, api.track, c.reporter),
+    track_forms: (c, ...args) => trackElements('submit', 'track_forms', args, api.track, c.reporter),
     track_with_groups: unlessOptedOut((c, event, properties, groups, callback) => {
       const props: Record<string, unknown> = Object.assign({}, isRecord(properties) ? properties : {});
       if (isRecord(groups)) for (const key in groups) if (groups[key] != null) props[key] = groups[key];
