@@ -3,7 +3,7 @@ import type { Reporter } from '../utils/report';
 import type { InstanceState } from './instance-state';
 
 /** Reports a call that cannot be honoured as `invalid_call`, with the message `<method>: <why>`. Returns null, for builders that refuse. */
-export function refuse(reporter: Reporter, method: string, why: string): null {
+export function refuse(reporter: Pick<Reporter, 'report'>, method: string, why: string): null {
   reporter.report({ code: 'invalid_call', message: method + ': ' + why, detail: { method } });
   return null;
 }

@@ -9,6 +9,7 @@
  */
 import type { Reporter } from '../utils/report';
 import type { Properties } from './types';
+import { refuse } from './call-reports';
 import { isRecord } from './values';
 
 export type ElementKind = 'click' | 'submit';
@@ -31,17 +32,18 @@ function resolve(query: unknown): Element[] {
 /**
  * Listens on the elements of `query` once the document has been parsed (as
  * mixpanel-browser waits for DOMContentLoaded) and tracks `event` each time.
- * `track` is the instance's public `track`, so hooks and `disable()` apply.
+ * `args` are the page's `(query, event, properties, callback)`; `track` is
+ * the instance's public `track`, so hooks and `disable()` apply.
  */
 export function trackElements(
   kind: ElementKind,
   method: string,
-  args: { query: unknown; event: unknown; properties: unknown; callback: unknown },
+  args: unknown[],
   track: (event: string, properties: Properties) => void,
   reporter: Reporter,
 ): void {
-  const { query, event, properties, callback } = args;
-  const invalid = (why: string) => reporter.report({ code: 'invalid_call', message: method + ': ' + why, detail: { method } });
+  const [query, event, properties, callback] = args;
+  const invalid = (why: string): void => void refuse(reporter, method, why);
   if (typeof event !== 'string' || !event) return invalid('needs an event name');
 
   const listen = () => {

@@ -3,18 +3,19 @@
  * and the profile updates for `/engage`. A call that cannot be sent gives
  * null, reported; properties are made JSON-safe and each change is reported.
  */
-import { MAX_EVENT_BYTES, MAX_PROPERTIES, MAX_STRING_LENGTH } from '../constants';
+import { MAX_EVENT_BYTES, MAX_PROPERTIES, MAX_STRING_BYTES, MAX_STRING_LENGTH } from '../constants';
 import { insertId } from '../utils/insert-id';
 import { refuse, reportNotes } from './call-reports';
 import type { InstanceState } from './instance-state';
+import type { PeopleStubMethod } from './method-names';
 import { isRecord, own } from './values';
 import { browserProperties } from './environment';
-import { cleanProperties, type Json, type Props } from './sanitize';
+import { cleanProperties, cutString, type Json, type Props } from './sanitize';
 import { sharedProperties } from './shared-properties';
 import { describe } from './validate-config';
 
-/** `people` method name → Mixpanel's update action. */
-export const PEOPLE_ACTIONS: Record<string, string> = {
+/** `people` method name → Mixpanel's update action: one for each stub method (a missing one does not compile). */
+export const PEOPLE_ACTIONS: Record<PeopleStubMethod, string> = {
   set: '$set',
   set_once: '$set_once',
   unset: '$unset',
@@ -50,10 +51,10 @@ function actionValue(core: InstanceState, method: string, op: string, a: unknown
     const names = (Array.isArray(a) ? a.slice(0, MAX_PROPERTIES) : [a]).filter(
       (x): x is string => typeof x === 'string' && x !== '' && x.length <= MAX_STRING_LENGTH,
     );
-    return names.length ? names : refuse(core.reporter, method, 'needs a property name or a list of them; got ' + describe(a));
+    return names.length ? names : refuse(core.reporter, method, 'needs a property name or a list; got ' + describe(a));
   }
   if (typeof a === 'string' && a) a = { [a]: op === 'increment' && b === undefined ? 1 : b };
-  else if (!isRecord(a)) return refuse(core.reporter, method, 'needs a property name or an object of properties; got ' + describe(a));
+  else if (!isRecord(a)) return refuse(core.reporter, method, 'needs a property name or an object; got ' + describe(a));
   const data: Props = cleanProperties(a, notes);
   for (const k in data)
     if (op === 'increment' && typeof data[k] !== 'number') {
@@ -83,7 +84,7 @@ export function buildEngage(core: InstanceState, op: string, a: unknown, b: unkn
       $distinct_id: s.distinct_id,
       $device_id: s.$device_id,
       $time: core.now(),
-      [PEOPLE_ACTIONS[op]!]: value,
+      [PEOPLE_ACTIONS[op as PeopleStubMethod]]: value,
       ...(s.$user_id ? { $user_id: s.$user_id } : {}),
     }),
   );
@@ -130,11 +131,9 @@ export function buildEvent(core: InstanceState, name: unknown, properties: unkno
   if (typeof name !== 'string' || !/\S/.test(name))
     return refuse(core.reporter, 'track', 'event name must be a non-empty string; got ' + describe(name));
   const notes: string[] = [];
-  let event = name;
-  if (name.length > MAX_STRING_LENGTH) {
-    notes.push(`event name cut to ${MAX_STRING_LENGTH} characters`);
-    event = name.slice(0, MAX_STRING_LENGTH);
-  }
+  // Mixpanel's limit is in UTF-8 bytes, as for every other string of the event
+  const event = cutString(name);
+  if (event !== name) notes.push(`event name cut to ${MAX_STRING_BYTES} bytes`);
   const now = core.now();
   const id = insertId();
   const shared = sharedProperties(core);

@@ -10,6 +10,7 @@
  * where sites scrub personal data and a failed scrub must not be sent.
  */
 import type { Reporter } from '../utils/report';
+import { refuse } from './call-reports';
 import { isRecord } from './values';
 
 /** A hook as the page gives it; the instance is its `this`. */
@@ -28,12 +29,14 @@ export interface HookTable {
 
 export function createHooks(reporter: Reporter): HookTable {
   let table: Record<string, HookFunction[]> = {};
-  const invalid = (method: string, why: string) =>
-    reporter.report({ code: 'invalid_call', message: method + ': ' + why, detail: { method } });
+  const invalid = (method: string, why: string): null => refuse(reporter, method, why);
 
   return {
     replace(option) {
-      if (!isRecord(option)) return invalid('hooks', 'must be an object of functions by hook name');
+      if (!isRecord(option)) {
+        invalid('hooks', 'must be an object of functions by hook name');
+        return;
+      }
       table = {};
       for (const name of Object.keys(option)) {
         const given = option[name];
@@ -43,7 +46,10 @@ export function createHooks(reporter: Reporter): HookTable {
       }
     },
     add(name, hook) {
-      if (typeof name !== 'string' || typeof hook !== 'function') return invalid('add_hook', 'needs a hook name and a function');
+      if (typeof name !== 'string' || typeof hook !== 'function') {
+        invalid('add_hook', 'needs a hook name and a function');
+        return;
+      }
       (table[name] = table[name] || []).push(hook as HookFunction);
     },
     remove(name, hook) {
@@ -60,8 +66,7 @@ export function createHooks(reporter: Reporter): HookTable {
         try {
           answer = hook.apply(self, data);
         } catch (e) {
-          invalid(name, 'the hook threw (' + e + '); the call is dropped');
-          return null;
+          return invalid(name, 'the hook threw (' + e + '); the call is dropped');
         }
         if (answer == null) {
           if (answer === undefined) invalid(name, 'the hook returned nothing; the call is dropped');

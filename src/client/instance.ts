@@ -18,7 +18,7 @@ import { buildEngage, buildEvent, buildGroupUpdate, GROUP_ACTIONS, PEOPLE_ACTION
 import { isCrawlerPage, pageviewProperties } from './environment';
 import { createHooks } from './hooks';
 import type { InstanceState } from './instance-state';
-import type { InstanceStubMethod, PeopleStubMethod } from './method-names';
+import type { InstanceStubMethod } from './method-names';
 import { alias, clearOptInOut, holdPeople, identify, optIn, optOut, reset, startIdentity, type IdentitySenders } from './identity';
 import { openConsent, openPersistence } from './persistence';
 import { cleanProperties, type Json, type Props } from './sanitize';
@@ -144,7 +144,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     if (!c.hooks.has(hook)) return built;
     const out = c.hooks.run(hook, [JSON.parse(built)], api);
     if (!out) return null;
-    if (!isRecord(out[0])) return invalid(hook, 'the hook must return the request body or null; the call is dropped');
+    if (!isRecord(out[0])) return invalid(hook, 'must return the request body or null; the call is dropped');
     return JSON.stringify(out[0]);
   };
 
@@ -275,10 +275,8 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
         undefined,
         pageviewProperties(),
       ),
-    track_links: (c, query, event, properties, callback) =>
-      trackElements('click', 'track_links', { query, event, properties, callback }, api.track, c.reporter),
-    track_forms: (c, query, event, properties, callback) =>
-      trackElements('submit', 'track_forms', { query, event, properties, callback }, api.track, c.reporter),
+    track_links: (c, ...args) => trackElements('click', 'track_links', args, api.track, c.reporter),
+    track_forms: (c, ...args) => trackElements('submit', 'track_forms', args, api.track, c.reporter),
     track_with_groups: unlessOptedOut((c, event, properties, groups, callback) => {
       const props: Record<string, unknown> = Object.assign({}, isRecord(properties) ? properties : {});
       if (isRecord(groups)) for (const key in groups) if (groups[key] != null) props[key] = groups[key];
@@ -343,7 +341,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     disable: (c, events) => {
       if (events === undefined) c.disabled.all = true;
       else if (Array.isArray(events)) c.disabled.events = c.disabled.events.concat(events.filter(isName));
-      else invalid('disable', 'needs a list of event names, or nothing for every event; got ' + describe(events));
+      else invalid('disable', 'needs a list of event names, or nothing; got ' + describe(events));
     },
     enable: (c, events) => {
       if (events === undefined) c.disabled.all = false;
@@ -370,7 +368,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       sendersStarted = true;
       if (pipe) pipe.resume();
     },
-    stop_batch_senders: () => notSupported('stopping the batch senders (every request goes through the outbox)'),
+    stop_batch_senders: () => notSupported('stop_batch_senders'),
     add_hook: (c, hookName, hook) => c.hooks.add(hookName, hook),
     remove_hook: (c, hookName, hook) => c.hooks.remove(hookName, hook),
     push: (_, item) => {
@@ -411,26 +409,20 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     },
   };
 
-  const peopleCommands: { [Name in PeopleStubMethod]: Impl } & Record<string, Impl> = {
-    set: (c, ...args) => sendPeople(c, 'set', args),
-    set_once: (c, ...args) => sendPeople(c, 'set_once', args),
-    unset: (c, ...args) => sendPeople(c, 'unset', args),
-    increment: (c, ...args) => sendPeople(c, 'increment', args),
-    append: (c, ...args) => sendPeople(c, 'append', args),
-    union: (c, ...args) => sendPeople(c, 'union', args),
-    remove: (c, ...args) => sendPeople(c, 'remove', args),
-    delete_user: (c, ...args) => sendPeople(c, 'delete_user', args),
-    track_charge: () => notSupported('people.track_charge (deprecated by Mixpanel, without effect there too)'),
+  /** One `/engage` update per `PEOPLE_ACTIONS` method; the callback is the last argument when it is a function. */
+  const sendPeople =
+    (op: string): Impl =>
+    (c, ...args) => {
+      const [given, callback] = splitCallback(args);
+      // before identify() on this page, the update waits in persistence as mixpanel-browser's
+      if (holdPeople(c, op, given[0], given[1], callback)) return;
+      send(c, 'engage', () => buildEngage(c, op, given[0], given[1]), callback);
+    };
+  const peopleCommands: Record<string, Impl> = {
+    track_charge: () => notSupported('people.track_charge (deprecated by Mixpanel)'),
     clear_charges: (_, callback) => api.people.set('$transactions', [], callback),
   };
-
-  /** One `/engage` update; the callback is the last argument when it is a function. */
-  function sendPeople(c: InstanceState, op: keyof typeof PEOPLE_ACTIONS, args: unknown[]): void {
-    const [given, callback] = splitCallback(args);
-    // before identify() on this page, the update waits in persistence as mixpanel-browser's
-    if (holdPeople(c, op, given[0], given[1], callback)) return;
-    send(c, 'engage', () => buildEngage(c, op, given[0], given[1]), callback);
-  }
+  for (const op in PEOPLE_ACTIONS) peopleCommands[op] = sendPeople(op);
 
   const groups = new Map<string, Group>();
   /** mixpanel-browser's `get_group`: one object per key and id, whose methods send `/groups` updates. */
@@ -456,7 +448,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   };
 
   const people: Record<string, unknown> = {};
-  for (const op in peopleCommands) people[op] = command('people.' + op, peopleCommands[op as PeopleStubMethod]);
+  for (const op in peopleCommands) people[op] = command('people.' + op, peopleCommands[op]!);
   const api = {
     init,
     people,
@@ -495,7 +487,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     if (!isName(token) || token.length > MAX_STRING_LENGTH) {
       const cfg = isRecord(config) ? config : {};
       fallback = createReporter(() => ({ debug: cfg.debug === true, on_error: cfg.on_error as never }));
-      invalid('init', 'needs your project token (a string of 1-' + MAX_STRING_LENGTH + ' characters); got ' + describe(token));
+      invalid('init', 'needs your project token (1-' + MAX_STRING_LENGTH + ' characters); got ' + describe(token));
       return false;
     }
     const live = { ...DEFAULT_CONFIG, token } as InstanceState['config'];

@@ -8,6 +8,7 @@
 import { createInstance, type Instance, type PipelineFactory } from './instance';
 import type { Mixpanel, MixpanelLib } from './types';
 import { describe } from './validate-config';
+import { refuse as refuseCall } from './call-reports';
 import { own } from './values';
 
 export interface LibraryDeps {
@@ -25,14 +26,13 @@ const DEFAULT_NAME = 'mixpanel';
 export function createLibrary(deps: LibraryDeps): MixpanelLib {
   const factory = deps.createPipeline;
   const named: Record<string, Instance> = {};
-  const refuse = (why: string, inst = main): undefined =>
-    void inst.report({ code: 'invalid_call', message: 'init: ' + why, detail: { method: 'init' } });
+  const refuse = (why: string, inst = main): undefined => void refuseCall(inst, 'init', why);
 
   function init(token: string, config?: unknown, name?: string): Mixpanel | undefined {
     try {
       const isDefault = name == null || name === '' || name === DEFAULT_NAME;
       if (!isDefault && (typeof name !== 'string' || (own(lib, name) !== undefined && !own(named, name))))
-        return refuse(describe(name) + ' cannot name an instance (the library already has that property)');
+        return refuse(describe(name) + ' cannot name an instance (a library property has it)');
       const inst: Instance = isDefault
         ? main
         : own(named, name!) || createInstance(factory, init as Mixpanel['init'], DEFAULT_NAME + '.' + name);
