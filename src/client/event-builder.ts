@@ -133,7 +133,9 @@ export function buildEvent(core: InstanceState, name: unknown, properties: unkno
   let event = name;
   if (name.length > MAX_STRING_LENGTH) {
     notes.push(`event name cut to ${MAX_STRING_LENGTH} characters`);
-    event = name.slice(0, MAX_STRING_LENGTH);
+    // never between the two halves of a surrogate pair: a lone half is no UTF-8 text
+    const end = /[\ud800-\udbff]/.test(name[MAX_STRING_LENGTH - 1]!) ? MAX_STRING_LENGTH - 1 : MAX_STRING_LENGTH;
+    event = name.slice(0, end);
   }
   const now = core.now();
   const id = insertId();
