@@ -1,4 +1,4 @@
-// `npm test`: build, type-check, then every unit and browser test, ending with one plain
+// `npm test`: build, type-check, format and lint checks, then every unit and browser test, ending with one plain
 // "N passed, N failed" line that sums them all.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
@@ -16,6 +16,7 @@ const count = (ok) => (ok ? passed++ : failed++);
 count(step('build', 'npx', ['rollup', '-c', '--silent']));
 count(step('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.test.json']));
 count(step('format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']));
+count(step('lint', 'npx', ['eslint', '--max-warnings', '0', '.']));
 
 mkdirSync('test-results', { recursive: true });
 const report = 'test-results/vitest.json';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/fixtures';
 import { useEngineScenario, type EngineHarness } from '../support/engines/harness';
-import { arrived, expectedLabels, sdkPage, trackScript, waitArrived } from '../support/sdk-page';
+import { expectedLabels, sdkPage, trackScript, waitArrived } from '../support/sdk-page';
 
 let h: EngineHarness;
 const open = useEngineScenario((harness) => (h = harness));

@@ -61,7 +61,10 @@ describe('outages', () => {
       const w = window as unknown as { fetch: typeof fetch; __attempts: number };
       const real = w.fetch;
       w.__attempts = 0;
-      w.fetch = (...args: Parameters<typeof fetch>) => (w.__attempts++, real(...args));
+      w.fetch = (...args: Parameters<typeof fetch>) => {
+        w.__attempts++;
+        return real(...args);
+      };
     });
     await setOffline(true);
     try {

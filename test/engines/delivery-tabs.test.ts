@@ -95,7 +95,10 @@ describe('tabs', () => {
         (name: string) =>
           new Promise<void>((ok, ko) => {
             const req = indexedDB.open(name);
-            req.onsuccess = () => (((window as unknown as { __db: IDBDatabase }).__db = req.result), ok());
+            req.onsuccess = () => {
+              (window as unknown as { __db: IDBDatabase }).__db = req.result;
+              ok();
+            };
             req.onerror = () => ko(req.error);
           }),
         db,

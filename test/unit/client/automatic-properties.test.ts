@@ -3,7 +3,7 @@
 // mixpanel-persistence.js, utils.js).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { COMPATIBLE_LIB_VERSION, LIB_VERSION } from '../../../src/constants';
-import { memoryStorage, removeBrowser, setup } from './fake-browser';
+import { cookieJar, removeBrowser, setup } from './fake-browser';
 
 afterEach(() => {
   removeBrowser();
@@ -13,18 +13,18 @@ afterEach(() => {
 const LANDING = 'https://shop.example.com/spring?utm_source=google&utm_medium=cpc&utm_campaign=spring&gclid=G1';
 const GOOGLE = 'https://www.google.com/search?q=running+shoes';
 
-/** One page load of the site: a library on `url`, reached from `referrer`, with the visitor's storage. */
-function page(storage: ReturnType<typeof memoryStorage>, url: string, referrer = '', config: Record<string, unknown> = {}) {
-  const s = setup({ url, referrer, localStorage: storage });
+/** One page load of the site: a library on `url`, reached from `referrer`, with the visitor's cookies (the default persistence). */
+function page(storage: ReturnType<typeof cookieJar>, url: string, referrer = '', config: Record<string, unknown> = {}) {
+  const s = setup({ url, referrer, cookies: storage });
   s.lib.init('tok', config);
   return s;
 }
 
-const stored = (storage: ReturnType<typeof memoryStorage>) => JSON.parse(storage.getItem('mp_tok_mixpanel') || '{}');
+const stored = (storage: ReturnType<typeof cookieJar>) => JSON.parse(decodeURIComponent(storage.values.get('mp_tok_mixpanel') || '{}'));
 
 describe('every event (_.info.properties, track)', () => {
   it('carries the campaign, click id, search engine and referrers of a landing from a search ad', () => {
-    const { lib, pipes } = page(memoryStorage(), LANDING, GOOGLE);
+    const { lib, pipes } = page(cookieJar(), LANDING, GOOGLE);
     lib.track('Viewed');
     const p = pipes.events('Viewed')[0]!.properties;
     expect(p).toMatchObject({
@@ -49,7 +49,7 @@ describe('every event (_.info.properties, track)', () => {
   });
 
   it('names the library as mixpanel-browser does, and Outlast in mp_loader unless the site sets its own', () => {
-    const first = page(memoryStorage(), LANDING);
+    const first = page(cookieJar(), LANDING);
     first.lib.track('x');
     expect(first.pipes.events('x')[0]!.properties).toMatchObject({
       mp_lib: 'web',
@@ -57,13 +57,13 @@ describe('every event (_.info.properties, track)', () => {
       mp_loader: 'outlast/' + LIB_VERSION,
     });
     removeBrowser();
-    const own = page(memoryStorage(), LANDING, '', { mp_loader: 'my-wrapper' });
+    const own = page(cookieJar(), LANDING, '', { mp_loader: 'my-wrapper' });
     own.lib.track('x');
     expect(own.pipes.events('x')[0]!.properties.mp_loader).toBe('my-wrapper');
   });
 
   it('a direct visit has no $referrer, and $direct as the first referrer (update_referrer_info)', () => {
-    const { lib, pipes } = page(memoryStorage(), 'https://shop.example.com/');
+    const { lib, pipes } = page(cookieJar(), 'https://shop.example.com/');
     lib.track('x');
     const p = pipes.events('x')[0]!.properties;
     expect(p).not.toHaveProperty('$referrer');
@@ -85,7 +85,7 @@ describe('every event (_.info.properties, track)', () => {
 
 describe('what persists from one page to the next (_set_default_superprops)', () => {
   it('keeps utm_*, the search engine and the first referrer; click ids stay on the landing page', () => {
-    const storage = memoryStorage();
+    const storage = cookieJar();
     page(storage, LANDING, GOOGLE);
     removeBrowser();
     const next = page(storage, 'https://shop.example.com/cart', 'https://shop.example.com/spring');
@@ -104,7 +104,7 @@ describe('what persists from one page to the next (_set_default_superprops)', ()
   });
 
   it('a later campaign overwrites the parameters it has, and keeps the others (register)', () => {
-    const storage = memoryStorage();
+    const storage = cookieJar();
     page(storage, LANDING);
     removeBrowser();
     const next = page(storage, 'https://shop.example.com/?utm_source=newsletter');
@@ -113,7 +113,7 @@ describe('what persists from one page to the next (_set_default_superprops)', ()
   });
 
   it('stop_utm_persistence: utm_* only on the page that has them, and earlier ones are removed (_loaded)', () => {
-    const storage = memoryStorage();
+    const storage = cookieJar();
     page(storage, LANDING);
     expect(stored(storage).utm_source).toBe('google');
     removeBrowser();
@@ -129,7 +129,7 @@ describe('what persists from one page to the next (_set_default_superprops)', ()
   });
 
   it('save_referrer: false keeps no first referrer', () => {
-    const { lib, pipes } = page(memoryStorage(), LANDING, GOOGLE, { save_referrer: false });
+    const { lib, pipes } = page(cookieJar(), LANDING, GOOGLE, { save_referrer: false });
     lib.track('x');
     const p = pipes.events('x')[0]!.properties;
     expect(p).not.toHaveProperty('$initial_referrer');
@@ -137,7 +137,7 @@ describe('what persists from one page to the next (_set_default_superprops)', ()
   });
 
   it('track_marketing: false leaves click ids out, while persisted utm_* still go (track)', () => {
-    const { lib, pipes } = page(memoryStorage(), LANDING, '', { track_marketing: false });
+    const { lib, pipes } = page(cookieJar(), LANDING, '', { track_marketing: false });
     lib.track('x');
     const p = pipes.events('x')[0]!.properties;
     expect(p).not.toHaveProperty('gclid');
@@ -145,19 +145,19 @@ describe('what persists from one page to the next (_set_default_superprops)', ()
   });
 
   it('reset() forgets them, and the next event records the page again', () => {
-    const { lib, pipes } = page(memoryStorage(), LANDING, GOOGLE);
+    const { lib, pipes } = page(cookieJar(), LANDING, GOOGLE);
     lib.reset();
     lib.track('x');
     expect(pipes.events('x')[0]!.properties).toMatchObject({ utm_source: 'google', $initial_referrer: GOOGLE });
   });
 
   it('computes them once per page: a hundred events write nothing to storage', () => {
-    const storage = memoryStorage();
+    const storage = cookieJar();
     const { lib } = page(storage, LANDING, GOOGLE);
     lib.track('first');
-    const writes = vi.spyOn(storage, 'setItem');
+    const writes = storage.writes.length;
     for (let i = 0; i < 100; i++) lib.track('x', { i });
-    expect(writes).not.toHaveBeenCalled();
+    expect(storage.writes.length).toBe(writes);
   });
 });
 
@@ -165,7 +165,7 @@ describe('the profile (create_mplib, _loaded, people.set)', () => {
   const engage = (pipes: ReturnType<typeof setup>['pipes']) => pipes.sent.filter((s) => s.ep === 'engage').map((s) => s.body);
 
   it('an anonymous visitor: initial_utm_* and the first referrer wait in the __mpso queue, no profile is made', () => {
-    const storage = memoryStorage();
+    const storage = cookieJar();
     const { pipes } = page(storage, LANDING, GOOGLE);
     expect(engage(pipes)).toEqual([]);
     expect(stored(storage).__mpso).toEqual({
@@ -185,7 +185,7 @@ describe('the profile (create_mplib, _loaded, people.set)', () => {
   });
 
   it('an identified visitor too: they wait for identify() on the page, as every profile update before it does (MixpanelPeople._send_request)', () => {
-    const storage = memoryStorage();
+    const storage = cookieJar();
     page(storage, 'https://shop.example.com/').lib.identify('u1');
     removeBrowser();
     const { pipes } = page(storage, LANDING, GOOGLE);
@@ -195,19 +195,21 @@ describe('the profile (create_mplib, _loaded, people.set)', () => {
   });
 
   it('nothing is queued while opted out (addOptOutCheckMixpanelPeople)', () => {
-    const storage = memoryStorage();
+    const storage = cookieJar();
     page(storage, LANDING, GOOGLE, { opt_out_tracking_by_default: true });
     expect(stored(storage).__mpso).toBeUndefined();
   });
 
   it('skip_first_touch_marketing: no initial_utm_*', () => {
-    const storage = memoryStorage();
+    const storage = cookieJar();
     page(storage, LANDING, '', { skip_first_touch_marketing: true });
     expect(Object.keys(stored(storage).__mpso)).toEqual(['$initial_referrer', '$initial_referring_domain']);
   });
 
   it('people.set carries $os, $browser and $browser_version, not $device (_.info.people_properties)', () => {
-    const { lib, pipes } = page(memoryStorage(), LANDING);
+    const { lib, pipes } = page(cookieJar(), LANDING);
+    // profile updates go once identify() ran on the page (MixpanelPeople._send_request)
+    lib.identify('u1');
     lib.people.set({ plan: 'pro' });
     const set = engage(pipes).find((b) => b.$set)!.$set;
     expect(set).toEqual({ plan: 'pro', $os: 'Mac OS X', $browser: 'Chrome', $browser_version: 120 });
@@ -216,7 +218,7 @@ describe('the profile (create_mplib, _loaded, people.set)', () => {
 
 describe('track_pageview() (track_pageview, _.info.mpPageViewProperties)', () => {
   it('carries the page fields, leaves empty ones out, and the URL campaign whatever track_marketing says', () => {
-    const { lib, pipes } = page(memoryStorage(), 'https://shop.example.com/?utm_source=news&fbclid=F1', '', { track_marketing: false });
+    const { lib, pipes } = page(cookieJar(), 'https://shop.example.com/?utm_source=news&fbclid=F1', '', { track_marketing: false });
     lib.track_pageview();
     const p = pipes.events('$mp_web_page_view')[0]!.properties;
     expect(p).toMatchObject({
@@ -230,7 +232,7 @@ describe('track_pageview() (track_pageview, _.info.mpPageViewProperties)', () =>
     });
     expect(p).not.toHaveProperty('$mp_autocapture');
     removeBrowser();
-    const bare = page(memoryStorage(), 'https://shop.example.com/');
+    const bare = page(cookieJar(), 'https://shop.example.com/');
     bare.lib.track_pageview();
     expect(bare.pipes.events('$mp_web_page_view')[0]!.properties).not.toHaveProperty('current_url_search');
   });

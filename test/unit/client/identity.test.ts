@@ -147,6 +147,10 @@ describe('people', () => {
     const { lib, pipes } = setup();
     lib.init('tok');
     lib.identify('u1');
+    // identify() first sends what waited for it: the first referrer, queued at init (_loaded: people.set_once(get_referrer_info()))
+    const flushed = pipes.sent.filter((s) => s.ep === 'engage').map((s) => s.body);
+    expect(flushed.map((b) => b.$set_once)).toEqual([{ $initial_referrer: '$direct', $initial_referring_domain: '$direct' }]);
+    pipes.sent.length = 0;
     const device = lib.get_property('$device_id');
     lib.people.set({ name: 'Ada' });
     lib.people.set('plan', 'pro');

@@ -121,12 +121,14 @@ describe('an existing mixpanel-browser visitor continues', () => {
     lib.init('tok');
     lib.identify('ada@example.com');
     const engage = pipes.sent.filter((s) => s.ep === 'engage').map((s) => s.body);
-    expect(engage).toHaveLength(2);
+    // in _flush's order: $set, then $set_once (the first referrer this page's init queued, _loaded), then $add
+    expect(engage).toHaveLength(3);
     expect(engage[0]).toMatchObject({ $distinct_id: 'ada@example.com', $user_id: 'ada@example.com', $set: { name: 'Ada' } });
-    expect(engage[1]).toMatchObject({ $distinct_id: 'ada@example.com', $add: { logins: 2 } });
+    expect(engage[1]).toMatchObject({ $distinct_id: 'ada@example.com', $set_once: { $initial_referrer: '$direct' } });
+    expect(engage[2]).toMatchObject({ $distinct_id: 'ada@example.com', $add: { logins: 2 } });
     expect(stored(jar).__mps).toBeUndefined();
     lib.identify('ada@example.com');
-    expect(pipes.sent.filter((s) => s.ep === 'engage')).toHaveLength(2);
+    expect(pipes.sent.filter((s) => s.ep === 'engage')).toHaveLength(3);
   });
 
   it('an older anonymous id (no $device: prefix, no $device_id) is merged by $identify (identify)', () => {
@@ -211,12 +213,14 @@ describe('people before identify (MixpanelPersistence._add_to_people_queue)', ()
     lib.identify('u1');
     const bodies = pipes.sent.filter((s) => s.ep === 'engage').map((s) => s.body);
     const actions = bodies.map((b) => Object.keys(b).find((k) => /^\$(set|set_once|unset|add|union|append|remove)$/.test(k)));
-    expect(actions).toEqual(['$set', '$unset', '$add', '$union', '$append', '$append']);
+    // the $set_once is the first referrer this page's init queued (_loaded: people.set_once(get_referrer_info()))
+    expect(actions).toEqual(['$set', '$set_once', '$unset', '$add', '$union', '$append', '$append']);
     for (const b of bodies) expect(b).toMatchObject({ $distinct_id: 'u1', $user_id: 'u1' });
     expect(bodies[0]!.$set).toMatchObject({ visits: 3 });
-    expect(bodies[1]!.$unset).toEqual(['plan']);
+    expect(bodies[1]!.$set_once).toEqual({ $initial_referrer: '$direct', $initial_referring_domain: '$direct' });
+    expect(bodies[2]!.$unset).toEqual(['plan']);
     // the last queued $append first, as mixpanel-browser pops them
-    expect(bodies.slice(4).map((b) => b.$append)).toEqual([{ log: 'second' }, { log: 'first' }]);
+    expect(bodies.slice(5).map((b) => b.$append)).toEqual([{ log: 'second' }, { log: 'first' }]);
     // after identify, updates go at once
     lib.people.set({ now: true });
     expect(pipes.sent.at(-1)!.body.$set).toMatchObject({ now: true });
@@ -226,9 +230,12 @@ describe('people before identify (MixpanelPersistence._add_to_people_queue)', ()
     const { lib, pipes } = setup();
     lib.init('tok');
     lib.identify('u1');
+    // identify() sent the first referrer queued at init; nothing after reset() goes
+    const before = pipes.sent.filter((s) => s.ep === 'engage').length;
+    expect(before).toBe(1);
     lib.reset();
     lib.people.set({ a: 1 });
-    expect(pipes.sent.filter((s) => s.ep === 'engage')).toHaveLength(0);
+    expect(pipes.sent.filter((s) => s.ep === 'engage')).toHaveLength(before);
   });
 });
 

@@ -58,7 +58,8 @@ function outlast(j: Journey) {
       localStorage: storage,
       vendor: j.vendor,
     });
-    lib.init('tok', load.config);
+    // the reference's persistence too (Outlast's default is mixpanel-browser's default, a cookie)
+    lib.init('tok', { persistence: 'localStorage', ...load.config });
     lib.track('Viewed', { sku: 'A1' });
     lib.track_pageview();
     last = pipes.events().map((e) => e.properties);

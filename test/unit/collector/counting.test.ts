@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,12 +103,25 @@ describe('counting by $insert_id', () => {
     await send('primary', ['file-1']);
     // The first id is new again after reset: the dedupe memory is cleared too.
     expect(collector.stats().unique).toBe(1);
-    await new Promise((r) => setTimeout(r, 50));
-    const lines = readFileSync(storeFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.insertId).slice(-3)).toEqual(['track:file-1', 'track:file-2', 'track:file-1']);
+    const readLines = () =>
+      readFileSync(storeFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+    // the file is appended through a write stream: wait for the last line rather than a fixed time, which a busy machine outruns
+    await vi.waitFor(
+      () =>
+        expect(
+          readLines()
+            .map((l) => l.insertId)
+            .slice(-3),
+        ).toEqual(['track:file-1', 'track:file-2', 'track:file-1']),
+      {
+        timeout: 5000,
+        interval: 20,
+      },
+    );
+    const lines = readLines();
     expect(lines.at(-1)).toMatchObject({ host: 'primary', endpoint: 'track', data: { event: 'Signed up' } });
   });
 });

@@ -204,6 +204,12 @@ const hasLoneSurrogate = (s: string) => /[\ud800-\udbff](?![\udc00-\udfff])|(?<!
 export function expectPlainJson(v: unknown, path = 'body'): void {
   const fail = (why: string) => expect.fail(`${path}: ${why}`);
   if (v === null || typeof v === 'boolean') return;
+  // the event name is a name: Mixpanel's limit there is 255 characters, as for keys
+  if (path === 'body.event' && typeof v === 'string') {
+    if (v.length > MAX_STRING_LENGTH) fail(`event name of ${v.length} characters`);
+    if (hasLoneSurrogate(v)) fail('a lone surrogate');
+    return;
+  }
   if (typeof v === 'string') {
     if (v.length * 3 > MAX_STRING_BYTES && new TextEncoder().encode(v).length > MAX_STRING_BYTES) fail(`string of ${v.length} characters`);
     if (hasLoneSurrogate(v)) fail('a lone surrogate');
