@@ -1,6 +1,6 @@
 // The paste-in snippet against a misbehaving script host, on every engine: a 404 or 500 moves
-// on to the next URL at once, and a library loaded twice stays one instance. Every library URL
-// here is local or fails at once (the built-in CDN names do not resolve on the test machines).
+// on to the next URL at once, and a library loaded twice stays one instance. The snippet tries
+// only the library URLs each page lists, all of them local.
 // The hanging host is in snippet-hanging-host; its control (a plain tag holds `load`) stays in
 // the Chromium-only test/browser/snippet-loading.
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -41,11 +41,18 @@ async function run(
   const start = Date.now();
   await page.goto(sdkPage(h, `/${token}.html`, { token, script: SCRIPT, config, recordRequests: true }));
   await waitArrived(h.collector, token, 3, 20_000); // Viewed, $identify, Bought
-  await waitFor(() => h.collector.events({ endpoint: 'engage' }).length >= 1, 20_000);
+  await waitFor(() => profileSet(), 20_000);
   const posts = (r: PageRequest) => origins.includes(new URL(r.url).origin) && r.method === 'POST';
   const bodies = (await requestsOf(page)).filter(posts).map((r) => ({ path: new URL(r.url).pathname, body: r.body, type: r.type }));
   return { bodies, start: start / 1000, end: Date.now() / 1000 };
 }
+
+/**
+ * The profile update of `people.set` at the collector. The first referrer goes as a `$set_once`
+ * update of its own, held until identify() (mixpanel-browser's `_loaded` calls
+ * `people.set_once(persistence.get_referrer_info())`).
+ */
+const profileSet = () => h.collector.events({ endpoint: 'engage' }).find((e) => '$set' in e.data)?.data;
 
 const props = (event: string) => {
   const found = h.collector.events({ endpoint: 'track', event })[0];
@@ -108,10 +115,12 @@ describe('wire format', () => {
     const ids = [viewed, identify, bought].map((p) => p.$insert_id);
     expect(new Set(ids).size).toBe(3);
 
-    const engage = h.collector.events({ endpoint: 'engage' })[0]!.data;
+    const engage = profileSet();
     expect(engage).toMatchObject({ $token: token, $distinct_id: 'user-42', $set: { name: 'Ann', age: 41 } });
-    const engageBody = bodies.find((b) => b.path === '/engage/')!;
-    expect(JSON.parse(decodeURIComponent(engageBody.body.slice('data='.length)))).toEqual([engage]);
+    const engageSent = bodies
+      .filter((b) => b.path === '/engage/')
+      .flatMap((b) => JSON.parse(decodeURIComponent(b.body.slice('data='.length))) as unknown[]);
+    expect(engageSent).toContainEqual(engage);
   });
 
   it("with api_payload_format: 'base64' the body is data=<urlencoded base64 JSON> and still arrives", async () => {
@@ -123,6 +132,6 @@ describe('wire format', () => {
     const items = JSON.parse(Buffer.from(b64, 'base64').toString('utf8'));
     expect(items[0]).toMatchObject({ event: 'Viewed', properties: { token, item: 'hat', plan: 'pro' } });
     expect(props('Bought')).toMatchObject({ distinct_id: 'user-42', token });
-    expect(h.collector.events({ endpoint: 'engage' })[0]!.data).toMatchObject({ $distinct_id: 'user-42', $set: { name: 'Ann' } });
+    expect(profileSet()).toMatchObject({ $distinct_id: 'user-42', $set: { name: 'Ann' } });
   });
 });
