@@ -12,7 +12,7 @@ export const FORM_TYPE = 'application/x-www-form-urlencoded';
  */
 export function encodeBody(records: readonly OutboxRecord[], format: Config['api_payload_format']): string {
   let data = '[' + records.map((r) => r.json).join(',') + ']';
-  if (format == 'base64') {
+  if (format === 'base64') {
     let binary = '';
     new TextEncoder().encode(data).forEach((b) => (binary += String.fromCharCode(b)));
     data = btoa(binary);
@@ -35,6 +35,8 @@ export interface Answer {
   status: number;
   retryAfter?: string | null;
   body?: string;
+  /** The `Date` header, when the host exposes it to CORS: the host's clock (`server-clock.ts`). */
+  date?: string | null;
 }
 
 /** Sends one batch; never throws. */
@@ -57,7 +59,8 @@ export const fetchTransport: Transport = async (url, body, signal, keepalive) =>
       keepalive,
       signal,
     });
-    return { status: res.status, retryAfter: res.headers.get('Retry-After'), body: await res.text().catch(() => '') };
+    const date = res.headers.get('Date');
+    return { status: res.status, retryAfter: res.headers.get('Retry-After'), body: await res.text().catch(() => ''), date };
   } catch {
     return { status: 0 };
   }
