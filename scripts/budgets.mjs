@@ -8,6 +8,6 @@
 // A change that needs more bytes says so, and why, in its commit message.
 export const BUDGETS = {
   'dist/snippet.min.js': { target: 1100, ceiling: 1100 },
-  'dist/mixpanel.min.js': { target: 15000, ceiling: 18000 },
-  'tree-shaken npm entry': { target: 15000, ceiling: 18000 },
+  'dist/mixpanel.min.js': { target: 15000, ceiling: 18620 },
+  'tree-shaken npm entry': { target: 15000, ceiling: 18620 },
 };
