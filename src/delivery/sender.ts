@@ -194,14 +194,15 @@ export function createSender({
     ended(ctl.signal.aborted || res.status !== 0);
     if (ctl.signal.aborted && !timedOut) return 'retry'; // abort(): not the host's fault
     if (res.status) clock.observe(res.date, sentAt, Date.now());
-    if (!resent && clock.correction() !== shift && judgedStale(records, shift)) {
-      // This answer first told how far off the device clock is, and by the host's clock some of
-      // these events were sent more than 5 days old: Mixpanel dropped them, whatever it answered.
-      // Once more with the corrected times (those it kept are absorbed by `$insert_id`).
+    const verdict = classify(res.status, res.body);
+    if (verdict !== 'retry' && !resent && clock.correction() !== shift && judgedStale(records, shift)) {
+      // The host answered (a failed host is retried below anyway), its answer first told how far
+      // off the device clock is, and by its clock some of these events went out more than 5 days
+      // old: Mixpanel dropped them, whatever it answered. Once more with corrected times (copies
+      // it kept are absorbed by `$insert_id`).
       reporter.debug(`${host}: device clock is ${Math.round(clock.offset() / 1000)} s off; sending again with corrected times`);
       return attempt(records, true);
     }
-    const verdict = classify(res.status, res.body);
     const n = records.length;
     if (verdict !== 'retry') {
       rot.succeed(host); // it answered: the host is up, whatever it thinks of the batch

@@ -155,6 +155,32 @@ describe('sender: a device clock days off', () => {
     expect(Math.abs(sent * 1000 - (Date.now() + 6 * DAY_MS))).toBeLessThanOrEqual(1000); // within the header's second
   });
 
+  it('a failing host’s answer teaches the clock but is not sent to again at once: the retry goes corrected', async () => {
+    let failing = true;
+    const date = () => new Date(Date.now() + 6 * DAY_MS).toUTCString();
+    const transport = fakeTransport(() => (failing ? { status: 503, date: date() } : { ...ok(), date: date() }));
+    const outbox = fakeOutbox();
+    const sender = createSender({
+      outbox,
+      config: () => testConfig(),
+      reporter: testReporter(),
+      transport,
+      clock: serverClock(),
+      random: () => 1,
+    });
+    senders.push(sender);
+    outbox.add(3, 'track', (i) => ({ event: 'e', properties: { token: 't', time: Date.now() / 1000, $insert_id: `id${i}` } }));
+    sender.start();
+    await vi.advanceTimersByTimeAsync(0);
+    // the failed host is failed over, not asked again at once; every request after it is corrected
+    expect(transport.calls[1]!.host).not.toBe(transport.calls[0]!.host);
+    failing = false;
+    await vi.advanceTimersByTimeAsync(60_000);
+    const sent = (transport.calls.at(-1)!.bodies[0]!.properties as { time: number }).time;
+    expect(sent * 1000).toBeGreaterThan(Date.now() + 5 * DAY_MS);
+    expect(sender.state().delivered).toBe(3);
+  });
+
   it('leaves the stored records’ text alone', async () => {
     const { sender, track, transport } = rig(6 * DAY_MS);
     const records = track(3);
