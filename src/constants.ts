@@ -42,6 +42,14 @@ export const MAX_EVENT_BYTES = 64 * 1024;
 /** Mixpanel drops `/track` events older than 5 days, so holding them longer is pointless. */
 export const RETENTION_MS = 5 * 24 * 60 * 60 * 1000;
 
+/**
+ * How far the device clock may be from an ingest host's before event times are corrected at
+ * send. An HTTP `Date` header has a resolution of one second (RFC 9110, section 5.6.7) and the
+ * estimate is off by at most half the round trip, so a few seconds is noise; a clock synced by
+ * NTP is within a second. A minute is far above both and far below Mixpanel's 5-day window.
+ */
+export const CLOCK_SKEW_CORRECTION_MS = 60 * 1000;
+
 /** Chromium and Firefox refuse `sendBeacon`/keepalive bodies once 64 KiB are pending per page. */
 export const BEACON_BUDGET_BYTES = 64 * 1024;
 

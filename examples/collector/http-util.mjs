@@ -6,7 +6,8 @@
 /**
  * Sets CORS headers for an allowed `Origin`: it is echoed (a `*` would forbid credentialed
  * requests, which mixpanel-browser's XHR makes), credentials and a private-network preflight
- * are approved, and `Retry-After` is exposed so a client can honour it. An origin the policy
+ * are approved, and `Retry-After` and `Date` are exposed so a client can honour the one and
+ * read the server's clock from the other (CORS hides `Date` otherwise). An origin the policy
  * does not allow gets none of them, so its page can read no answer.
  * @param {IncomingMessage} req
  * @param {ServerResponse} res
@@ -21,7 +22,7 @@ export function setCors(req, res, access) {
   if (origin) res.setHeader('Access-Control-Allow-Credentials', 'true');
   res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
   res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] || 'Content-Type');
-  res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
+  res.setHeader('Access-Control-Expose-Headers', 'Retry-After, Date');
   res.setHeader('Access-Control-Max-Age', '600');
   if (origin && req.headers['access-control-request-private-network']) {
     res.setHeader('Access-Control-Allow-Private-Network', 'true');

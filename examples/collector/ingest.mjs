@@ -89,6 +89,8 @@ export function createIngestHandler({ name, fault, store, maxBodyBytes, hung, se
     /** @param {RequestLogEntry['status']} status @param {string | null} [error] */
     const log = (status, error = null) => store.logRequest({ ...entry, status, error });
     setCors(req, res, access);
+    // The host's clock is the collector's, so that a client reading `Date` sees the clock it is judged by.
+    res.setHeader('Date', new Date(now()).toUTCString());
     // Before the body is read: a page of another website must not even get its events stored.
     const refused = access.refusal(req);
     if (refused) {

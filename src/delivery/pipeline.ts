@@ -7,6 +7,7 @@ import { createBeaconLedger } from './beacon-ledger';
 import { electSender, type Election } from './leader';
 import { watchPageLifecycle } from './page-lifecycle';
 import { createSender } from './sender';
+import { serverClock } from './server-clock';
 import type { Pipeline } from './types';
 
 export interface PipelineOptions {
@@ -37,7 +38,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     await outbox.remove(ids);
     election.announce(ids);
   };
-  const sender = createSender({ outbox: { ...outbox, remove }, config, reporter, ledger });
+  const sender = createSender({ outbox: { ...outbox, remove }, config, reporter, ledger, clock: serverClock(token) });
   let paused = false;
   let nudging = false;
   const run = (leader = election.isLeader()): void => {

@@ -1,11 +1,12 @@
 import { apiHosts, type Config } from '../config';
-import { KEEPALIVE_BODY_LIMIT } from '../constants';
+import { KEEPALIVE_BODY_LIMIT, RETENTION_MS } from '../constants';
 import type { Outbox, OutboxRecord } from '../outbox/types';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
 import { createBeaconLedger, type BeaconLedger } from './beacon-ledger';
 import { createHostRotation, type HostRotation } from './hosts';
 import { backoffDelay, classify, deliverSplitting, dropReason, retryAfterMs, type Refusal, type Verdict } from './retry-policy';
+import { serverClock, shiftTimes, type ServerClock } from './server-clock';
 import type { DeliveryState } from './types';
 import { encodeBody, endpointUrl, fetchTransport, type Transport } from './wire';
 
@@ -21,6 +22,8 @@ export interface SenderOptions {
   random?: () => number;
   /** Where `keepalive` requests are recorded for the unload beacon (and their bytes read against the browser's budget). */
   ledger?: Pick<BeaconLedger, 'keepaliveStarted' | 'keepaliveBytes'>;
+  /** The hosts' clock, learned from their `Date` headers and used to correct event times; one of its own, not persisted, by default. */
+  clock?: ServerClock;
 }
 
 /** The sender's part of `DeliveryState`. */
@@ -56,6 +59,7 @@ export function createSender({
   online = () => !isOffline(),
   random = Math.random,
   ledger = createBeaconLedger(),
+  clock = serverClock(),
 }: SenderOptions): Sender {
   let running = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -150,8 +154,11 @@ export function createSender({
     }
   }
 
-  /** One request for `records` (one endpoint); the verdict drives splitting, failover and backoff. */
-  async function attempt(records: OutboxRecord[]): Promise<Verdict> {
+  /**
+   * One request for `records` (one endpoint); the verdict drives splitting, failover and backoff.
+   * Event times are corrected by the hosts' clock as far as it is known (`server-clock.ts`).
+   */
+  async function attempt(records: OutboxRecord[], resent = false): Promise<Verdict> {
     const rot = hosts();
     const { host, at } = rot.next();
     if (!running || !online() || at > Date.now()) return 'retry'; // stop here; the records go back to the queue
@@ -163,7 +170,8 @@ export function createSender({
       ctl.abort();
     }, cfg.batch_request_timeout_ms);
     controllers.add(ctl);
-    const body = encodeBody(records, cfg.api_payload_format);
+    const shift = clock.correction();
+    const body = encodeBody(shiftTimes(records, shift), cfg.api_payload_format);
     // keepalive while the bodies in keepalive requests fit the browser's budget, so that the request outlives a navigation
     const keep = ledger.keepaliveBytes() + body.length <= KEEPALIVE_BODY_LIMIT;
     const ended = keep
@@ -173,6 +181,7 @@ export function createSender({
         )
       : () => undefined;
     let res;
+    const sentAt = Date.now();
     try {
       res = await transport(endpointUrl(host, cfg, records[0]!.ep), body, ctl.signal, keep, cfg.xhr_headers);
     } catch (e) {
@@ -184,7 +193,16 @@ export function createSender({
     // without an answer, and not aborted by us, the browser may still be sending it
     ended(ctl.signal.aborted || res.status !== 0);
     if (ctl.signal.aborted && !timedOut) return 'retry'; // abort(): not the host's fault
+    if (res.status) clock.observe(res.date, sentAt, Date.now());
     const verdict = rot.judge(classify(res.status, res.body), host, records[0]!.id);
+    if (verdict !== 'retry' && !resent && clock.correction() !== shift && judgedStale(records, shift)) {
+      // The host answered (a failed host is retried below anyway), its answer first told how far
+      // off the device clock is, and by its clock some of these events went out more than 5 days
+      // old: Mixpanel dropped them, whatever it answered. Once more with corrected times (copies
+      // it kept are absorbed by `$insert_id`).
+      reporter.debug(`${host}: device clock is ${Math.round(clock.offset() / 1000)} s off; sending again with corrected times`);
+      return attempt(records, true);
+    }
     const n = records.length;
     if (verdict !== 'retry') {
       rot.succeed(host); // it answered: the host is up, whatever it thinks of the batch
@@ -210,6 +228,12 @@ export function createSender({
         detail: { host, status: res.status },
       });
     return 'retry';
+  }
+
+  /** Whether Mixpanel, by the clock a host just gave, would have dropped some of these `/track` events sent with times shifted by `shift`. */
+  function judgedStale(records: OutboxRecord[], shift: number): boolean {
+    const cutoff = Date.now() + clock.offset() - RETENTION_MS;
+    return records[0]!.ep === 'track' && records.some((r) => r.at + shift < cutoff);
   }
 
   /** A lone record the host still refuses: drop it (the outbox reports it). */

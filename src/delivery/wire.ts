@@ -42,6 +42,8 @@ export interface Answer {
   status: number;
   retryAfter?: string | null;
   body?: string;
+  /** The `Date` header, when the host exposes it to CORS: the host's clock (`server-clock.ts`). */
+  date?: string | null;
 }
 
 /** Sends one batch; never throws. */
@@ -74,7 +76,8 @@ export const fetchTransport: Transport = async (url, body, signal, keepalive, he
       keepalive: custom ? false : keepalive,
       signal,
     });
-    return { status: res.status, retryAfter: res.headers.get('Retry-After'), body: await res.text().catch(() => '') };
+    const date = res.headers.get('Date');
+    return { status: res.status, retryAfter: res.headers.get('Retry-After'), body: await res.text().catch(() => ''), date };
   } catch {
     return { status: 0 };
   }

@@ -227,6 +227,10 @@ export function createOutbox(o: OutboxOptions): Outbox {
     async oldest(limit, skip) {
       const s = await caughtUp();
       refreshSometimes(s);
+      // Age by the device clock is the age Mixpanel judges: the sender adds the hosts' clock
+      // offset to each event time as it sends (`server-clock.ts`), the same offset that turns the
+      // device's now into the hosts', so the offset cancels out of the age whatever it is (to
+      // within `CLOCK_SKEW_CORRECTION_MS`, below which times go out as they are).
       const cutoff = now() - config().retention_ms;
       const passed = new Set(skip);
       const out: OutboxRecord[] = [];

@@ -97,7 +97,24 @@ describe('CORS', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:4000');
     expect(res.headers.get('access-control-allow-headers')).toBe('content-type,x-custom');
     expect(res.headers.get('access-control-allow-methods')).toMatch(/POST/);
-    expect(res.headers.get('access-control-expose-headers')).toBe('Retry-After');
+    expect(res.headers.get('access-control-expose-headers')).toBe('Retry-After, Date');
     expect(collector.stats().raw).toBe(0);
+  });
+});
+
+describe('the ingest hosts’ clock', () => {
+  it('answers with the collector’s clock in Date, so a client reads the clock it is judged by', async () => {
+    const sixDaysAhead = Date.UTC(2026, 11, 7, 12, 0, 0);
+    const skewed = await startCollector({ hosts: ['primary'], now: () => sixDaysAhead });
+    try {
+      const res = await fetch(`${skewed.urls.primary}/track/?verbose=1`, {
+        method: 'POST',
+        headers: { Origin: 'http://127.0.0.1:4000', 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: formBody([event('e')]),
+      });
+      expect(res.headers.get('date')).toBe(new Date(sixDaysAhead).toUTCString());
+    } finally {
+      await skewed.close();
+    }
   });
 });

@@ -53,12 +53,13 @@ describe('payload', () => {
 });
 
 describe('fetchTransport', () => {
-  it('POSTs a form body without cookies, and reads status, Retry-After and body', async () => {
-    const fetch = vi.fn(async () => new Response('{"status":1}', { status: 200, headers: { 'Retry-After': '5' } }));
+  it('POSTs a form body without cookies, and reads status, Retry-After, Date and body', async () => {
+    const date = 'Tue, 01 Dec 2026 09:00:00 GMT';
+    const fetch = vi.fn(async () => new Response('{"status":1}', { status: 200, headers: { 'Retry-After': '5', Date: date } }));
     vi.stubGlobal('fetch', fetch);
     const s = signal();
     const res = await fetchTransport('https://h.test/track/', 'data=x', s);
-    expect(res).toEqual({ status: 200, retryAfter: '5', body: '{"status":1}' });
+    expect(res).toEqual({ status: 200, retryAfter: '5', body: '{"status":1}', date });
     const init = (fetch.mock.calls[0] as unknown as [string, RequestInit])[1];
     expect(init).toMatchObject({ method: 'POST', body: 'data=x', credentials: 'omit', signal: s });
     expect(init.headers).toEqual({ 'Content-Type': 'application/x-www-form-urlencoded' });
