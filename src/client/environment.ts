@@ -57,7 +57,7 @@ export function parseUserAgent(ua: string, vendor = '', opera = false): Props {
   return props;
 }
 
-/** The last user agent read: parsing it on every `track()` was a third of its cost. */
+/** The last user agent read and what it says: the user agent does not change within a page, so it is parsed once. */
 let agent: Agent | undefined;
 
 const EMPTY_AGENT: Agent = { ua: '', event: {}, people: {}, crawler: false };

@@ -4,8 +4,8 @@
  * unless `track_marketing: false`), the token and library fields, the persisted super
  * properties (identity included) and the `{ persistent: false }` ones, with
  * `property_blacklist` applied. Kept with its JSON so that `track()`
- * stringifies only the call's own part: the shared part is two thirds of an
- * event, and stringifying it again on every call was half of `track()`.
+ * stringifies only the call's own part: the shared part is most of an event,
+ * and it changes only when a method other than `track()` runs or the page moves.
  */
 import { COMPATIBLE_LIB_VERSION, LIB_NAME, LIB_VERSION, LOADER_NAME } from '../constants';
 import type { InstanceState } from './instance-state';
