@@ -4,6 +4,7 @@
 // pointed at a copy of its CDN build through MIXPANEL_CUSTOM_LIB_URL, as its docs describe.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { sleep } from '../examples/collector/http-util.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const OUTLAST_CDN = `${root}dist/mixpanel.min.js`;
@@ -65,7 +66,7 @@ export function arrivedCount(collector, token) {
   return ids.size;
 }
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 /**
  * Tracks up to `n` events named `name` on the page in chunks of `chunk`, each chunk its own task

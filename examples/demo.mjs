@@ -6,6 +6,7 @@
 // exits non-zero if any event was lost. Ports are ephemeral, so it never collides with
 // `npm start`.
 import { chromium } from 'playwright-core';
+import { sleep } from './collector/http-util.mjs';
 import { startDemo } from './demo-server.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium-flags.mjs';
 
@@ -13,7 +14,6 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium-flags.mjs';
 const DRAIN_TIMEOUT_MS = 30_000;
 
 const log = (line) => console.log(line);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(check, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;
