@@ -15,12 +15,24 @@ export function guard<T>(fn: () => T, fallback: T): T {
 
 export const isBrowser = (): boolean => typeof window !== 'undefined' && typeof document !== 'undefined';
 
-/** `window.localStorage` or null when missing or when touching it throws (SecurityError in sandboxed iframes, no quota). */
+/** The localStorage object that took a probe write, so that it is probed once, not on every call. */
+let probed: Storage | undefined;
+
+/**
+ * `window.localStorage` or null when missing or when touching it throws
+ * (SecurityError in sandboxed iframes, no quota). It is probed with a write
+ * once per storage object: the opt-out choice is read on every `track()`, and
+ * a write and a remove per event would be most of its cost. A storage that
+ * fails later is caught where it is used.
+ */
 export const safeLocalStorage = (): Storage | null =>
   guard(() => {
-    localStorage.setItem('__outlast_probe__', '1');
-    localStorage.removeItem('__outlast_probe__');
-    return localStorage;
+    const storage = localStorage;
+    if (storage === probed) return storage;
+    storage.setItem('__outlast_probe__', '1');
+    storage.removeItem('__outlast_probe__');
+    probed = storage;
+    return storage;
   }, null);
 
 /** Whether the browser says it is offline; unknown counts as online. */
