@@ -11,24 +11,13 @@ import type { Config } from '../config';
 import { isRecord } from './values';
 import { doNotTrack } from './environment';
 import { cookieKV, localKV, type CookieOptions, type KV } from './storage';
+import type { ConsentOptions } from './types';
 
 /** mixpanel-browser's `GDPR_DEFAULT_PERSISTENCE_PREFIX`. */
 export const CONSENT_PREFIX = '__mp_opt_in_out_';
 
-/**
- * Per-call overrides that mixpanel-browser's `opt_in_tracking`,
- * `opt_out_tracking`, `has_opted_*_tracking` and `clear_opt_in_out_tracking`
- * take (`_gdpr_call_func`): where the choice is kept and the cookie's attributes.
- */
-export interface ConsentOptions {
-  persistence_type?: string;
-  cookie_prefix?: string;
-  cookie_expiration?: number;
-  cookie_domain?: string;
-  cross_site_cookie?: boolean;
-  cross_subdomain_cookie?: boolean;
-  secure_cookie?: boolean;
-}
+/** The per-call options of the opt-in/out methods (`_gdpr_call_func`): one public type, in types.ts. */
+export type { ConsentOptions };
 
 export interface Consent {
   /** Whether nothing may be sent: Do Not Track (unless `ignore_dnt`), or the stored choice is out. */
