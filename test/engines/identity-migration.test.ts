@@ -29,6 +29,7 @@ type Mp = {
   register(props: object): void;
   identify(id: string): void;
   people: { set(props: object): void };
+  get_delivery_state(): Promise<{ queued: number; in_flight: number }>;
 };
 
 describe('migrating from mixpanel-browser', () => {
@@ -90,7 +91,18 @@ for (var i = 0; i < 3; i++) mixpanel.track('Queued by mixpanel-browser', { label
         10_000,
       );
 
-      // a later page: every queued event still arrived exactly once
+      // a later page: every queued event still arrived exactly once. The page first reads every
+      // answer: a record whose acknowledgement it has not read yet is sent again on the way out
+      // (issue 15's unload duplicates, absorbed by $insert_id), which is not what this test is about.
+      await waitFor(
+        () =>
+          tab.evaluate(() =>
+            (window as unknown as { mixpanel: Mp }).mixpanel
+              .get_delivery_state()
+              .then((state: { queued: number; in_flight: number }) => state.queued === 0 && state.in_flight === 0),
+          ),
+        10_000,
+      );
       await tab.goto(sdkPage(h, '/later.html', { token }));
       await new Promise((r) => setTimeout(r, 500));
       const final = arrived(h.collector, token);
