@@ -126,12 +126,16 @@ export function createTally() {
         t.ids.add(String(e.data.properties.$insert_id));
       }
       const rows = new Map();
+      // a token tracked on several visits is added once per visit; what arrived for it counts once
+      const counted = new Set();
       for (const { scenario, sdk, token, tracked } of entries) {
         const key = `${scenario}\u0000${sdk}`;
         if (!rows.has(key)) rows.set(key, { scenario, sdk, tracked: 0, delivered: 0, raw: 0 });
         const row = rows.get(key);
-        const got = byToken.get(token);
         row.tracked += tracked;
+        if (counted.has(token)) continue;
+        counted.add(token);
+        const got = byToken.get(token);
         row.delivered += got ? got.ids.size : 0;
         row.raw += got ? got.raw : 0;
       }
