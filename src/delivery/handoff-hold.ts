@@ -56,11 +56,10 @@ export function holdHandedOff(outbox: HoldingOutbox, handoff: Pick<HandoffLedger
   return {
     oldest,
     remove: (ids) => outbox.remove(real(ids)),
-    drop: (records, reason) =>
-      outbox.drop(
-        records.filter((r) => real([r.id]).length),
-        reason,
-      ),
+    async drop(records, reason) {
+      const kept = records.filter((r) => real([r.id]).length);
+      if (kept.length) await outbox.drop(kept, reason);
+    },
   };
 }
 
