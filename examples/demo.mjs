@@ -148,7 +148,8 @@ async function main() {
     if (total.lost > 0 || empty) failed = true;
     log(
       !failed
-        ? `\nNo event lost: ${total.tracked} tracked, ${total.delivered} delivered once each (duplicate copies absorbed by $insert_id: ${total.duplicated}).`
+        ? `\nNo event lost: ${total.tracked} tracked, ${total.delivered} delivered; duplicate copies received: ${total.duplicated} ` +
+            `(${((100 * total.duplicated) / Math.max(1, total.delivered)).toFixed(1)} %, absorbed by $insert_id at query time, not in raw exports).`
         : `\nFAILED: ${total.lost} event(s) lost${empty ? ', or a phase tracked nothing' : ''}.`,
     );
   } finally {

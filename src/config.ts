@@ -1,4 +1,4 @@
-import { RETENTION_MS } from './constants';
+import { HANDOFF_TRUST_MS, RETENTION_MS } from './constants';
 import type { ErrorReport } from './utils/report';
 
 /** Endpoints of Mixpanel's ingestion API that Outlast writes to. */
@@ -99,6 +99,8 @@ export interface Config {
   property_blacklist: string[];
   /** Send with `sendBeacon`/keepalive on `pagehide` what is not yet acknowledged. */
   unload_beacon: boolean;
+  /** How long other senders hold back what a hide handed the browser, waiting for its host to confirm it (`HANDOFF_TRUST_MS`). */
+  handoff_trust_ms: number;
   /** `false`: events are kept in the outbox and nothing is sent until `start_batch_senders()`, as in mixpanel-browser. */
   batch_autostart: boolean;
 }
@@ -150,6 +152,7 @@ export const DEFAULT_CONFIG: Config = {
   opt_out_tracking_by_default: false,
   property_blacklist: [],
   unload_beacon: true,
+  handoff_trust_ms: HANDOFF_TRUST_MS,
   batch_autostart: true, // mixpanel-browser's default
 };
 

@@ -69,6 +69,16 @@ export const KEEPALIVE_BODY_LIMIT = 48 * 1024;
 export const KEEPALIVE_UNKNOWN_MS = 1000;
 
 /**
+ * How long after a hide what it handed the browser (the unload beacon, keepalive requests on
+ * their way) is held back by every sender, waiting for its host to say whether it was up: a 2xx
+ * to a later request within this window confirms the hand-off, a failure or the window's end
+ * releases it. It covers a page change plus one request to a slow host (`batch_request_timeout_ms`
+ * defaults to 10 s: a host slower than that counts as failing), and is short enough that a host
+ * up at its end was, with every likelihood, up at the hide too.
+ */
+export const HANDOFF_TRUST_MS = 10_000;
+
+/**
  * How long an event's automatic properties other than the URL are reused: the
  * user agent, referrer and screen size are read again after this, or at once
  * on a new URL. Each read is a call into the browser costing microseconds on

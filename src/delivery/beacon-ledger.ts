@@ -29,9 +29,11 @@ export interface BeaconLedger {
    * A `keepalive` request carrying `ids` in a body of `bytes` started. Call the returned function
    * when it ends, with whether it certainly ended: an answer, or an abort of ours. A request that
    * failed without an answer may still be sent by the browser, so its records stay listed for
-   * `KEEPALIVE_UNKNOWN_MS`.
+   * `KEEPALIVE_UNKNOWN_MS`. `host` is where it goes, for the hand-off a hide records.
    */
-  keepaliveStarted(ids: readonly string[], bytes: number): (certain: boolean) => void;
+  keepaliveStarted(ids: readonly string[], bytes: number, host?: string): (certain: boolean) => void;
+  /** The `keepalive` requests that may be on their way, with their records and host. */
+  keepaliveRequests(): Array<{ ids: readonly string[]; host: string }>;
   /** Body bytes of the `keepalive` requests that may be on their way. */
   keepaliveBytes(): number;
   /** What a beacon should carry now: unacknowledged records, oldest first, minus those in keepalive requests, and those requests' bytes. */
@@ -44,6 +46,7 @@ export interface BeaconLedger {
 interface KeepaliveRequest {
   ids: readonly string[];
   bytes: number;
+  host: string;
   until: number;
 }
 
@@ -80,14 +83,15 @@ export function createBeaconLedger(now: () => number = Date.now): BeaconLedger {
     },
     acknowledged: (ids) => ids.forEach(forget),
     dropped: (ids) => ids.forEach(forget),
-    keepaliveStarted(ids, bytes) {
-      const request: KeepaliveRequest = { ids, bytes, until: Infinity };
+    keepaliveStarted(ids, bytes, host = '') {
+      const request: KeepaliveRequest = { ids, bytes, host, until: Infinity };
       requests.push(request);
       return (certain) => {
         request.until = certain ? 0 : now() + KEEPALIVE_UNKNOWN_MS;
       };
     },
     keepaliveBytes,
+    keepaliveRequests: () => liveRequests().map(({ ids, host }) => ({ ids, host })),
     pending() {
       trim(1);
       const kept = new Set<string>();

@@ -4,6 +4,7 @@ import type { OutboxRecord } from '../outbox/types';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
 import type { BeaconLedger } from './beacon-ledger';
+import type { HandoffLedger } from './handoff-ledger';
 import { encodeBody, endpointUrl, FORM_TYPE } from './wire';
 
 /** One beacon: records of one endpoint and their encoded body. */
@@ -56,11 +57,17 @@ export function planBeacons(
 }
 
 export interface BeaconOptions {
-  ledger: Pick<BeaconLedger, 'pending'>;
+  ledger: Pick<BeaconLedger, 'pending'> & Partial<Pick<BeaconLedger, 'keepaliveRequests'>>;
   config: () => Config;
   reporter: Reporter;
   /** The host requests go to now. */
   host: () => string;
+  /** Where what is handed to the browser is recorded, so that no later sender sends it again; its held records are not beaconed again. */
+  handoff?: Pick<HandoffLedger, 'handedOff' | 'heldIds'>;
+  /** Whether `host` failed its last request: what goes to it then is not recorded as handed off. */
+  failing?: (host: string) => boolean;
+  /** A beacon's answer, read when the page lives on (a tab switch): `ok` for a 2xx, false for a host failure. */
+  answered?: (host: string, startedAt: number, ok: boolean) => void;
 }
 
 /** Whether this browser's `fetch` takes `keepalive` (a request that outlives the page); `sendBeacon` is the fallback. */
@@ -79,7 +86,7 @@ const fetchKeepsAlive = (): boolean => {
  * to a same-site proxy. Form bodies are CORS-safelisted: no preflight either
  * way. Returns false when the browser refused it.
  */
-function sendAfterUnload(url: string, body: string): boolean {
+function sendAfterUnload(url: string, body: string, answered: (status: number) => void): boolean {
   if (fetchKeepsAlive()) {
     fetch(url, {
       method: 'POST',
@@ -88,7 +95,12 @@ function sendAfterUnload(url: string, body: string): boolean {
       credentials: 'omit',
       cache: 'no-store',
       keepalive: true,
-    }).catch(() => undefined); // nobody is left to read the answer; the records stay in the outbox
+    }).then(
+      (res) => answered(res.status),
+      // No answer: after a navigation nobody is left to read it, and the browser may have failed
+      // only the page's side of a request it still sends, so it says nothing either way.
+      () => undefined,
+    );
     return true;
   }
   return navigator.sendBeacon(url, new Blob([body], { type: FORM_TYPE }));
@@ -96,22 +108,35 @@ function sendAfterUnload(url: string, body: string): boolean {
 
 /**
  * Send what the ledger holds unacknowledged, minus what is in keepalive
- * requests (they outlive the page), within the browser's 64 KiB budget for
- * such requests less those requests' bytes; stop at the first body the
- * browser refuses. The records stay in the outbox: a later acknowledged send
- * repeats them and the server dedupes by `$insert_id`. Returns how many were
+ * requests (they outlive the page) and what an earlier hide handed off,
+ * within the browser's 64 KiB budget for such requests less those requests'
+ * bytes; stop at the first body the browser refuses. The records stay in the
+ * outbox, recorded in the hand-off ledger with those of the keepalive
+ * requests (unless their host failed its last request), so that no later
+ * sender sends them again while they may have arrived. Returns how many were
  * handed to the browser. The caller decides when (the page lifecycle) and
  * whether (not while paused).
  */
 export function beaconUnacknowledged(o: BeaconOptions): number {
   const cfg = o.config();
   if (!cfg.unload_beacon || isOffline()) return 0;
-  const { records, keepaliveBytes } = o.ledger.pending();
-  let count = 0;
-  for (const c of planBeacons(records, BEACON_BUDGET_BYTES - keepaliveBytes, cfg.api_payload_format, Math.max(1, cfg.batch_size))) {
-    if (!sendAfterUnload(endpointUrl(o.host(), cfg, c.ep), c.body)) break;
-    count += c.records.length;
+  const pending = o.ledger.pending();
+  const held = o.handoff ? o.handoff.heldIds() : new Set<string>();
+  const records = pending.records.filter((r) => !held.has(r.id));
+  const host = o.host();
+  const at = Date.now();
+  const answered = (status: number): void => {
+    if (status >= 200 && status < 300) o.answered?.(host, at, true);
+    else if (status >= 500 || status === 408 || status === 429) o.answered?.(host, at, false);
+  };
+  const handed = new Map<string, string[]>([[host, []]]);
+  for (const c of planBeacons(records, BEACON_BUDGET_BYTES - pending.keepaliveBytes, cfg.api_payload_format, Math.max(1, cfg.batch_size))) {
+    if (!sendAfterUnload(endpointUrl(host, cfg, c.ep), c.body, answered)) break;
+    handed.get(host)!.push(...c.records.map((r) => r.id));
   }
+  const count = handed.get(host)!.length;
+  for (const k of o.ledger.keepaliveRequests?.() || []) handed.set(k.host, (handed.get(k.host) || []).concat(k.ids));
+  if (o.handoff) for (const [to, ids] of handed) if (!o.failing?.(to)) o.handoff.handedOff(ids, to, at);
   o.reporter.debug(`hide: beaconed ${count} of ${records.length} record(s)`);
   return count;
 }

@@ -11,7 +11,11 @@ export interface LifecycleSteps {
    * back/forward cache, and copy every record not yet durable to localStorage, synchronously.
    */
   secureOutbox(intoCache: boolean): void;
-  /** Beacon what this page enqueued and no host acknowledged, minus what is in keepalive requests (skipped while paused). */
+  /**
+   * Beacon what this page enqueued and no host acknowledged, minus what is in keepalive requests
+   * and what an earlier hide handed off, and record the hand-off so that no later sender sends it
+   * again while it may have arrived (skipped while paused).
+   */
   beacon(): void;
   /** Give up the sender lock (or lease): a page kept in WebKit's back/forward cache would hold it and no other page would send. */
   releaseSenderLock(): void;

@@ -4,6 +4,8 @@ import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
 import { beaconUnacknowledged } from './beacon';
 import { createBeaconLedger } from './beacon-ledger';
+import { holdHandedOff } from './handoff-hold';
+import { createHandoffLedger } from './handoff-ledger';
 import { electSender, type Election } from './leader';
 import { watchPageLifecycle } from './page-lifecycle';
 import { createSender } from './sender';
@@ -38,7 +40,21 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     await outbox.remove(ids);
     election.announce(ids);
   };
-  const sender = createSender({ outbox: { ...outbox, remove }, config, reporter, ledger, clock: serverClock(token) });
+  // What a hide handed the browser is held back from every sender until its host confirms it
+  // (a 2xx to a later request: acknowledged unsent) or fails (released: sent as usual).
+  const handoff = createHandoffLedger(token, () => config().handoff_trust_ms);
+  const failing = new Set<string>();
+  const answered = (host: string, startedAt: number, ok: boolean): void => {
+    if (ok) failing.delete(host);
+    else failing.add(host);
+    const confirmed = handoff.answered(host, startedAt, ok);
+    if (confirmed.length) {
+      reporter.debug(`${host}: answered after a hand-off of ${confirmed.length} record(s); not sending them again`);
+      remove(confirmed).catch(done);
+    }
+  };
+  const holding = holdHandedOff({ ...outbox, remove }, handoff, () => sender.state().host);
+  const sender = createSender({ outbox: { ...outbox, ...holding }, config, reporter, ledger, clock: serverClock(token), answered });
   let paused = false;
   let nudging = false;
   const run = (leader = election.isLeader()): void => {
@@ -89,7 +105,16 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
       stopSender: () => sender.stop(),
       secureOutbox: (intoCache) => outbox.secureForUnload(intoCache),
       beacon() {
-        if (!paused) beaconUnacknowledged({ ledger, config, reporter, host: () => sender.state().host });
+        if (!paused)
+          beaconUnacknowledged({
+            ledger,
+            config,
+            reporter,
+            host: () => sender.state().host,
+            handoff,
+            failing: (host) => failing.has(host),
+            answered,
+          });
       },
       releaseSenderLock() {
         clearTimeout(handover);
@@ -137,6 +162,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
       pause();
       sender.abort();
       ledger.clear();
+      handoff.clear();
       return outbox.clear();
     },
     close() {

@@ -1,5 +1,5 @@
 import { apiHosts, type Config } from '../config';
-import { KEEPALIVE_BODY_LIMIT, RETENTION_MS } from '../constants';
+import { KEEPALIVE_BODY_LIMIT, KEEPALIVE_UNKNOWN_MS, RETENTION_MS } from '../constants';
 import type { Outbox, OutboxRecord } from '../outbox/types';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
@@ -24,6 +24,8 @@ export interface SenderOptions {
   ledger?: Pick<BeaconLedger, 'keepaliveStarted' | 'keepaliveBytes'>;
   /** The hosts' clock, learned from their `Date` headers and used to correct event times; one of its own, not persisted, by default. */
   clock?: ServerClock;
+  /** Told of every answer that says how `host` is: `ok` for a 2xx, false for a failure (no answer, 5xx, timeout); `startedAt` is when the request left. */
+  answered?: (host: string, startedAt: number, ok: boolean) => void;
 }
 
 /** The sender's part of `DeliveryState`. */
@@ -60,6 +62,7 @@ export function createSender({
   random = Math.random,
   ledger = createBeaconLedger(),
   clock = serverClock(),
+  answered = () => undefined,
 }: SenderOptions): Sender {
   let running = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -178,6 +181,7 @@ export function createSender({
       ? ledger.keepaliveStarted(
           records.map((r) => r.id),
           body.length,
+          host,
         )
       : () => undefined;
     let res;
@@ -209,11 +213,16 @@ export function createSender({
       if (verdict === 'ok') {
         await outbox.remove(records.map((r) => r.id));
         delivered += n;
+        answered(host, sentAt, true);
       }
       reporter.debug(`${host}: ${verdict} for ${n} record(s) (${res.status})`);
       return verdict;
     }
     if (!res.status && !online()) return 'retry'; // offline: the online event flushes
+    // Chromium fails the page's side of a keepalive request just before a navigation commits, yet
+    // sends it: such a failure is told only once the page has outlived that gap.
+    if (keep && !res.status && !ctl.signal.aborted) setTimeout(() => answered(host, sentAt, false), KEEPALIVE_UNKNOWN_MS);
+    else answered(host, sentAt, false);
     retried++;
     const hold = retryAfterMs(res.status, res.retryAfter, Date.now());
     const wait = rot.fail(host, hold);

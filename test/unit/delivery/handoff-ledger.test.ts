@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { HANDOFF_TRUST_MS } from '../../../src/constants';
+import { createHandoffLedger } from '../../../src/delivery/handoff-ledger';
+import { MemoryStorage } from '../outbox/helpers';
+
+/** Two ledgers on one localStorage, as the hiding page and the next page (or another tab) see it. */
+function rig(storage: Storage | null = new MemoryStorage()) {
+  let t = 1_000_000;
+  const now = () => t;
+  const make = () =>
+    createHandoffLedger(
+      'tok',
+      () => HANDOFF_TRUST_MS,
+      now,
+      () => storage,
+    );
+  return { leaving: make(), next: make(), storage, advance: (ms: number) => (t += ms), now };
+}
+
+describe('hand-off ledger', () => {
+  it('what one page handed off, another page holds, until a 2xx from that host to a request started since confirms it', () => {
+    const { leaving, next, advance, now } = rig();
+    leaving.handedOff(['a', 'b'], 'https://h1');
+    leaving.handedOff(['c'], 'https://h2');
+    expect([...next.heldIds()].sort()).toEqual(['a', 'b', 'c']);
+    const before = now() - 1;
+    advance(500);
+    expect(next.answered('https://h1', before, true), 'a request started before the hand-off says nothing of it').toEqual([]);
+    expect(next.answered('https://h1', now(), true)).toEqual(['a', 'b']);
+    expect([...next.heldIds()], 'the other host has not answered').toEqual(['c']);
+    expect(leaving.held()).toEqual([{ ids: ['c'], host: 'https://h2', at: 1_000_000 }]);
+  });
+
+  it("a failure of the hand-off's host releases it: its records are sent as usual", () => {
+    const { leaving, next, advance, now } = rig();
+    leaving.handedOff(['a'], 'https://h1');
+    leaving.handedOff(['b'], 'https://h2');
+    advance(100);
+    expect(next.answered('https://h1', now() - 5_000, false)).toEqual([]); // even a request started before: it failed after the hand-off
+    expect([...next.heldIds()]).toEqual(['b']);
+    expect(next.answered('https://h1', now(), true), 'nothing left to confirm on that host').toEqual([]);
+  });
+
+  it('the window ending without an answer releases it; an answer after that confirms nothing', () => {
+    const { leaving, next, advance, now } = rig();
+    leaving.handedOff(['a'], 'https://h1');
+    const sent = now() + 10;
+    advance(HANDOFF_TRUST_MS);
+    expect([...next.heldIds()]).toEqual(['a']);
+    advance(1);
+    expect([...next.heldIds()]).toEqual([]);
+    expect(next.answered('https://h1', sent, true)).toEqual([]);
+  });
+
+  it('a clock set back past the hand-off releases it rather than holding it longer', () => {
+    const { leaving, next, advance } = rig();
+    leaving.handedOff(['a'], 'https://h1');
+    advance(-60_000);
+    expect(next.held()).toEqual([]);
+  });
+
+  it('keeps at most 2,000 ids: past that the oldest hand-offs are released (a duplicate, never a loss)', () => {
+    const { leaving, storage } = rig();
+    for (let i = 0; i < 5; i++)
+      leaving.handedOff(
+        Array.from({ length: 600 }, (_, k) => `p${i}-${k}`),
+        'https://h1',
+      );
+    const held = leaving.held();
+    expect(held.map((e) => e.ids[0])).toEqual(['p2-0', 'p3-0', 'p4-0']);
+    expect(storage!.getItem('mp_handoff_tok')!.length).toBeLessThan(40_000);
+    leaving.clear();
+    expect(storage!.getItem('mp_handoff_tok')).toBeNull();
+  });
+
+  it('a broken stored value holds nothing; without localStorage the hand-off lives in memory for this page', () => {
+    const storage = new MemoryStorage();
+    storage.setItem('mp_handoff_tok', '{not json');
+    const { next } = rig(storage);
+    expect(next.held()).toEqual([]);
+    storage.setItem('mp_handoff_tok', JSON.stringify([[1_000_000, 'https://h1', ['a', 2]], 'x', [1_000_000, 'https://h1', ['b']]]));
+    expect([...next.heldIds()]).toEqual(['b']);
+
+    const alone = rig(null);
+    alone.leaving.handedOff(['a'], 'https://h1');
+    expect([...alone.leaving.heldIds()]).toEqual(['a']);
+    expect([...alone.next.heldIds()], 'another page cannot see it').toEqual([]);
+  });
+
+  it('a full localStorage loses the hand-off, not the page: nothing throws', () => {
+    const storage = new MemoryStorage();
+    storage.setItem = () => {
+      throw new DOMException('full', 'QuotaExceededError');
+    };
+    const { leaving } = rig(storage);
+    expect(() => leaving.handedOff(['a'], 'https://h1')).not.toThrow();
+  });
+});
