@@ -1,9 +1,10 @@
-import type { Config } from '../config';
+import { apiHosts, type Config } from '../config';
 import { createOutbox } from '../outbox/outbox';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
 import { beaconUnacknowledged } from './beacon';
 import { createBeaconLedger } from './beacon-ledger';
+import { beaconHost, hostHealth } from './host-health';
 import { electSender, type Election } from './leader';
 import { watchPageLifecycle } from './page-lifecycle';
 import { createSender } from './sender';
@@ -38,7 +39,8 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     await outbox.remove(ids);
     election.announce(ids);
   };
-  const sender = createSender({ outbox: { ...outbox, remove }, config, reporter, ledger, clock: serverClock(token) });
+  const health = hostHealth(token);
+  const sender = createSender({ outbox: { ...outbox, remove }, config, reporter, ledger, clock: serverClock(token), health });
   let paused = false;
   let nudging = false;
   const run = (leader = election.isLeader()): void => {
@@ -89,7 +91,9 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
       stopSender: () => sender.stop(),
       secureOutbox: (intoCache) => outbox.secureForUnload(intoCache),
       beacon() {
-        if (!paused) beaconUnacknowledged({ ledger, config, reporter, host: () => sender.state().host });
+        // to a host that answered recently, which this tab's sender may not have tried yet
+        const host = (): string => beaconHost(apiHosts(config()), health, sender.state().host);
+        if (!paused) beaconUnacknowledged({ ledger, config, reporter, host });
       },
       releaseSenderLock() {
         clearTimeout(handover);
@@ -137,6 +141,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
       pause();
       sender.abort();
       ledger.clear();
+      health.forget(); // not personal, but an opted-out token leaves nothing behind
       return outbox.clear();
     },
     close() {

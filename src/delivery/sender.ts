@@ -4,6 +4,7 @@ import type { Outbox, OutboxRecord } from '../outbox/types';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
 import { createBeaconLedger, type BeaconLedger } from './beacon-ledger';
+import type { HostHealth } from './host-health';
 import { createHostRotation, type HostRotation } from './hosts';
 import { backoffDelay, classify, deliverSplitting, dropReason, retryAfterMs, type Refusal, type Verdict } from './retry-policy';
 import { serverClock, shiftTimes, type ServerClock } from './server-clock';
@@ -24,6 +25,8 @@ export interface SenderOptions {
   ledger?: Pick<BeaconLedger, 'keepaliveStarted' | 'keepaliveBytes'>;
   /** The hosts' clock, learned from their `Date` headers and used to correct event times; one of its own, not persisted, by default. */
   clock?: ServerClock;
+  /** What pages of this token learned about the hosts, to start from and to add to; none (this page learns alone) by default. */
+  health?: HostHealth;
 }
 
 /** The sender's part of `DeliveryState`. */
@@ -60,6 +63,7 @@ export function createSender({
   random = Math.random,
   ledger = createBeaconLedger(),
   clock = serverClock(),
+  health,
 }: SenderOptions): Sender {
   let running = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -85,6 +89,8 @@ export function createSender({
         list,
         () => config().failback_interval_ms,
         (round) => backoffDelay(round, config().retry_backoff_base_ms, config().retry_backoff_max_ms, random),
+        Date.now,
+        health,
       );
     }
     return rotation;
@@ -246,6 +252,7 @@ export function createSender({
     start() {
       if (!running) {
         running = true;
+        rotationKey = ''; // a sender (re)starting begins from what every page has learned meanwhile
         void pump();
       }
     },
