@@ -135,8 +135,9 @@ export function createHostRotation(
       failed.clear();
       const i = list.indexOf(host);
       if (!i || (i > 0 && active)) active = i; // a late answer from an alternate never moves us off the primary
-      // Stored when another host answered last, or half the fail-back interval ago (so that what
-      // is stored stays recent by `beaconHost`'s measure): not on every request.
+      // Stored when another host answered last (or this one failed since), and again half a
+      // fail-back interval later while it keeps answering, so that the stored time stays about as
+      // fresh as this page's own knowledge; not on every request (a write costs tens of µs).
       const t = now();
       if (host !== answered || t - answeredAt > failbackMs() / 2) {
         answered = host;
