@@ -1,4 +1,4 @@
-import type { Config } from '../config';
+import { apiHosts, type Config } from '../config';
 import { createOutbox } from '../outbox/outbox';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
@@ -6,6 +6,7 @@ import { beaconUnacknowledged } from './beacon';
 import { createBeaconLedger } from './beacon-ledger';
 import { holdHandedOff } from './handoff-hold';
 import { createHandoffLedger } from './handoff-ledger';
+import { beaconHost, hostHealth } from './host-health';
 import { electSender, type Election } from './leader';
 import { watchPageLifecycle } from './page-lifecycle';
 import { createSender } from './sender';
@@ -54,7 +55,8 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     }
   };
   const holding = holdHandedOff({ ...outbox, remove }, handoff, () => sender.state().host);
-  const sender = createSender({ outbox: { ...outbox, ...holding }, config, reporter, ledger, clock: serverClock(token), answered });
+  const health = hostHealth(token);
+  const sender = createSender({ outbox: { ...outbox, ...holding }, config, reporter, ledger, clock: serverClock(token), answered, health });
   let paused = false;
   let nudging = false;
   const run = (leader = election.isLeader()): void => {
@@ -110,7 +112,8 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
             ledger,
             config,
             reporter,
-            host: () => sender.state().host,
+            // to a host that answered recently, which this tab's sender may not have tried yet
+            host: () => beaconHost(apiHosts(config()), health, sender.state().host),
             handoff,
             failing: (host) => failing.has(host),
             answered,
@@ -163,6 +166,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
       sender.abort();
       ledger.clear();
       handoff.clear();
+      health.forget(); // not personal, but an opted-out token leaves nothing behind
       return outbox.clear();
     },
     close() {

@@ -4,6 +4,7 @@ import type { Outbox, OutboxRecord } from '../outbox/types';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
 import { createBeaconLedger, type BeaconLedger } from './beacon-ledger';
+import type { HostHealth } from './host-health';
 import { createHostRotation, type HostRotation } from './hosts';
 import { backoffDelay, classify, deliverSplitting, dropReason, retryAfterMs, type Refusal, type Verdict } from './retry-policy';
 import { serverClock, shiftTimes, type ServerClock } from './server-clock';
@@ -26,6 +27,8 @@ export interface SenderOptions {
   clock?: ServerClock;
   /** Told of every answer that says how `host` is: `ok` for a 2xx, false for a failure (no answer, 5xx, timeout); `startedAt` is when the request left. */
   answered?: (host: string, startedAt: number, ok: boolean) => void;
+  /** What pages of this token learned about the hosts, to start from and to add to; none (this page learns alone) by default. */
+  health?: HostHealth;
 }
 
 /** The sender's part of `DeliveryState`. */
@@ -63,6 +66,7 @@ export function createSender({
   ledger = createBeaconLedger(),
   clock = serverClock(),
   answered = () => undefined,
+  health,
 }: SenderOptions): Sender {
   let running = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -88,6 +92,8 @@ export function createSender({
         list,
         () => config().failback_interval_ms,
         (round) => backoffDelay(round, config().retry_backoff_base_ms, config().retry_backoff_max_ms, random),
+        Date.now,
+        health,
       );
     }
     return rotation;
@@ -220,12 +226,14 @@ export function createSender({
     }
     if (!res.status && !online()) return 'retry'; // offline: the online event flushes
     // Chromium fails the page's side of a keepalive request just before a navigation commits, yet
-    // sends it: such a failure is told only once the page has outlived that gap.
-    if (keep && !res.status && !ctl.signal.aborted) setTimeout(() => answered(host, sentAt, false), KEEPALIVE_UNKNOWN_MS);
+    // sends it: such a failure is told to the hand-offs and to other pages (the hosts' shared
+    // health) only once the page has outlived that gap; this page fails over at once.
+    const unsure = keep && !res.status && !ctl.signal.aborted ? KEEPALIVE_UNKNOWN_MS : 0;
+    if (unsure) setTimeout(() => answered(host, sentAt, false), unsure);
     else answered(host, sentAt, false);
     retried++;
     const hold = retryAfterMs(res.status, res.retryAfter, Date.now());
-    const wait = rot.fail(host, hold);
+    const wait = rot.fail(host, hold, unsure);
     reporter.debug(
       `${host} failed (${res.status || (timedOut ? 'timeout' : 'network')}${hold == null ? '' : `, Retry-After ${hold / 1000} s`})` +
         (wait ? `; all hosts failed, retry in ${wait} ms` : ''),
@@ -255,6 +263,7 @@ export function createSender({
     start() {
       if (!running) {
         running = true;
+        rotationKey = ''; // a sender (re)starting begins from what every page has learned meanwhile
         void pump();
       }
     },
