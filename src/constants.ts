@@ -69,6 +69,21 @@ export const KEEPALIVE_BODY_LIMIT = 48 * 1024;
 export const KEEPALIVE_UNKNOWN_MS = 1000;
 
 /**
+ * `fetchLater()`'s quota for one origin in a top-level document (Fetch standard, "deferred
+ * fetching": 64 KiB per reporting origin; Chromium refuses a request once URL, headers and body
+ * of those pending for the origin reach it).
+ */
+export const FETCH_LATER_QUOTA_BYTES = 64 * 1024;
+
+/**
+ * How long after a record is enqueued the deferred request is armed again with it. Re-arming
+ * encodes what is unacknowledged (up to the quota above) and hands it to the browser, so a burst
+ * of `track()` calls shares one; a renderer killed within this time after a call leaves that call's
+ * event in the outbox only, for the visitor's next page.
+ */
+export const DEFERRED_SEND_DELAY_MS = 100;
+
+/**
  * How long an event's automatic properties other than the URL are reused: the
  * user agent, referrer and screen size are read again after this, or at once
  * on a new URL. Each read is a call into the browser costing microseconds on
