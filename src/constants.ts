@@ -69,11 +69,13 @@ export const KEEPALIVE_BODY_LIMIT = 48 * 1024;
 export const KEEPALIVE_UNKNOWN_MS = 1000;
 
 /**
- * `fetchLater()`'s quota for one origin in a top-level document (Fetch standard, "deferred
- * fetching": 64 KiB per reporting origin; Chromium refuses a request once URL, headers and body
- * of those pending for the origin reach it).
+ * Body bytes Outlast defers with `fetchLater()` at once. Its quota is 64 KiB per origin in a
+ * top-level document (Fetch standard, "deferred fetching"), counting each request's URL and
+ * headers with its body (Chromium: under 65,536 bytes in all); 1 KiB is left for the URLs and
+ * the form header of the few requests that carry it (about 150 bytes each). A request past the
+ * quota is refused, and the records it would have carried wait in the outbox.
  */
-export const FETCH_LATER_QUOTA_BYTES = 64 * 1024;
+export const FETCH_LATER_BODY_BUDGET = 63 * 1024;
 
 /**
  * How long after a record is enqueued the deferred request is armed again with it. Re-arming

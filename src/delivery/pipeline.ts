@@ -4,6 +4,7 @@ import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
 import { beaconUnacknowledged } from './beacon';
 import { createBeaconLedger } from './beacon-ledger';
+import { createDeferredSend } from './deferred-send';
 import { electSender, type Election } from './leader';
 import { watchPageLifecycle } from './page-lifecycle';
 import { createSender } from './sender';
@@ -41,6 +42,8 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
   const sender = createSender({ outbox: { ...outbox, remove }, config, reporter, ledger, clock: serverClock(token) });
   let paused = false;
   let nudging = false;
+  // what the ledger holds, armed with fetchLater() where the browser has it: sent even if the page dies without a pagehide
+  const deferred = createDeferredSend({ ledger, config, reporter, host: () => sender.state().host, active: () => !paused });
   const run = (leader = election.isLeader()): void => {
     if (leader && !paused) sender.start();
     else sender.stop();
@@ -89,6 +92,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
       stopSender: () => sender.stop(),
       secureOutbox: (intoCache) => outbox.secureForUnload(intoCache),
       beacon() {
+        deferred?.handOver();
         if (!paused) beaconUnacknowledged({ ledger, config, reporter, host: () => sender.state().host });
       },
       releaseSenderLock() {
@@ -105,6 +109,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
   const pause = (): void => {
     paused = true;
     sender.stop();
+    deferred?.update();
   };
 
   return {
@@ -132,6 +137,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     resume() {
       paused = false;
       run();
+      deferred?.update();
     },
     purge() {
       pause();
