@@ -40,6 +40,33 @@ describe('a page whose renderer is killed, no pagehide, no return visit', () => 
     expect(after.duplicates).toBe(0);
   });
 
+  it('a people.increment the sender still holds, under Mixpanel semantics: applied once, through fetchLater', async (ctx) => {
+    if (h.engine !== 'chromium') return ctx.skip('no fetchLater');
+    const token = 'later-people';
+    h.collector.setSemantics('mixpanel'); // a `$add` received twice is applied twice
+    try {
+      const tab = await open(sdkPage(h, '/people.html', { token, config: { debug: true, batch_flush_interval_ms: 60_000 } }));
+      await waitFor(async () => (await deliveryState(tab)).is_sender, 10_000);
+      await tab.evaluate(() => {
+        const mp = (
+          window as unknown as { mixpanel: { identify(id: string): void; people: { increment(name: string, by: number): void } } }
+        ).mixpanel;
+        mp.identify('later-user');
+        mp.people.increment('visits', 1);
+      });
+      await sleep(KILL_AFTER_MS);
+      await crashTab(tab);
+
+      await waitFor(() => h.collector.profiles().people['later-user']?.operations.$add === 1, 10_000);
+      await sleep(SETTLE_MS);
+      const profile = h.collector.profiles().people['later-user']!;
+      expect(profile.operations.$add).toBe(1);
+      expect(profile.properties.visits).toBe(1);
+    } finally {
+      h.collector.setSemantics('dedupe');
+    }
+  });
+
   it('killed with two requests in flight (the host answers after 3 s) and a third burst waiting: 30 of 30 arrive, none twice', async (ctx) => {
     if (h.engine !== 'chromium') return ctx.skip('no fetchLater');
     const token = 'later-in-flight';
