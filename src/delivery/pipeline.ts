@@ -42,8 +42,10 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
   const sender = createSender({ outbox: { ...outbox, remove }, config, reporter, ledger, clock: serverClock(token) });
   let paused = false;
   let nudging = false;
+  /** Where what leaves after the page goes: the unload beacon and the deferred request use the same host. */
+  const beaconHost = (): string => sender.state().host;
   // what the ledger holds, armed with fetchLater() where the browser has it: sent even if the page dies without a pagehide
-  const deferred = createDeferredSend({ ledger, config, reporter, host: () => sender.state().host, active: () => !paused });
+  const deferred = createDeferredSend({ ledger, config, reporter, host: beaconHost, active: () => !paused });
   const run = (leader = election.isLeader()): void => {
     if (leader && !paused) sender.start();
     else sender.stop();
@@ -93,7 +95,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
       secureOutbox: (intoCache) => outbox.secureForUnload(intoCache),
       beacon() {
         deferred?.handOver();
-        if (!paused) beaconUnacknowledged({ ledger, config, reporter, host: () => sender.state().host });
+        if (!paused) beaconUnacknowledged({ ledger, config, reporter, host: beaconHost });
       },
       releaseSenderLock() {
         clearTimeout(handover);
