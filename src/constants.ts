@@ -79,6 +79,23 @@ export const KEEPALIVE_UNKNOWN_MS = 1000;
 export const HANDOFF_TRUST_MS = 10_000;
 
 /**
+ * Body bytes Outlast defers with `fetchLater()` at once. Its quota is 64 KiB per origin in a
+ * top-level document (Fetch standard, "deferred fetching"), counting each request's URL and
+ * headers with its body (Chromium: under 65,536 bytes in all); 1 KiB is left for the URLs and
+ * the form header of the few requests that carry it (about 150 bytes each). A request past the
+ * quota is refused, and the records it would have carried wait in the outbox.
+ */
+export const FETCH_LATER_BODY_BUDGET = 63 * 1024;
+
+/**
+ * How long after a record is enqueued the deferred request is armed again with it. Re-arming
+ * encodes what is unacknowledged (up to the quota above) and hands it to the browser, so a burst
+ * of `track()` calls shares one; a renderer killed within this time after a call leaves that call's
+ * event in the outbox only, for the visitor's next page.
+ */
+export const DEFERRED_SEND_DELAY_MS = 100;
+
+/**
  * How long an event's automatic properties other than the URL are reused: the
  * user agent, referrer and screen size are read again after this, or at once
  * on a new URL. Each read is a call into the browser costing microseconds on

@@ -40,6 +40,8 @@ export interface BeaconLedger {
   pending(): { records: OutboxRecord[]; keepaliveBytes: number };
   /** Forget everything (opt-out). */
   clear(): void;
+  /** Calls `listener` whenever `pending()` may have changed: `added` when records may have joined it and none left it. */
+  onChange(listener: (added: boolean) => void): void;
 }
 
 /** A keepalive request: in flight while `until` is Infinity, possibly still on its way until `until`. */
@@ -54,12 +56,15 @@ export function createBeaconLedger(now: () => number = Date.now): BeaconLedger {
   const records = new Map<string, OutboxRecord>();
   let recordBytes = 0;
   let requests: KeepaliveRequest[] = [];
+  const listeners: Array<(added: boolean) => void> = [];
+  const changed = (added: boolean): void => listeners.forEach((listener) => listener(added));
 
   const forget = (id: string): void => {
     const r = records.get(id);
     if (r) {
       recordBytes -= r.size;
       records.delete(id);
+      changed(false);
     }
   };
   /** Forgets the oldest records once there are `slack` times too many, down to the caps. */
@@ -77,6 +82,7 @@ export function createBeaconLedger(now: () => number = Date.now): BeaconLedger {
     enqueued(record) {
       records.set(record.id, record);
       recordBytes += record.size;
+      changed(true);
       // trimmed in steps of a quarter: dropping the oldest entry of a Map on every call
       // makes each call skip all the entries deleted before it
       trim(1.25);
@@ -86,8 +92,10 @@ export function createBeaconLedger(now: () => number = Date.now): BeaconLedger {
     keepaliveStarted(ids, bytes, host = '') {
       const request: KeepaliveRequest = { ids, bytes, host, until: Infinity };
       requests.push(request);
+      changed(false);
       return (certain) => {
         request.until = certain ? 0 : now() + KEEPALIVE_UNKNOWN_MS;
+        changed(true); // its records may be pending again; an acknowledgement removes them next
       };
     },
     keepaliveBytes,
@@ -101,6 +109,8 @@ export function createBeaconLedger(now: () => number = Date.now): BeaconLedger {
     clear() {
       records.clear();
       recordBytes = 0;
+      changed(false);
     },
+    onChange: (listener) => void listeners.push(listener),
   };
 }

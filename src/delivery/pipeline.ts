@@ -7,6 +7,7 @@ import { createBeaconLedger } from './beacon-ledger';
 import { holdHandedOff } from './handoff-hold';
 import { createHandoffLedger } from './handoff-ledger';
 import { beaconHost, hostHealth } from './host-health';
+import { createDeferredSend } from './deferred-send';
 import { electSender, type Election } from './leader';
 import { watchPageLifecycle } from './page-lifecycle';
 import { createSender } from './sender';
@@ -59,6 +60,13 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
   const sender = createSender({ outbox: { ...outbox, ...holding }, config, reporter, ledger, clock: serverClock(token), answered, health });
   let paused = false;
   let nudging = false;
+  /**
+   * Where what leaves after the page goes (the unload beacon and the deferred request): a host
+   * that answered recently, which this tab's sender may not have tried yet.
+   */
+  const unloadHost = (): string => beaconHost(apiHosts(config()), health, sender.state().host);
+  // what the ledger holds, armed with fetchLater() where the browser has it: sent even if the page dies without a pagehide
+  const deferred = createDeferredSend({ ledger, config, reporter, host: unloadHost, active: () => !paused });
   const run = (leader = election.isLeader()): void => {
     if (leader && !paused) sender.start();
     else sender.stop();
@@ -107,13 +115,13 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
       stopSender: () => sender.stop(),
       secureOutbox: (intoCache) => outbox.secureForUnload(intoCache),
       beacon() {
+        deferred?.handOver();
         if (!paused)
           beaconUnacknowledged({
             ledger,
             config,
             reporter,
-            // to a host that answered recently, which this tab's sender may not have tried yet
-            host: () => beaconHost(apiHosts(config()), health, sender.state().host),
+            host: unloadHost,
             handoff,
             failing: (host) => failing.has(host),
             answered,
@@ -133,6 +141,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
   const pause = (): void => {
     paused = true;
     sender.stop();
+    deferred?.update();
   };
 
   return {
@@ -160,6 +169,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     resume() {
       paused = false;
       run();
+      deferred?.update();
     },
     purge() {
       pause();

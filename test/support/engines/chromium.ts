@@ -71,3 +71,17 @@ export async function launchChromiumEngine(opts: EngineLaunchOptions & { args?: 
   const args = opts.args ?? [];
   return wrap(await launchChromium({ userDataDir: opts.profileDir, args }), args);
 }
+
+/**
+ * Kills the renderer of a Chromium tab, as an out-of-memory kill or a discarded mobile tab
+ * would: the page gets no `pagehide`, `visibilitychange` or `unload`, and its document is
+ * destroyed (CDP `Page.crash`). The tab stays open on its crash page.
+ */
+export async function crashTab(tab: Tab): Promise<void> {
+  const page = playwrightPage(tab);
+  const cdp = await page.context().newCDPSession(page);
+  const crashed = new Promise<void>((resolve) => page.once('crash', () => resolve()));
+  // The renderer dies before it can answer, so the command itself never resolves.
+  void cdp.send('Page.crash').catch(() => undefined);
+  await crashed;
+}
