@@ -5,6 +5,7 @@ import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
 import { writeFileSync } from 'node:fs';
 import { snippetArtifacts } from './scripts/rollup-snippet-artifacts.mjs';
+import { CDN_TERSER_OPTIONS } from './scripts/terser-options.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
@@ -36,13 +37,8 @@ const replaceVersion = {
   },
 };
 
-// Terser settings shared by the CDN file and the snippet: strict-CSP safe (no eval), ES2019 output.
-const minify = terser({
-  ecma: 2019,
-  compress: { passes: 3, pure_getters: true },
-  mangle: { properties: false },
-  format: { comments: false },
-});
+// The CDN file's terser settings (why each: scripts/terser-options.mjs).
+const minify = terser(CDN_TERSER_OPTIONS);
 
 const builds = [
   {
