@@ -115,3 +115,17 @@ export const STORAGE_PREFIX = 'mp_';
 export const RECORD_VERSION = 2;
 
 declare const __OUTLAST_VERSION__: string | undefined;
+
+/**
+ * How long the service worker drains within one event. Chromium fails a Background Sync event
+ * still running after 3 minutes (its `max_sync_event_duration`) and counts it as a failed
+ * attempt, and ends any other event after 5 minutes; 2.5 minutes leaves room for the requests in
+ * flight to end. Firefox and Safari end an idle worker sooner, whatever it waits for.
+ */
+export const WORKER_DRAIN_MS = 150_000;
+
+/**
+ * How often the service worker looks again: whether the sender lock is free (a page holds it
+ * until its `pagehide`), whether the outbox is empty, whether a page waits for the lock.
+ */
+export const WORKER_POLL_MS = 250;

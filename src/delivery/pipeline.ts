@@ -8,6 +8,7 @@ import { electSender, type Election } from './leader';
 import { watchPageLifecycle } from './page-lifecycle';
 import { createSender } from './sender';
 import { serverClock } from './server-clock';
+import { linkServiceWorker } from './service-worker-registration';
 import type { Pipeline } from './types';
 
 export interface PipelineOptions {
@@ -53,6 +54,8 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     election.onAck(ledger.acknowledged);
   };
   elect();
+  // the opt-in service worker: sends what this page leaves behind once no page of the site does
+  const worker = linkServiceWorker(token, config, reporter);
 
   // Records of a newer schema version are in the outbox: a newer build runs in another tab (a
   // rolling deploy), and only it can send them. Step down for one lease so that its tab, waiting
@@ -89,7 +92,10 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
       stopSender: () => sender.stop(),
       secureOutbox: (intoCache) => outbox.secureForUnload(intoCache),
       beacon() {
-        if (!paused) beaconUnacknowledged({ ledger, config, reporter, host: () => sender.state().host });
+        if (paused) return;
+        // before the beacon takes them: records of this page unacknowledged, or a sender that has seen failures
+        if (worker && (ledger.pending().records.length || sender.state().retried)) worker.hidden();
+        beaconUnacknowledged({ ledger, config, reporter, host: () => sender.state().host });
       },
       releaseSenderLock() {
         clearTimeout(handover);
@@ -135,6 +141,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     },
     purge() {
       pause();
+      if (worker) worker.forget();
       sender.abort();
       ledger.clear();
       return outbox.clear();

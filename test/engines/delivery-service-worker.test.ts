@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { sleep, waitFor } from '../support/fixtures';
 import { useEngineScenario, type EngineHarness } from '../support/engines/harness';
 import type { Tab } from '../support/engines/types';
+import { startSite, type Site } from '../support/site';
 import { arrived, deliveryState, expectedLabels, sdkPage, trackIn, waitArrived, waitState } from '../support/sdk-page';
 
 let h: EngineHarness;
@@ -38,8 +39,8 @@ async function hasServiceWorkers(tab: Tab): Promise<boolean> {
 }
 
 /** Opens a page of the site with the worker configured and waits until the worker is active. */
-async function openWithWorker(path: string, token: string, script?: string): Promise<Tab> {
-  const tab = await open(sdkPage(h, path, { token, config: { service_worker: WORKER_URL, debug: true }, script }));
+async function openWithWorker(path: string, token: string, script?: string, site?: Site): Promise<Tab> {
+  const tab = await open(sdkPage(h, path, { token, config: { service_worker: WORKER_URL, debug: true }, script, site }));
   await waitFor(async () => (await workerState(tab))?.state === 'activated', 15_000);
   return tab;
 }
@@ -99,9 +100,55 @@ describe('service worker', () => {
     const probe = await open(h.site.url('/dist/'));
     if (!(await hasServiceWorkers(probe))) return ctx.skip(`${h.engine} gives these pages no service worker`);
     await probe.close();
-    const token = 'sw-removed';
-    const tab = await openWithWorker('/sw-configured.html', token);
-    await tab.goto(sdkPage(h, '/sw-not-configured.html', { token }));
-    await waitFor(async () => (await workerState(tab)) === null, 15_000);
+    // a site of its own: the worker unregisters itself once no token of its origin uses it
+    const site = await startSite({ host: '127.0.0.3' });
+    try {
+      const token = 'sw-removed';
+      const tab = await openWithWorker('/sw-configured.html', token, undefined, site);
+      await tab.goto(sdkPage(h, '/sw-not-configured.html', { token, site }));
+      await waitFor(async () => (await workerState(tab)) === null, 15_000);
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('opt-out: the worker drops the token at once, and with no token left it is gone', async (ctx) => {
+    const probe = await open(h.site.url('/dist/'));
+    if (!(await hasServiceWorkers(probe))) return ctx.skip(`${h.engine} gives these pages no service worker`);
+    await probe.close();
+    const site = await startSite({ host: '127.0.0.4' });
+    try {
+      const token = 'sw-opt-out';
+      const tab = await openWithWorker('/sw-opt-out.html', token, undefined, site);
+      await waitFor(async () => (await registeredTokens(tab)).includes(token), 10_000);
+      await tab.evaluate(() => (window as unknown as { mixpanel: { opt_out_tracking(): void } }).mixpanel.opt_out_tracking());
+      await waitFor(async () => !(await registeredTokens(tab)).includes(token), 10_000);
+      await waitFor(async () => (await workerState(tab)) === null, 15_000);
+    } finally {
+      await site.close();
+    }
   });
 });
+
+/** The tokens the worker keeps options for (its IndexedDB `outlast-sw`, read by a page of the same origin). */
+function registeredTokens(tab: Tab): Promise<string[]> {
+  return tab.evaluate(
+    () =>
+      new Promise<string[]>((resolve) => {
+        const req = indexedDB.open('outlast-sw');
+        // not there yet: abort rather than create it (empty, it would stop the worker from making its store)
+        req.onupgradeneeded = () => req.transaction!.abort();
+        req.onerror = () => resolve([]);
+        req.onsuccess = () => {
+          const db = req.result;
+          if (!db.objectStoreNames.contains('tokens')) return resolve([]);
+          const keys = db.transaction('tokens').objectStore('tokens').getAllKeys();
+          keys.onsuccess = () => {
+            resolve(keys.result.map(String));
+            db.close();
+          };
+          keys.onerror = () => resolve([]);
+        };
+      }),
+  );
+}
