@@ -8,7 +8,10 @@
 // A change that needs more bytes says so, and why, in its commit message.
 export const BUDGETS = {
   'dist/snippet.min.js': { target: 1100, budget: 1100, ceiling: 1760 },
-  'dist/outlast.min.js': { target: 15000, budget: 18000, ceiling: 23800 },
-  'dist/mixpanel.min.js': { target: 15000, budget: 18000, ceiling: 23800 },
-  'tree-shaken npm entry': { target: 15000, budget: 18000, ceiling: 22450 },
+  'dist/outlast.min.js': { target: 15000, budget: 18000, ceiling: 24130 },
+  'dist/mixpanel.min.js': { target: 15000, budget: 18000, ceiling: 24130 },
+  'tree-shaken npm entry': { target: 15000, budget: 18000, ceiling: 22820 },
+  // The opt-in service worker, fetched only by sites that configure it, once per update check:
+  // the outbox, the sender and idb-keyval, which it shares with the library, are most of it.
+  'dist/outlast-sw.js': { target: 8000, budget: 9000, ceiling: 8700 },
 };
