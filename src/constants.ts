@@ -129,3 +129,10 @@ export const WORKER_DRAIN_MS = 150_000;
  * until its `pagehide`), whether the outbox is empty, whether a page waits for the lock.
  */
 export const WORKER_POLL_MS = 250;
+
+/**
+ * How long the service worker waits for the sender lock within one event. A closing page lets
+ * it go at `pagehide`, within milliseconds of the hide that woke the worker; a page that keeps it
+ * longer is alive and sending, and wakes the worker again when it leaves.
+ */
+export const WORKER_LOCK_WAIT_MS = 10_000;

@@ -56,6 +56,10 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
   elect();
   // the opt-in service worker: sends what this page leaves behind once no page of the site does
   const worker = linkServiceWorker(token, config, reporter);
+  /** As the page hides: records of this page unacknowledged (before the beacon takes them), or a sender that has seen failures. */
+  const tellWorker = (): void => {
+    if (worker && !paused && (ledger.pending().records.length || sender.state().retried)) worker.hidden();
+  };
 
   // Records of a newer schema version are in the outbox: a newer build runs in another tab (a
   // rolling deploy), and only it can send them. Step down for one lease so that its tab, waiting
@@ -93,13 +97,14 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
       secureOutbox: (intoCache) => outbox.secureForUnload(intoCache),
       beacon() {
         if (paused) return;
-        // before the beacon takes them: records of this page unacknowledged, or a sender that has seen failures
-        if (worker && (ledger.pending().records.length || sender.state().retried)) worker.hidden();
+        tellWorker();
         beaconUnacknowledged({ ledger, config, reporter, host: () => sender.state().host });
       },
       releaseSenderLock() {
         clearTimeout(handover);
         election.close();
+        // again once the lock is free: a page hidden long before it is closed told the worker while it still sent
+        tellWorker();
       },
       abortStoreWork: () => outbox.abortStoreWork(),
       standForElection: elect,

@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { WORKER_POLL_MS } from '../constants';
+import { WORKER_LOCK_WAIT_MS, WORKER_POLL_MS } from '../constants';
 import { senderLockName } from '../delivery/leader';
 import { createSender } from '../delivery/sender';
 import { serverClock } from '../delivery/server-clock';
@@ -30,6 +30,8 @@ export interface DrainOptions {
   locks: WorkerLocks | null;
   /** Whether to stop at once (the token opted out meanwhile). */
   cancelled?: () => boolean;
+  /** How long to wait for the sender lock while a page holds it; `WORKER_LOCK_WAIT_MS` by default. */
+  lockWaitMs?: number;
   now?: () => number;
 }
 
@@ -40,9 +42,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * the same outbox over the same IndexedDB database, the same sender (batching, retries with the
  * configured backoff, failover, `Retry-After`, splitting), under the same sender lock as the
  * pages. The lock is asked `ifAvailable`, so the worker never sends while a page does; while a
- * page holds it, the worker asks again every `WORKER_POLL_MS` (a closing page releases it at
- * `pagehide`), and it hands the lock back as soon as a page waits for it, once its requests in
- * flight have ended. Without Web Locks the worker cannot see the pages' sender (a localStorage
+ * page holds it, the worker asks again every `WORKER_POLL_MS` for `WORKER_LOCK_WAIT_MS` (a
+ * closing page releases it at `pagehide`, and a page that keeps it sends itself), and it hands
+ * the lock back as soon as a page waits for it, once its requests in flight have ended. Without Web Locks the worker cannot see the pages' sender (a localStorage
  * lease, which workers cannot read), so it sends nothing.
  *
  * Records the pages keep only in localStorage (IndexedDB unusable, or writes copied there as a
@@ -84,10 +86,11 @@ export async function drainOutbox(o: DrainOptions): Promise<DrainOutcome> {
     }
   }
 
+  const lockWaitEnds = Math.min(o.deadline, now() + (o.lockWaitMs == null ? WORKER_LOCK_WAIT_MS : o.lockWaitMs));
   try {
     for (;;) {
       if (cancelled() || (await isEmpty())) return 'empty';
-      if (over()) return 'handed-over'; // a page held the lock all along: it sends, and registers again as it hides
+      if (cancelled() || now() >= lockWaitEnds) return 'handed-over'; // a page holds the lock: it sends, and wakes the worker again as it leaves
       const outcome = await locks.request(lock, { ifAvailable: true }, (held) => (held ? sendHoldingLock() : Promise.resolve(null)));
       if (outcome) return outcome;
       await sleep(WORKER_POLL_MS);

@@ -120,6 +120,23 @@ describe('the service worker drains the outbox', () => {
     expect(await stored()).toBe(4);
   });
 
+  it('stops waiting for a lock a page keeps: that page is alive, sends, and wakes the worker again as it leaves', async () => {
+    await pageLeft(1);
+    const locks = fakeLocks();
+    locks.holdByPage(senderLockName(TOKEN));
+    const started = Date.now();
+    const outcome = await drainOutbox({
+      token: TOKEN,
+      config,
+      reporter: recordingReporter(),
+      deadline: started + 60_000,
+      locks,
+      lockWaitMs: 500,
+    });
+    expect(outcome).toBe('handed-over');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('hands the lock back as soon as a page waits for it, after its request in flight has ended', async () => {
     await pageLeft(20);
     answers = Array(100).fill(503);
