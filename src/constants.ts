@@ -118,9 +118,9 @@ declare const __OUTLAST_VERSION__: string | undefined;
 
 /**
  * How long the service worker drains within one event. Chromium fails a Background Sync event
- * still running after 3 minutes (its `max_sync_event_duration`) and counts it as a failed
- * attempt, and ends any other event after 5 minutes; 2.5 minutes leaves room for the requests in
- * flight to end. Firefox and Safari end an idle worker sooner, whatever it waits for.
+ * still running after 3 minutes (`max_sync_event_duration` in its background_sync_parameters.cc)
+ * and counts it as a failed attempt; 2.5 minutes leaves room for the requests in flight to end.
+ * Firefox and Safari stop a worker that no page uses sooner, whatever it waits for.
  */
 export const WORKER_DRAIN_MS = 150_000;
 
