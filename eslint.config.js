@@ -106,7 +106,10 @@ export default tseslint.config(
   {
     files: ['src/delivery/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [typesOnly(['../client/*', '../cdn/*', '../snippet/*'])] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [typesOnly(['../client/*', '../cdn/*', '../snippet/*', '../worker/*'])] },
+      ],
     },
   },
   {
@@ -116,6 +119,13 @@ export default tseslint.config(
         'error',
         { patterns: [typesOnly(['../client/*', '../delivery/*', '../outbox/*', '../cdn/*', '../snippet/*'])] },
       ],
+    },
+  },
+  {
+    // the opt-in service worker: the library's delivery and outbox code, never the page's client
+    files: ['src/worker/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [typesOnly(['../client/*', '../cdn/*', '../snippet/*'])] }],
     },
   },
   {

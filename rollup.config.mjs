@@ -85,4 +85,12 @@ if (existsSync('src/snippet/snippet.ts')) {
   });
 }
 
+// The opt-in service worker (src/worker/): a file of its own that sites serve from their origin and
+// name in the `service_worker` option; none of it is in the library's bundles.
+builds.push({
+  input: 'src/worker/service-worker.ts',
+  plugins: [replaceVersion, resolve(), ts(false)],
+  output: [{ file: 'dist/outlast-sw.js', format: 'iife', plugins: [minify], sourcemap: false }],
+});
+
 export default builds;

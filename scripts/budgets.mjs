@@ -11,4 +11,7 @@ export const BUDGETS = {
   'dist/outlast.min.js': { target: 15000, budget: 18000, ceiling: 25000 },
   'dist/mixpanel.min.js': { target: 15000, budget: 18000, ceiling: 25000 },
   'tree-shaken npm entry': { target: 15000, budget: 18000, ceiling: 23650 },
+  // The opt-in service worker, fetched only by sites that configure it, once per update check:
+  // the outbox, the sender and idb-keyval, which it shares with the library, are most of it.
+  'dist/outlast-sw.js': { target: 8000, budget: 9000, ceiling: 8700 },
 };

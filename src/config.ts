@@ -103,6 +103,13 @@ export interface Config {
   handoff_trust_ms: number;
   /** `false`: events are kept in the outbox and nothing is sent until `start_batch_senders()`, as in mixpanel-browser. */
   batch_autostart: boolean;
+  /**
+   * URL of `dist/outlast-sw.js` as the site serves it from its own origin (e.g. `'/outlast-sw.js'`);
+   * empty: none. The library registers it with its own URL as scope (it controls no page and handles
+   * no `fetch`), and it sends what the outbox holds once the site's last tab is gone. A page
+   * without it unregisters the worker an earlier page registered for the token. Read at `init`.
+   */
+  service_worker: string;
 }
 
 /** The defaults, in one place. */
@@ -154,6 +161,7 @@ export const DEFAULT_CONFIG: Config = {
   unload_beacon: true,
   handoff_trust_ms: HANDOFF_TRUST_MS,
   batch_autostart: true, // mixpanel-browser's default
+  service_worker: '',
 };
 
 /**

@@ -142,3 +142,24 @@ export const STORAGE_PREFIX = 'mp_';
 export const RECORD_VERSION = 2;
 
 declare const __OUTLAST_VERSION__: string | undefined;
+
+/**
+ * How long the service worker drains within one event. Chromium fails a Background Sync event
+ * still running after 3 minutes (`max_sync_event_duration` in its background_sync_parameters.cc)
+ * and counts it as a failed attempt; 2.5 minutes leaves room for the requests in flight to end.
+ * Firefox and Safari stop a worker that no page uses sooner, whatever it waits for.
+ */
+export const WORKER_DRAIN_MS = 150_000;
+
+/**
+ * How often the service worker looks again: whether the sender lock is free (a page holds it
+ * until its `pagehide`), whether the outbox is empty, whether a page waits for the lock.
+ */
+export const WORKER_POLL_MS = 250;
+
+/**
+ * How long the service worker waits for the sender lock within one event. A closing page lets
+ * it go at `pagehide`, within milliseconds of the hide that woke the worker; a page that keeps it
+ * longer is alive and sending, and wakes the worker again when it leaves.
+ */
+export const WORKER_LOCK_WAIT_MS = 10_000;

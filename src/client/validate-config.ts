@@ -19,7 +19,7 @@ const CHOICES: Record<string, string[]> = {
 };
 
 /** String options where mixpanel-browser's default is null: null is taken as '' (the built-in value). */
-const OPTIONAL_STRINGS = ['opt_out_tracking_cookie_prefix'];
+const OPTIONAL_STRINGS = ['opt_out_tracking_cookie_prefix', 'service_worker'];
 
 /** Most hosts in `api_host`; a list is bounded before it is walked: a sparse array of 2^32-1 slots must cost nothing. */
 const MAX_HOSTS = 20;

@@ -38,6 +38,9 @@ export interface Election {
   close(): void;
 }
 
+/** The Web Lock held by whatever sends for `token`: a page's elected sender, or the service worker (`src/worker/`). */
+export const senderLockName = (token: string): string => 'outlast-sender-' + token;
+
 /**
  * Elect one sending tab per origin and token. With Web Locks, the tab
  * holding `outlast-sender-<token>` for its life sends, and the lock passes to
@@ -97,7 +100,7 @@ export function electSender(
     const ctl = new AbortController();
     let release = () => {};
     locks
-      .request('outlast-sender-' + token, { signal: ctl.signal }, () => {
+      .request(senderLockName(token), { signal: ctl.signal }, () => {
         setLeader(true);
         return new Promise<void>((resolve) => (release = resolve));
       })

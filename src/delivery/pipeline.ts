@@ -12,6 +12,7 @@ import { electSender, type Election } from './leader';
 import { watchPageLifecycle } from './page-lifecycle';
 import { createSender } from './sender';
 import { serverClock } from './server-clock';
+import { linkServiceWorker } from './service-worker-registration';
 import type { Pipeline } from './types';
 
 export interface PipelineOptions {
@@ -79,6 +80,18 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     election.onAck(ledger.acknowledged);
   };
   elect();
+  // the opt-in service worker: sends what this page leaves behind once no page of the site does
+  const worker = linkServiceWorker(token, config, reporter);
+  /**
+   * As the page hides, after the beacon: records of this page unacknowledged that no hand-off
+   * carries (a hand-off to a host that answers needs no worker, and the worker, which cannot read
+   * the hand-offs, would send them again), or a sender that has seen failures.
+   */
+  const tellWorker = (): void => {
+    if (!worker || paused) return;
+    const held = handoff.heldIds();
+    if (sender.state().retried || ledger.pending().records.some((r) => !held.has(r.id))) worker.hidden();
+  };
 
   // Records of a newer schema version are in the outbox: a newer build runs in another tab (a
   // rolling deploy), and only it can send them. Step down for one lease so that its tab, waiting
@@ -116,20 +129,23 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
       secureOutbox: (intoCache) => outbox.secureForUnload(intoCache),
       beacon() {
         deferred?.handOver();
-        if (!paused)
-          beaconUnacknowledged({
-            ledger,
-            config,
-            reporter,
-            host: unloadHost,
-            handoff,
-            failing: (host) => failing.has(host),
-            answered,
-          });
+        if (paused) return;
+        beaconUnacknowledged({
+          ledger,
+          config,
+          reporter,
+          host: unloadHost,
+          handoff,
+          failing: (host) => failing.has(host),
+          answered,
+        });
+        tellWorker();
       },
       releaseSenderLock() {
         clearTimeout(handover);
         election.close();
+        // again once the lock is free: a page hidden long before it is closed told the worker while it still sent
+        tellWorker();
       },
       abortStoreWork: () => outbox.abortStoreWork(),
       standForElection: elect,
@@ -173,6 +189,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     },
     purge() {
       pause();
+      if (worker) worker.forget();
       sender.abort();
       ledger.clear();
       handoff.clear();

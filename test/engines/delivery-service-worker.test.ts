@@ -1,0 +1,154 @@
+// The opt-in service worker (`service_worker` option, dist/outlast-sw.js served from the site's own
+// origin): events queued during an outage arrive after the site's last tab is gone, while the
+// browser keeps running, and never while a page of the site sends them itself.
+//
+// Chromium drains from a Background Sync event that the hiding page registers. Firefox and WebKit
+// have no Background Sync: the hiding page asks the worker to drain at once, and the worker lives
+// only as long as the engine lets an event extend it. Each test says where it is skipped and why.
+import { describe, expect, it } from 'vitest';
+import { sleep, waitFor } from '../support/fixtures';
+import { useEngineScenario, type EngineHarness } from '../support/engines/harness';
+import type { Tab } from '../support/engines/types';
+import { startSite, type Site } from '../support/site';
+import { arrived, deliveryState, expectedLabels, sdkPage, trackIn, waitArrived, waitState } from '../support/sdk-page';
+
+let h: EngineHarness;
+const open = useEngineScenario((harness) => (h = harness));
+
+/** The worker script, served by the site from its own origin (the built dist/ is mounted under /dist/). */
+const WORKER_URL = '/dist/outlast-sw.js';
+
+async function everyHost(mode: 'ok' | '503'): Promise<void> {
+  for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, mode);
+}
+
+/** The state of the worker registered for `WORKER_URL` as the page sees it, or null when there is none. */
+function workerState(tab: Tab): Promise<{ state: string; scope: string; script: string } | null> {
+  return tab.evaluate(async (url: string) => {
+    const container = navigator.serviceWorker;
+    if (!container) return null;
+    const reg = await container.getRegistration(url);
+    const worker = reg && (reg.active || reg.waiting || reg.installing);
+    return reg && worker ? { state: worker.state, scope: reg.scope, script: worker.scriptURL } : null;
+  }, WORKER_URL);
+}
+
+/** Whether the engine gives pages service workers at all (skip reason otherwise). */
+async function hasServiceWorkers(tab: Tab): Promise<boolean> {
+  return tab.evaluate(() => 'serviceWorker' in navigator && window.isSecureContext);
+}
+
+/** Opens a page of the site with the worker configured and waits until the worker is active. */
+async function openWithWorker(path: string, token: string, script?: string, site?: Site): Promise<Tab> {
+  const tab = await open(sdkPage(h, path, { token, config: { service_worker: WORKER_URL, debug: true }, script, site }));
+  await waitFor(async () => (await workerState(tab))?.state === 'activated', 15_000);
+  return tab;
+}
+
+describe('service worker', () => {
+  it('every host answers 503, 20 events, the only tab closed, ingest back 5 s later: 20 of 20 arrive once, no page open', async (ctx) => {
+    const probe = await open(h.site.url('/dist/'));
+    if (!(await hasServiceWorkers(probe))) return ctx.skip(`${h.engine} gives these pages no service worker`);
+    await probe.close();
+    await everyHost('503');
+    const token = 'sw-last-tab';
+    const tab = await openWithWorker('/sw-alone.html', token);
+    const registration = (await workerState(tab))!;
+    // the worker claims no scope beyond its own script's URL, so it controls no page of the site
+    expect(registration.scope).toBe(h.site.url(WORKER_URL));
+    expect(await tab.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
+
+    await trackIn(tab, 'alone', 20);
+    await waitState(tab, (s) => s.queued === 20 && s.retried > 0, 10_000);
+    await tab.close();
+    await sleep(5_000);
+    expect(arrived(h.collector, token).unique).toBe(0);
+
+    await everyHost('ok');
+    const got = await waitArrived(h.collector, token, 20, 60_000);
+    expect(got.labels).toEqual(expectedLabels('alone', 20));
+    await sleep(1_000); // a duplicate would come right behind
+    expect(arrived(h.collector, token).duplicates).toBe(0);
+  });
+
+  it('the same with a second tab of the site still open: it sends them, the worker never does, no duplicates', async (ctx) => {
+    const probe = await open(h.site.url('/dist/'));
+    if (!(await hasServiceWorkers(probe))) return ctx.skip(`${h.engine} gives these pages no service worker`);
+    await probe.close();
+    await everyHost('503');
+    const token = 'sw-second-tab';
+    const first = await openWithWorker('/sw-first.html', token);
+    await waitState(first, (s) => s.is_sender);
+    const second = await openWithWorker('/sw-second.html', token);
+    await trackIn(first, 'pair', 20);
+    await waitState(first, (s) => s.queued === 20 && s.retried > 0, 10_000);
+    await first.close();
+    await waitState(second, (s) => s.is_sender, 10_000);
+    await sleep(5_000);
+    expect(arrived(h.collector, token).unique).toBe(0);
+
+    await everyHost('ok');
+    const got = await waitArrived(h.collector, token, 20, 60_000);
+    expect(got.labels).toEqual(expectedLabels('pair', 20));
+    // the page's sender took every one: the worker never sent while a page held the sender lock
+    await waitFor(async () => (await deliveryState(second)).delivered === 20, 10_000);
+    await sleep(1_000);
+    expect(arrived(h.collector, token).duplicates).toBe(0);
+  });
+
+  it('a page without the option removes the worker a page with it registered', async (ctx) => {
+    const probe = await open(h.site.url('/dist/'));
+    if (!(await hasServiceWorkers(probe))) return ctx.skip(`${h.engine} gives these pages no service worker`);
+    await probe.close();
+    // a site of its own: the worker unregisters itself once no token of its origin uses it
+    const site = await startSite({ host: '127.0.0.3' });
+    try {
+      const token = 'sw-removed';
+      const tab = await openWithWorker('/sw-configured.html', token, undefined, site);
+      await tab.goto(sdkPage(h, '/sw-not-configured.html', { token, site }));
+      await waitFor(async () => (await workerState(tab)) === null, 15_000);
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('opt-out: the worker drops the token at once, and with no token left it is gone', async (ctx) => {
+    const probe = await open(h.site.url('/dist/'));
+    if (!(await hasServiceWorkers(probe))) return ctx.skip(`${h.engine} gives these pages no service worker`);
+    await probe.close();
+    const site = await startSite({ host: '127.0.0.4' });
+    try {
+      const token = 'sw-opt-out';
+      const tab = await openWithWorker('/sw-opt-out.html', token, undefined, site);
+      await waitFor(async () => (await registeredTokens(tab)).includes(token), 10_000);
+      await tab.evaluate(() => (window as unknown as { mixpanel: { opt_out_tracking(): void } }).mixpanel.opt_out_tracking());
+      await waitFor(async () => !(await registeredTokens(tab)).includes(token), 10_000);
+      await waitFor(async () => (await workerState(tab)) === null, 15_000);
+    } finally {
+      await site.close();
+    }
+  });
+});
+
+/** The tokens the worker keeps options for (its IndexedDB `outlast-sw`, read by a page of the same origin). */
+function registeredTokens(tab: Tab): Promise<string[]> {
+  return tab.evaluate(
+    () =>
+      new Promise<string[]>((resolve) => {
+        const req = indexedDB.open('outlast-sw');
+        // not there yet: abort rather than create it (empty, it would stop the worker from making its store)
+        req.onupgradeneeded = () => req.transaction!.abort();
+        req.onerror = () => resolve([]);
+        req.onsuccess = () => {
+          const db = req.result;
+          if (!db.objectStoreNames.contains('tokens')) return resolve([]);
+          const keys = db.transaction('tokens').objectStore('tokens').getAllKeys();
+          keys.onsuccess = () => {
+            resolve(keys.result.map(String));
+            db.close();
+          };
+          keys.onerror = () => resolve([]);
+        };
+      }),
+  );
+}
