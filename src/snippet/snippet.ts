@@ -119,15 +119,6 @@ function makeStub(queue: Stub): Stub {
   return queue;
 }
 
-/** The JSON text of one saved item; `null` for what JSON cannot hold (a function, a cycle). */
-const jsonText = (value: unknown): string => {
-  try {
-    return JSON.stringify(value) || 'null';
-  } catch {
-    return 'null';
-  }
-};
-
 /**
  * Hand a `/track` form body to the browser to send even if the page is gone:
  * a keepalive fetch without credentials, so that no cookie of the site
@@ -173,7 +164,8 @@ if (!existing.__loaded && !existing.__SV) {
       const options = config || {};
       const identityKey = 'mp_' + (options.persistence_name || token + '_mixpanel');
       const deviceId = randomId();
-      let identity = JSON.parse(storedValue(identityKey) || 'null');
+      // the entry's own keys (`__mps`, `__timers`, ...) are no event properties; the rest are the library's super properties
+      let identity = JSON.parse(storedValue(identityKey) || 'null', (key, value) => (key.indexOf('__') ? value : undefined));
       if (!identity)
         localStorage.setItem(identityKey, JSON.stringify((identity = { distinct_id: '$device:' + deviceId, $device_id: deviceId })));
       const choice = storedValue('__mp_opt_in_out_' + token);
@@ -184,10 +176,11 @@ if (!existing.__loaded && !existing.__SV) {
       let sent = 0;
       /**
        * Sends the events recorded since the last send, in one request to the
-       * first host of the init. Each goes with the distinct_id the library's
-       * replay will give it (Mixpanel keeps one copy of events that share
-       * name, distinct_id, `time` and `$insert_id`): the last `identify` of the
-       * queue (replayed before every event), else the stored identity.
+       * first host of the init, with the stored super properties. Each goes
+       * with the distinct_id the library's replay will give it (Mixpanel keeps
+       * one copy of events that share name, distinct_id, `time` and
+       * `$insert_id`): the last `identify` of the queue (replayed before every
+       * event), else the stored identity.
        */
       senders.push(() => {
         const calls = queue.slice(sent);
@@ -202,16 +195,7 @@ if (!existing.__loaded && !existing.__SV) {
           if ((isPageView || call[0] === 'track') && typeof event === 'string' && event)
             events.push({
               event,
-              properties: Object.assign(
-                {
-                  token,
-                  mp_lib: LIB_NAME,
-                  distinct_id: identity.distinct_id,
-                  $device_id: identity.$device_id,
-                  $user_id: identity.$user_id,
-                },
-                call[isPageView ? 1 : 2],
-              ),
+              properties: Object.assign({ token, mp_lib: LIB_NAME }, identity, call[isPageView ? 1 : 2]),
             });
         }
         if (events.length) sendAfterLeave(url, events);
@@ -240,7 +224,13 @@ if (!existing.__loaded && !existing.__SV) {
     const listText = (items: unknown[]): string => {
       const kept: string[] = [];
       for (const item of items) {
-        const text = jsonText(item);
+        // null for what JSON cannot hold (a function, a cycle)
+        let text = 'null';
+        try {
+          text = JSON.stringify(item) || text;
+        } catch {
+          // kept as null
+        }
         // the comma that joins it counts too
         if ((room -= text.length + 1) < 0) break;
         kept.push(text);

@@ -462,6 +462,22 @@ describe('leaving before the library has run', () => {
     expect(b.storage.has('mp_tok_mixpanel')).toBe(false);
   });
 
+  it("sends the stored super properties, never the entry's own keys", () => {
+    const entry = { distinct_id: 'd', $device_id: 'd', plan: 'pro', $initial_referrer: '$direct', __mps: { a: 1 }, __timers: { x: 1 } };
+    const b = leave(
+      (mp) => {
+        mp.init('tok');
+        mp.track('a', { plan: 'own' });
+        mp.track('b');
+      },
+      { storage: new Map([['mp_tok_mixpanel', JSON.stringify(entry)]]) },
+    );
+    const [a, second] = (b.requests[0]!.data as any[]).map((e) => e.properties);
+    expect(a).toMatchObject({ plan: 'own', $initial_referrer: '$direct' }); // the call's own values win
+    expect(second).toMatchObject({ plan: 'pro', $initial_referrer: '$direct' });
+    expect(Object.keys(second).filter((k) => k.startsWith('__'))).toEqual([]);
+  });
+
   it("uses the library's stored identity, or stores a new one where the library reads it", () => {
     const stored = new Map([['mp_tok_mixpanel', JSON.stringify({ distinct_id: 'known', $device_id: 'dev1', plan: 'x' })]]);
     const known = leave(
