@@ -4,7 +4,8 @@
  * records every call, then, once the page has loaded, fetches the library from
  * the first URL the site lists that works. A visitor who leaves before the
  * library has run still has their events sent: the stub sends its recorded
- * track calls itself on `pagehide`, and keeps every call for a later page.
+ * track calls itself as the page is hidden or left, and keeps every call for
+ * a later page.
  * Pages cannot update what they pasted, so this file is a public contract: the
  * stub's shape and the localStorage blob it writes are read by the CDN build
  * (`src/cdn/`).
@@ -51,6 +52,9 @@ const SNIPPET_VERSION = 1.2;
 /** The name mixpanel-browser gives the default instance in `_i`. */
 const DEFAULT_NAME = 'mixpanel';
 
+/** mixpanel-browser's `mp_lib`, which the library sends too: reports that filter on it keep the stub's events. */
+const LIB_NAME = 'web';
+
 /**
  * The methods the stub records: word for word `STUB_METHOD_LIST` of
  * src/client/method-names.ts (the type refuses any other string), which every
@@ -67,21 +71,25 @@ const w = window as any;
 const d = document;
 const existing = w.mixpanel || [];
 
-/** 32 random hex characters: the `$insert_id` of a stubbed event and the page's storage key. */
-function randomHex(): string {
-  let bytes: Uint8Array | undefined;
-  let hex = '';
-  try {
-    bytes = crypto.getRandomValues(new Uint8Array(16));
-  } catch {
-    // no Web Crypto (old browser, locked-down page): Math.random is enough for a dedupe id
-  }
-  for (let i = 0; i < 16; i++) hex += (((bytes ? bytes[i] : Math.random() * 256) as number) | 256).toString(16).slice(1);
-  return hex;
-}
+/**
+ * A random id of up to 16 base-36 characters, made as mixpanel-browser makes
+ * `$insert_id` (`cheap_guid`): the `$insert_id` of a stubbed event, the
+ * device id of a new visitor, and the page's storage key.
+ */
+const randomId = (): string => Math.random().toString(36).slice(2, 10) + Math.random().toString(36).slice(2, 10);
 
 /** Whether the library has run: it replaces `window.mixpanel` with an object marked `__loaded`. */
 const libraryRan = (): boolean => (w.mixpanel || {}).__loaded;
+
+/**
+ * What mixpanel-browser (or the library) stored under `key`: in localStorage,
+ * else in the cookie of that name (the default persistence), whose value is
+ * URI-encoded. Throws where storage is off limits.
+ */
+const storedValue = (key: string): string | undefined => {
+  const cookie = ('; ' + d.cookie).split('; ' + key + '=')[1];
+  return localStorage.getItem(key) || (cookie && decodeURIComponent(cookie.split(';')[0]!));
+};
 
 /**
  * Attach recording methods to `queue`. A track call is stamped now, not when
@@ -100,7 +108,7 @@ function makeStub(queue: Stub): Stub {
       const propsAt = 2 - index;
       if (propsAt > 0) {
         try {
-          call[propsAt] = Object.assign({ time: Date.now() / 1000, $insert_id: randomHex(), $current_url: d.URL }, call[propsAt]);
+          call[propsAt] = Object.assign({ time: Date.now() / 1000, $insert_id: randomId(), $current_url: d.URL }, call[propsAt]);
         } catch {
           // a throwing getter on the caller's object: record the call as it was given
         }
@@ -111,47 +119,87 @@ function makeStub(queue: Stub): Stub {
   return queue;
 }
 
-/** The JSON text of one saved item; `null` for what JSON cannot hold (a function, a cycle). */
-const jsonText = (value: unknown): string => {
-  try {
-    return JSON.stringify(value) || 'null';
-  } catch {
-    return 'null';
-  }
+/**
+ * Hand a `/track` form body to the browser to send even if the page is gone:
+ * a keepalive fetch without credentials, so that no cookie of the site
+ * reaches a same-site proxy. `sendBeacon`, which always sends cookies, only
+ * where fetch has no keepalive (Firefox before 133). A form body needs no
+ * CORS preflight either way; nobody is left to read the answer.
+ */
+const sendAfterLeave = (url: string, events: unknown[]): void => {
+  const body = new URLSearchParams({ data: JSON.stringify(events) });
+  if ('keepalive' in Request.prototype) fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(() => {});
+  else navigator.sendBeacon(url, body);
 };
 
 if (!existing.__loaded && !existing.__SV) {
   const root: Stub = makeStub(existing);
   // base-36 time first, so that keys sort by page age (older snippets wrote hex only, which sorts before)
-  const storageKey = STUB_STORAGE_KEY + ':' + Date.now().toString(36) + randomHex();
+  const storageKey = STUB_STORAGE_KEY + ':' + Date.now().toString(36) + randomId();
   const nonce = ((d.currentScript || {}) as HTMLScriptElement).nonce || '';
   const integrity = w.MIXPANEL_LIB_INTEGRITY;
   // only what the site lists: a built-in URL would run whoever holds that domain in every page
   const urls: string[] = ([] as string[]).concat(w.MIXPANEL_LIB_URLS || [], w.MIXPANEL_CUSTOM_LIB_URL || []);
   let tried = 0;
   let policy: any;
+  /** Per init, what sends its recorded events when the visitor leaves before the library ran. */
+  const senders: Array<() => void> = [];
 
   root._i = [];
   root.__SV = SNIPPET_VERSION;
   root._k = storageKey; // the CDN build removes this page's blob once the calls are in the outbox
   root[DEFAULT_NAME] = root; // so that every `_i` name, the default one too, finds its queue as root[name]
   /**
-   * Per instance name, the visitor's stored tracking choice and identity, read
-   * at init: a page on its way to another site may no longer read storage
-   * (Firefox throws there in `pagehide`). With no stored identity, a new
-   * anonymous one is stored where the library reads it.
+   * Records the init, and reads the visitor's stored tracking choice and
+   * identity now: a page on its way to another site may no longer read
+   * storage (Firefox throws there). With no stored identity, a new anonymous
+   * one is stored where the library takes it over from (localStorage), so
+   * that both copies of an event, the stub's and the library's replay, carry
+   * one distinct_id and Mixpanel keeps one.
    */
-  const stored: Record<string, [string | undefined, Record<string, any>]> = {};
   root.init = (token: unknown, config: any, name?: string) => {
     root._i.push([token, config, (name = name || DEFAULT_NAME)]);
-    root[name] = root[name] || makeStub([]);
+    const queue: unknown[][] = (root[name] = root[name] || makeStub([]));
     try {
-      const consentKey = '__mp_opt_in_out_' + token;
-      const identityKey = 'mp_' + ((config || {}).persistence_name || token + '_mixpanel');
-      const deviceId = randomHex();
-      const identity = JSON.parse(localStorage.getItem(identityKey)!) || { distinct_id: '$device:' + deviceId, $device_id: deviceId };
-      localStorage.setItem(identityKey, JSON.stringify(identity));
-      stored[name] = [localStorage.getItem(consentKey) || (d.cookie.split(consentKey + '=')[1] || '')[0], identity];
+      const options = config || {};
+      const identityKey = 'mp_' + (options.persistence_name || token + '_mixpanel');
+      const deviceId = randomId();
+      // the entry's own keys (`__mps`, `__timers`, ...) are no event properties; the rest are the library's super properties
+      let identity = JSON.parse(storedValue(identityKey) || 'null', (key, value) => (key.indexOf('__') ? value : undefined));
+      if (!identity)
+        localStorage.setItem(identityKey, JSON.stringify((identity = { distinct_id: '$device:' + deviceId, $device_id: deviceId })));
+      const choice = storedValue('__mp_opt_in_out_' + token);
+      // opted out (now or on an earlier page), opted out by default, or asking not to be tracked: the calls wait for the library
+      const optedOut =
+        choice === '0' || (options.opt_out_tracking_by_default && choice !== '1') || (navigator.doNotTrack === '1' && !options.ignore_dnt);
+      const url = [].concat(options.api_host || DEFAULT_API_HOST)[0] + '/track/?ip=1';
+      let sent = 0;
+      /**
+       * Sends the events recorded since the last send, in one request to the
+       * first host of the init, with the stored super properties. Each goes
+       * with the distinct_id the library's replay will give it (Mixpanel keeps
+       * one copy of events that share name, distinct_id, `time` and
+       * `$insert_id`): the last `identify` of the queue (replayed before every
+       * event), else the stored identity.
+       */
+      senders.push(() => {
+        const calls = queue.slice(sent);
+        sent = queue.length;
+        if (optedOut || queue.some((call) => call[0] === 'opt_out_tracking')) return;
+        for (const call of queue) if (call[0] === 'identify') identity.distinct_id = identity.$user_id = call[1];
+        const events: unknown[] = [];
+        for (const call of calls) {
+          const isPageView = call[0] === 'track_pageview';
+          const event = isPageView ? '$mp_web_page_view' : call[1];
+          // Mixpanel refuses a whole batch for one event without a name
+          if ((isPageView || call[0] === 'track') && typeof event === 'string' && event)
+            events.push({
+              event,
+              properties: Object.assign({ token, mp_lib: LIB_NAME }, identity, call[isPageView ? 1 : 2]),
+            });
+        }
+        if (events.length) sendAfterLeave(url, events);
+      });
     } catch {
       // no storage: nothing is sent on leave, the calls wait for the library
     }
@@ -159,27 +207,41 @@ if (!existing.__loaded && !existing.__SV) {
   w.mixpanel = root;
 
   /**
-   * Keep the calls the library had no time to take: on hide, while it has not
-   * run, write them under this page's own key (overwritten on each hide) for a
-   * later page to replay, after removing all but the newest pages' blobs. Each
-   * call is written alone, so one unserialisable argument costs that call, not
-   * the others (it is kept as null, so saved calls stay index for index with
-   * the queue). Calls past MAX_SAVED_CHARS are left out, the newest first.
+   * The page is hidden or left (a tab switch, a visitor leaving, WebKit's
+   * beforeunload for a page left before its `load`) while the library has not
+   * run: send what it has not sent yet, and keep every call
+   * under this page's own key (overwritten on each hide) for a later page to
+   * replay, whose copies `$insert_id` absorbs, after removing all but the
+   * newest pages' blobs. Each call is written alone, so one unserialisable
+   * argument costs that call, not the others (it is kept as null, so saved
+   * calls stay index for index with the queue). Calls past MAX_SAVED_CHARS
+   * are left out, the newest first.
    */
-  const persist = () => {
+  const onLeave = () => {
     if (libraryRan()) return;
     let room = MAX_SAVED_CHARS;
     /** `[a,b,...]`: the items, in order, that fit in what is left of the room. */
     const listText = (items: unknown[]): string => {
       const kept: string[] = [];
       for (const item of items) {
-        const text = jsonText(item);
+        // null for what JSON cannot hold (a function, a cycle)
+        let text = 'null';
+        try {
+          text = JSON.stringify(item) || text;
+        } catch {
+          // kept as null
+        }
         // the comma that joins it counts too
         if ((room -= text.length + 1) < 0) break;
         kept.push(text);
       }
       return '[' + kept.join() + ']';
     };
+    try {
+      senders.forEach((send) => send());
+    } catch {
+      // fetch and beacons unavailable: the saved copy is all there is
+    }
     try {
       Object.keys(localStorage)
         .filter((key) => !key.indexOf(STUB_STORAGE_KEY + ':') && key !== storageKey)
@@ -193,61 +255,12 @@ if (!existing.__loaded && !existing.__SV) {
       // storage full, disabled or sandboxed: nothing better to do on the way out
     }
   };
-
-  /**
-   * The visitor is leaving and the library has not run: send each instance's
-   * recorded events now, in one beacon per instance to the first host of its
-   * init. The saved copy stays for a later page.
-   * Mixpanel keeps one copy of events that share name, distinct_id, `time` and
-   * `$insert_id`, so each event goes with the distinct_id the library's replay
-   * will give it: the last `identify` of the queue (replayed before every
-   * event), else the identity read at init. Nothing is sent for a visitor who opted
-   * out (now or on an earlier page, in localStorage or a cookie), was opted out
-   * by default, or asks not to be tracked: those calls wait for the library.
-   */
-  const sendEvents = () =>
-    root._i.forEach(([token, config, name]: [string, Record<string, any> | undefined, string]) => {
-      try {
-        const options = config || {};
-        const [choice, identity] = stored[name]!;
-        const queue: unknown[][] = root[name];
-        if (
-          choice === '0' ||
-          (options.opt_out_tracking_by_default && choice !== '1') ||
-          (navigator.doNotTrack === '1' && !options.ignore_dnt) ||
-          queue.some((call) => call[0] === 'opt_out_tracking')
-        )
-          return;
-        for (const call of queue) if (call[0] === 'identify') identity.distinct_id = identity.$user_id = call[1];
-        const events = queue
-          // Mixpanel refuses a whole batch for one event without a name
-          .filter((call) => call[0] === 'track_pageview' || (call[0] === 'track' && typeof call[1] === 'string' && call[1] !== ''))
-          .map((call) => {
-            const isPageView = call[0] === 'track_pageview';
-            return {
-              event: isPageView ? '$mp_web_page_view' : call[1],
-              properties: Object.assign(
-                { token, distinct_id: identity.distinct_id, $device_id: identity.$device_id, $user_id: identity.$user_id },
-                call[isPageView ? 1 : 2],
-              ),
-            };
-          });
-        // a beacon, as the library's unload path: Firefox cancels a keepalive fetch made while the page goes
-        if (events.length)
-          navigator.sendBeacon(
-            [].concat(options.api_host || DEFAULT_API_HOST)[0] + '/track/?ip=1',
-            new URLSearchParams({ data: JSON.stringify(events) }),
-          );
-      } catch {
-        // storage or beacons unavailable: the saved copy is all there is
-      }
-    });
-
-  w.addEventListener('pagehide', () => {
-    if (!libraryRan()) sendEvents();
-    persist();
-  });
-  d.addEventListener('visibilitychange', () => d.hidden && persist());
+  // hidden comes first as the page goes, and is the last event a mobile page killed in the background gets
+  d.addEventListener('visibilitychange', () => d.hidden && onLeave());
+  w.addEventListener('pagehide', onLeave);
+  // WebKit fires neither for a page left before its `load`, only beforeunload; removed at `load`, as such a
+  // listener can keep a page out of the back/forward cache (Firefox)
+  w.addEventListener('beforeunload', onLeave);
 
   /**
    * Inject the next URL's script. It moves on when the script fails, when it
@@ -255,6 +268,7 @@ if (!existing.__loaded && !existing.__SV) {
    * slow earlier script that still arrives later sees `__loaded` and stands down.
    */
   const loadNext = () => {
+    w.removeEventListener('beforeunload', onLeave);
     const src = urls[tried++];
     const attempt = tried;
     // error, load and timeout all call this; only the first one for the current attempt counts

@@ -168,8 +168,6 @@ describe('stub replay', () => {
     // Live: the same calls once the library runs, on another origin (its own identity storage).
     const liveUrl = site2.page('/live.html', pageHtml({ head: WATCH_VIOLATIONS + snippetTags({ urls: [cdnUrl] }) }));
 
-    const queued = await openWatched(queuedUrl);
-    expect(await queued.page.evaluate(() => (window as unknown as { stubbed: number }).stubbed)).toBe(5); // register, identify, track, people.set, other.track: all on the stub
     const live = await openWatched(liveUrl);
     await libraryRan(live.page);
     await live.page.evaluate(
@@ -181,6 +179,10 @@ describe('stub replay', () => {
       },
       calls('tl1', 'tl2', cfg),
     );
+    // Opened last, so that it stays the visible tab: a page hidden before its library ran would
+    // have the stub send its events itself (the collector then keeps the stub's copy).
+    const queued = await openWatched(queuedUrl);
+    expect(await queued.page.evaluate(() => (window as unknown as { stubbed: number }).stubbed)).toBe(5); // register, identify, track, people.set, other.track: all on the stub
     await libraryRan(queued.page);
 
     // Signed up + $identify + Other event, and two profile updates (the first referrer set once,

@@ -1,13 +1,16 @@
 // The site's cookies never reach the ingest path: not from the page's requests, not from what it
 // sends as it leaves (sendBeacon always sends cookies, HttpOnly session cookies included, to a
-// same-site proxy), and the example nginx proxy strips any a client sends before forwarding.
+// same-site proxy), not from what the snippet's stub sends itself when the library never ran,
+// and the example nginx proxy strips any a client sends before forwarding.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/fixtures';
 import { findNginx, startNginx } from '../../examples/proxy/start-nginx.mjs';
 import { setupEngine, type EngineHarness } from '../support/engines/harness';
 import { sdkPage, trackScript } from '../support/sdk-page';
 import { pageHtml, startSite, type Site } from '../support/site';
+import { snippetTags } from '../support/snippet-page';
 
 /** What the ingest side saw of one request. */
 interface Seen {
@@ -92,6 +95,34 @@ describe('cookies and the ingest path', () => {
       expect(new Set(recorder.seen.flatMap((s) => s.labels)).size).toBe(10);
       expect(onTheWayOut.length, 'the leaving page sent its unacknowledged events').toBeGreaterThan(0);
       expect(recorder.seen.map((s) => s.cookie ?? null)).toEqual(recorder.seen.map(() => null));
+    } catch (e) {
+      console.log(page.logs.join('\n'));
+      throw e;
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('a page whose library never runs is left: what the stub sends itself carries no cookie', async () => {
+    const away = elsewhere.page('/stub-cookies-away.html', pageHtml({ body: '<h1>another site</h1>' }));
+    // the only library URL is missing: the stub is all there is when the page goes
+    const head =
+      snippetTags({ urls: [h.site.url('/missing/outlast.min.js')] }) +
+      `<script>document.cookie = 'outlast_session=secret; path=/';
+       mixpanel.init('stub-cookies', { api_host: ${JSON.stringify(recorder.url)} });
+       for (var i = 0; i < 5; i++) mixpanel.track('stub', { label: 'stub-' + i });
+       addEventListener('load', function () { setTimeout(function () { location.href = ${JSON.stringify(away)}; }, 500); });</script>`;
+    const page = await h.browser.newTab();
+    try {
+      const before = recorder.seen.length;
+      await page.goto(h.site.page('/stub-cookies.html', pageHtml({ head, body: '<h1>shop</h1>' })));
+      expect(await page.evaluate(() => document.cookie)).toContain('outlast_session=secret');
+      await page.waitForURL(away);
+      await waitFor(() => recorder.seen.slice(before).some((s) => s.labels.length) || undefined, 5_000).catch(() => undefined);
+      const sent = recorder.seen.slice(before).filter((s) => s.labels.length);
+      console.log(`${h.engine}: the stub sent ${sent.length} request(s); cookies: ${sent.filter((s) => s.cookie).length}`);
+      expect(new Set(sent.flatMap((s) => s.labels)).size, 'the stub sent its events as the page left').toBe(5);
+      expect(sent.map((s) => s.cookie ?? null)).toEqual(sent.map(() => null));
     } catch (e) {
       console.log(page.logs.join('\n'));
       throw e;

@@ -29,15 +29,27 @@ export interface FakeBrowserOptions {
   doNotTrack?: string;
   /** Assigning a string to `script.src` throws, as on a page that enforces Trusted Types. */
   trustedTypes?: boolean;
+  /** A browser whose fetch has no `keepalive` (Firefox before 133): the stub falls back to `sendBeacon`. */
+  noKeepalive?: boolean;
 }
 
-/** A beacon the page sent. */
+/** A request the page handed to the browser to send after it is gone. */
 export interface FakeRequest {
+  /** `fetch` (with `init`) or `sendBeacon`. */
+  via: 'fetch' | 'sendBeacon';
   url: string;
   body: unknown;
   /** The decoded `data` parameter of a form body. */
   data: unknown;
+  /** The options given to `fetch`. */
+  init?: RequestInit;
 }
+
+/** The decoded `data` parameter of a form body, undefined for any other body. */
+const formData = (body: unknown): unknown => {
+  const data = body instanceof URLSearchParams ? body.get('data') : null;
+  return data === null ? undefined : JSON.parse(data);
+};
 
 /** What a Trusted Types policy returns: only this may be assigned to `script.src` on such a page. */
 class TrustedUrl {
@@ -113,13 +125,25 @@ export function fakeBrowser(options: FakeBrowserOptions = {}) {
     localStorage,
     setTimeout: (fn: () => void, ms: number) => timers.push({ at: clock + (Number(ms) || 0), fn }),
     addEventListener: (type: string, fn: (e: unknown) => void) => (listeners[type] ??= []).push(fn),
+    removeEventListener: (type: string, fn: (e: unknown) => void) => {
+      listeners[type] = (listeners[type] ?? []).filter((f) => f !== fn);
+    },
     navigator: {
       doNotTrack: options.doNotTrack ?? 'unspecified',
       sendBeacon: (url: string, body: unknown) => {
-        const data = body instanceof URLSearchParams ? body.get('data') : null;
-        requests.push({ url: String(url), body, data: data === null ? undefined : JSON.parse(data) });
+        requests.push({ via: 'sendBeacon', url: String(url), body, data: formData(body) });
         return true;
       },
+    },
+    fetch: (url: string, init: RequestInit = {}) => {
+      requests.push({ via: 'fetch', url: String(url), body: init.body, data: formData(init.body), init });
+      return Promise.resolve({ ok: true, status: 200 });
+    },
+    // what the stub feature-tests: the `keepalive` attribute of Request (Firefox before 133 has none)
+    Request: class {
+      static {
+        if (!options.noKeepalive) Object.defineProperty(this.prototype, 'keepalive', { get: () => false });
+      }
     },
     URLSearchParams,
   };
@@ -154,7 +178,7 @@ export function fakeBrowser(options: FakeBrowserOptions = {}) {
     run(code: string) {
       vm.runInContext(code, window);
     },
-    /** Fire a window event (load, pagehide). */
+    /** Fire a window event (load, pagehide, beforeunload). */
     fire(type: string) {
       if (type === 'load') document.readyState = 'complete';
       for (const fn of listeners[type] ?? []) fn({ type });

@@ -8,6 +8,9 @@ beforeAll(async () => {
   code = await buildSnippet();
 }, 60_000);
 
+/** A stub-made id: base-36, as mixpanel-browser's `$insert_id` (`cheap_guid`), within Mixpanel's 36 characters. */
+const ID = /^[0-9a-z]{12,16}$/;
+
 // the site's own list: the snippet has no URL of its own
 const PRIMARY = 'https://cdn.example/outlast.min.js';
 const ALTERNATE = 'https://site.example/outlast.min.js';
@@ -86,11 +89,11 @@ describe('stub', () => {
     expect(track[2].plan).toBe('pro');
     expect(track[2].time).toBeGreaterThanOrEqual(before);
     expect(track[2].time).toBeLessThanOrEqual(after);
-    expect(track[2].$insert_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(track[2].$insert_id).toMatch(ID);
     expect(track[3]).toEqual({ transport: 'beacon' });
     expect(pageview[1].page).toBe('home');
-    expect(pageview[1].$insert_id).toMatch(/^[0-9a-f]{32}$/);
-    expect(bare[2].$insert_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(pageview[1].$insert_id).toMatch(ID);
+    expect(bare[2].$insert_id).toMatch(ID);
     expect(new Set([track[2].$insert_id, pageview[1].$insert_id, bare[2].$insert_id]).size).toBe(3);
   });
 
@@ -100,10 +103,12 @@ describe('stub', () => {
     expect(plain(mp[0][2])).toEqual({ time: 1700000000, $insert_id: 'mine' });
   });
 
-  it('falls back to Math.random without Web Crypto', () => {
+  it('gives 1,000 events 1,000 different $insert_ids, without Web Crypto', () => {
     const mp = page({ noCrypto: true }).window.mixpanel;
-    mp.track('x');
-    expect(mp[0][2].$insert_id).toMatch(/^[0-9a-f]{32}$/);
+    for (let i = 0; i < 1000; i++) mp.track('x');
+    const ids = [...mp].map((call: any[]) => call[2].$insert_id);
+    expect(ids.every((id: string) => ID.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(1000);
   });
 
   it('never throws on odd input', () => {
@@ -277,7 +282,7 @@ describe('keeping calls on hide', () => {
     b.fire('pagehide');
     const keys = stubKeys(storage).filter((k) => k !== STUB_STORAGE_KEY + ':otherpage');
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(new RegExp(`^${STUB_STORAGE_KEY}:[0-9a-z]{8}[0-9a-f]{32}$`));
+    expect(keys[0]).toMatch(new RegExp(`^${STUB_STORAGE_KEY}:[0-9a-z]{8}[0-9a-z]{12,16}$`));
     expect(mp._k).toBe(keys[0]);
     const blob = JSON.parse(storage.get(keys[0]!)!);
     expect(blob.i).toEqual([
@@ -391,7 +396,7 @@ describe('leaving before the library has run', () => {
     return b;
   }
 
-  it('sends the recorded events in one form beacon to the init host, and still saves them', () => {
+  it('sends the recorded events in one keepalive fetch without credentials to the init host, and still saves them', () => {
     const b = leave((mp) => {
       mp.init('tok', { api_host: ['https://first.example/mp', 'https://second.example'] });
       mp.track_pageview();
@@ -401,15 +406,19 @@ describe('leaving before the library has run', () => {
     expect(b.requests).toHaveLength(1);
     const [request] = b.requests;
     expect(request!.url).toBe('https://first.example/mp/track/?ip=1');
+    // no cookie of the site reaches the host: sendBeacon would send them all
+    expect(request).toMatchObject({ via: 'fetch', init: { method: 'POST', credentials: 'omit' } });
+    expect(Boolean(request!.init!.keepalive)).toBe(true); // the minifier writes 1, which fetch reads as true
     expect(request!.body).toBeInstanceOf(URLSearchParams); // a form: no preflight
     const events = request!.data as Array<{ event: string; properties: Record<string, any> }>;
     expect(events.map((e) => e.event)).toEqual(['$mp_web_page_view', 'step', 'step', 'step', 'step', 'step']);
     const mp = b.window.mixpanel;
     events.forEach((e, i) => {
       expect(e.properties.token).toBe('tok');
+      expect(e.properties.mp_lib).toBe('web');
       expect(e.properties.$insert_id).toBe(mp[i][i ? 2 : 1].$insert_id);
       expect(e.properties.time).toBe(mp[i][i ? 2 : 1].time);
-      expect(e.properties.distinct_id).toMatch(/^\$device:[0-9a-f]{32}$/);
+      expect(e.properties.distinct_id).toMatch(/^\$device:[0-9a-z]{12,16}$/);
     });
     expect(events[3]!.properties.i).toBe(2);
     // the same calls are kept for a later page, whose replay $insert_id absorbs
@@ -425,6 +434,48 @@ describe('leaving before the library has run', () => {
     });
     expect(b.requests.map((r) => r.url)).toEqual(['https://api-js.mixpanel.com/track/?ip=1', 'https://other.example/track/?ip=1']);
     expect(b.requests.map((r) => (r.data as any[])[0].properties.token)).toEqual(['tok', 'tok2']);
+  });
+
+  it('falls back to sendBeacon where fetch has no keepalive (Firefox before 133)', () => {
+    const b = leave(
+      (mp) => {
+        mp.init('tok', { api_host: 'https://first.example' });
+        mp.track('a');
+      },
+      { noKeepalive: true },
+    );
+    expect(b.requests.map((r) => [r.via, r.url])).toEqual([['sendBeacon', 'https://first.example/track/?ip=1']]);
+    expect((b.requests[0]!.data as any[]).map((e) => e.event)).toEqual(['a']);
+  });
+
+  it("takes a returning visitor's identity from the mixpanel-browser cookie, and writes none over it", () => {
+    const entry = { distinct_id: 'user-9', $device_id: 'dev9', $user_id: 'user-9', plan: 'x' };
+    const b = leave(
+      (mp) => {
+        mp.init('tok');
+        mp.track('a');
+      },
+      // mixpanel-browser's cookie value is URI-encoded JSON; other cookies around it
+      { cookie: `a=1; mp_tok_mixpanel=${encodeURIComponent(JSON.stringify(entry))}; z=2` },
+    );
+    expect((b.requests[0]!.data as any[])[0].properties).toMatchObject({ distinct_id: 'user-9', $device_id: 'dev9', $user_id: 'user-9' });
+    expect(b.storage.has('mp_tok_mixpanel')).toBe(false);
+  });
+
+  it("sends the stored super properties, never the entry's own keys", () => {
+    const entry = { distinct_id: 'd', $device_id: 'd', plan: 'pro', $initial_referrer: '$direct', __mps: { a: 1 }, __timers: { x: 1 } };
+    const b = leave(
+      (mp) => {
+        mp.init('tok');
+        mp.track('a', { plan: 'own' });
+        mp.track('b');
+      },
+      { storage: new Map([['mp_tok_mixpanel', JSON.stringify(entry)]]) },
+    );
+    const [a, second] = (b.requests[0]!.data as any[]).map((e) => e.properties);
+    expect(a).toMatchObject({ plan: 'own', $initial_referrer: '$direct' }); // the call's own values win
+    expect(second).toMatchObject({ plan: 'pro', $initial_referrer: '$direct' });
+    expect(Object.keys(second).filter((k) => k.startsWith('__'))).toEqual([]);
   });
 
   it("uses the library's stored identity, or stores a new one where the library reads it", () => {
@@ -444,6 +495,7 @@ describe('leaving before the library has run', () => {
     });
     const sent = (fresh.requests[0]!.data as any[])[0].properties;
     expect(JSON.parse(fresh.storage.get('mp_tok_mixpanel')!)).toEqual({ distinct_id: sent.distinct_id, $device_id: sent.$device_id });
+    expect(sent.distinct_id).toBe('$device:' + sent.$device_id);
   });
 
   it('gives events the last identify, as the library replays identify before every event', () => {
@@ -491,23 +543,52 @@ describe('leaving before the library has run', () => {
     ).toHaveLength(0);
   });
 
-  it('sends nothing once the library has run, nor on a mere hide', () => {
-    const hidden = fakeBrowser();
-    hidden.run(code);
-    hidden.window.mixpanel.init('tok');
-    hidden.window.mixpanel.track('a');
-    hidden.hide();
-    expect(hidden.requests).toHaveLength(0);
+  it('sends nothing once the library has run', () => {
     const ran = fakeBrowser();
     ran.run(code);
     ran.window.mixpanel.init('tok');
     ran.window.mixpanel.track('a');
     ran.libraryRuns();
+    ran.hide();
     ran.fire('pagehide');
     expect(ran.requests).toHaveLength(0);
   });
 
-  it('never throws when storage or beacons fail', () => {
+  it('sends on a hide too (a mobile page may be killed in the background), each event once per page', () => {
+    const b = fakeBrowser();
+    b.run(code);
+    const mp = b.window.mixpanel;
+    mp.init('tok');
+    mp.track('a');
+    b.show();
+    expect(b.requests).toHaveLength(0);
+    b.hide();
+    expect(b.requests.map((r) => (r.data as any[]).map((e) => e.event))).toEqual([['a']]);
+    b.show();
+    mp.track('b');
+    b.hide();
+    b.fire('pagehide'); // the page goes: its hide already sent everything
+    expect(b.requests.map((r) => (r.data as any[]).map((e) => e.event))).toEqual([['a'], ['b']]);
+  });
+
+  it('sends and saves on beforeunload before `load` (all WebKit fires then), and stops listening to it at `load`', () => {
+    const b = fakeBrowser();
+    b.run(code);
+    const mp = b.window.mixpanel;
+    mp.init('tok');
+    mp.track('a');
+    b.fire('beforeunload');
+    expect(b.requests).toHaveLength(1);
+    expect(stubKeysOf(b.storage)).toHaveLength(1);
+    b.fire('load'); // a beforeunload listener can keep the page out of the back/forward cache
+    mp.track('b');
+    b.fire('beforeunload');
+    expect(b.requests).toHaveLength(1);
+    b.fire('pagehide');
+    expect(b.requests.map((r) => (r.data as any[]).map((e) => e.event))).toEqual([['a'], ['b']]);
+  });
+
+  it('never throws when storage or fetch fail', () => {
     expect(() =>
       leave(
         (mp) => {
@@ -519,8 +600,8 @@ describe('leaving before the library has run', () => {
     ).not.toThrow();
     const b = fakeBrowser();
     b.run(code);
-    b.window.navigator.sendBeacon = () => {
-      throw new TypeError('beacon blocked');
+    b.window.fetch = () => {
+      throw new TypeError('fetch blocked');
     };
     b.window.mixpanel.init('tok');
     b.window.mixpanel.track('a');
