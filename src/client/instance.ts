@@ -350,7 +350,13 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     opt_out_tracking: (c, options) => {
       optOut(c, options, senders);
       const p = pipeline(c);
-      if (p) p.purge().catch((e) => reporter.report({ code: 'delivery', message: String(e) }));
+      // closed, not paused: an opted-out tab keeps no sending role from tabs that opt in again
+      pipe = null;
+      if (p)
+        void p
+          .purge()
+          .catch((e) => reporter.report({ code: 'delivery', message: String(e) }))
+          .then(() => p.close());
     },
     opt_in_tracking: (c, options) => {
       optIn(c, options, senders);
