@@ -43,8 +43,12 @@ export interface IdentitySenders {
  */
 const identified = new WeakSet<InstanceState>();
 
-/** Re-reads persistence; when another tab changed it, the shared event properties are made again. */
-function refresh(core: InstanceState): void {
+/**
+ * Re-reads persistence; when another tab changed it, the shared event properties are made again.
+ * Called before every change and every request, as mixpanel-browser reads its persistence before
+ * each (MixpanelPersistence.properties, load_prop, register).
+ */
+export function refresh(core: InstanceState): void {
   if (core.store.load()) core.rev++;
 }
 
