@@ -8,9 +8,10 @@
 // Some journeys use two tabs of one visitor (opt-out in one tab, reset and register in one tab while
 // the other identifies): both libraries keep the visitor in storage that every tab of the site shares.
 //
-// Chromium only: the campaign and subdomain journeys use other host names (`www.google.localhost`,
-// `www.shop.localhost`, `app.shop.localhost`), which Chromium resolves to the loopback address by
-// itself; the other engines' drivers here have no host-resolver rules to make such names reach the site.
+// Every engine but Firefox (see `firefoxSkipped`): the campaign and subdomain journeys use other host
+// names (`www.google.localhost`, `www.shop.localhost`, `app.shop.localhost`), which Chromium resolves
+// to the loopback address by itself; the other engines' drivers here have no host-resolver rules to
+// make such names reach the site, so there they run only the journeys on one host name.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +30,7 @@ const MIXPANEL_BROWSER = readFileSync(
 
 let h: EngineHarness;
 const open = useEngineScenario((harness) => (h = harness), { hosts: ['ref', 'out'] });
-const chromiumOnly = process.env.OUTLAST_ENGINE === undefined || process.env.OUTLAST_ENGINE === 'chromium';
+const chromium = process.env.OUTLAST_ENGINE === undefined || process.env.OUTLAST_ENGINE === 'chromium';
 
 beforeAll(() => {
   h.site.page('/vendor/mixpanel-browser.js', MIXPANEL_BROWSER, 'text/javascript; charset=utf-8');
@@ -101,6 +102,8 @@ function libPage(run: Run, file: string, spec: PageSpec = {}): string {
 /** A journey: what a visitor does, written once and run with each library. */
 interface Journey {
   name: string;
+  /** Whether the journey visits other host names of the test site (`*.localhost`): Chromium only. */
+  hosts?: boolean;
   /**
    * Drives one tab through the journey (and any more it opens with `open()`); resolves when the
    * visitor is done, with the tab whose library is asked whether everything left (default: `tab`).
@@ -366,6 +369,8 @@ interface AllowedDifference {
   /** Matches whole difference lines (`<journey> | <item> | <field>: mixpanel-browser=<v> outlast=<v>`). */
   lines: RegExp;
   reason: string;
+  /** Where the difference is not certain to occur (it depends on timing): the engines it may occur in. */
+  mayOccurIn?: string[];
 }
 
 /**
@@ -390,6 +395,12 @@ const ALLOWED: AllowedDifference[] = [
       'Outlast stamps each profile update with the moment it was made ($time, ms): an update queued through an outage arrives late, and $time tells Mixpanel when it was made.',
   },
   {
+    lines: /^links \| track (Clicked link|Signed up) #1 \| \(item\): mixpanel-browser=\(absent\) outlast=sent$/,
+    reason:
+      "mixpanel-browser holds a tracked link's or form's navigation for track_links_timeout (300 ms) and sends the event then; Firefox may cancel that request as the next page loads, and the event is lost. Outlast never holds the navigation: the event is durable in the outbox when the click handler returns, and the next page or the unload path sends it.",
+    mayOccurIn: ['firefox'],
+  },
+  {
     lines: /^optout[\w-]* \| request track \| POST \/track\/\?_=TS&ip=1 \S+ fetch: mixpanel-browser=sent outlast=\(absent\)$/,
     reason:
       "mixpanel-browser sends the $opt_in event in a request of its own, past its batch queue (opt_in_tracking tracks it with send_immediately, _track_or_batch); Outlast stores it in the outbox like every event, so it waits out an outage instead of being lost. The event's fields are compared all the same.",
@@ -410,6 +421,7 @@ const JOURNEYS: Journey[] = [
     // then opens a second page of the site without them (mixpanel-browser 2.83: MixpanelLib._init_url_params,
     // _.info.campaignParams, _.info.clickParams, _.info.searchEngine, MixpanelPersistence.update_referrer_info).
     name: 'campaign',
+    hosts: true,
     async run(tab, run) {
       const next = libPage(run, 'next.html', { script: "mixpanel.track('Second page');" });
       const landing = libPage(run, 'landing.html', {
@@ -451,8 +463,14 @@ const JOURNEYS: Journey[] = [
           "mixpanel.alias('ada@example.com');",
         ].join('\n'),
       );
-      // mixpanel-browser identifies as the alias once `$create_alias` is sent: wait for that before the next steps
-      await sleep(1_000);
+      // mixpanel-browser identifies as the alias once the `$create_alias` request is answered (MixpanelLib.alias):
+      // its `$user_id` is the alias from then on; wait for that before the next steps
+      await waitFor(async () => {
+        type Lib = { get_property(name: string): unknown };
+        const user = await tab.evaluate(() => (window as unknown as { mixpanel: Lib }).mixpanel.get_property('$user_id'));
+        if (user !== 'ada@example.com') throw new Error(`${run.token}: $user_id still ${String(user)}`);
+        return true;
+      }, 10_000);
       await callMixpanel(tab, ["mixpanel.track('After alias');", 'mixpanel.reset();', "mixpanel.track('After reset');"].join('\n'));
     },
   },
@@ -559,6 +577,7 @@ JOURNEYS.push({
   // One site on two subdomains: the visitor of www. is the visitor of app. (mixpanel-browser 2.83: the
   // cookie on the registrable domain, `cross_subdomain_cookie`, _.cookie.set with the extracted domain).
   name: 'subdomains',
+  hosts: true,
   async run(tab, run) {
     const www = onHost(libPage(run, 'www.html', { script: "mixpanel.track('On www');" }), 'www.shop.localhost');
     const app = onHost(libPage(run, 'app.html', { script: "mixpanel.track('On app');" }), 'app.shop.localhost');
@@ -645,6 +664,7 @@ JOURNEYS.push(
  */
 const visitorAcrossSubdomains = (name: string, libs: (run: Run) => [Lib, Lib], config: Record<string, unknown> = {}): Journey => ({
   name,
+  hosts: true,
   async run(tab, run) {
     const [firstLib, secondLib] = libs(run);
     const first = onHost(
@@ -723,47 +743,61 @@ JOURNEYS.push({
 });
 
 const TITLE = 'differential: mixpanel-browser 2.83 and Outlast, journey by journey';
-const SKIPPED = `${TITLE} (Chromium only: its journeys need *.localhost host names to reach the test site)`;
+const engine = process.env.OUTLAST_ENGINE ?? 'chromium';
+/**
+ * Firefox runs the journeys with PARITY_FIREFOX=1 only: there mixpanel-browser's batches sometimes
+ * reach the collector after its localStorage queue already reads empty, so `settle` moves on too early
+ * and their items land in the next journey; a settle that waits on mixpanel-browser's own requests is
+ * what it takes.
+ */
+const firefoxSkipped = engine === 'firefox' && !process.env.PARITY_FIREFOX;
 
-describe.skipIf(!chromiumOnly)(chromiumOnly ? TITLE : SKIPPED, () => {
-  it('every captured request matches field by field, but for the listed differences', { timeout: 240_000 }, async () => {
-    const total: Comparison = { compared: 0, matched: 0, differences: [] };
-    // PARITY_JOURNEYS=name,name runs only those journeys (while working on one; the count is then partial)
-    const only = process.env.PARITY_JOURNEYS?.split(',');
-    for (const journey of JOURNEYS.filter((j) => !only || only.includes(j.name))) {
-      const since = { ref: 0, out: 0 };
-      const last = h.collector.requests().at(-1)?.seq ?? 0;
-      since.ref = last;
-      since.out = last;
-      const runs = await Promise.all(
-        LIBS.map(async (lib) => {
-          const run = runOf(lib, journey.name);
-          const first = await open();
-          const tab = (await journey.run(first, run)) ?? first;
-          return { run, tab };
-        }),
+describe.skipIf(firefoxSkipped)(
+  engine === 'chromium' ? TITLE : `${TITLE} (journeys on one host name: the others need *.localhost names only Chromium resolves)`,
+  () => {
+    it('every captured request matches field by field, but for the listed differences', { timeout: 240_000 }, async () => {
+      const total: Comparison = { compared: 0, matched: 0, differences: [] };
+      // PARITY_JOURNEYS=name,name runs only those journeys (while working on one; the count is then partial)
+      const only = process.env.PARITY_JOURNEYS?.split(',');
+      for (const journey of JOURNEYS.filter((j) => (!only || only.includes(j.name)) && (chromium || !j.hosts))) {
+        const since = { ref: 0, out: 0 };
+        const last = h.collector.requests().at(-1)?.seq ?? 0;
+        since.ref = last;
+        since.out = last;
+        const runs = await Promise.all(
+          LIBS.map(async (lib) => {
+            const run = runOf(lib, journey.name);
+            const first = await open();
+            const tab = (await journey.run(first, run)) ?? first;
+            return { run, tab };
+          }),
+        );
+        await settle(runs);
+        const result = compare(journey.name, since);
+        total.compared += result.compared;
+        total.matched += result.matched;
+        total.differences.push(...result.differences);
+      }
+      const allowed = ALLOWED.filter((a) => !a.mayOccurIn || a.mayOccurIn.includes(engine));
+      const unexplained = total.differences.filter((line) => !allowed.some((a) => a.lines.test(line)));
+      const report = allowed.map((a) => {
+        const lines = total.differences.filter((line) => a.lines.test(line));
+        return `${lines.length} × ${a.reason}\n${lines.map((line) => `    ${line}`).join('\n')}`;
+      });
+      console.log(
+        [
+          `differential: ${total.matched} of ${total.compared} fields match; ${total.differences.length} differences`,
+          ...report,
+          `unexplained (${unexplained.length}):`,
+          ...unexplained.map((line) => `    ${line}`),
+        ].join('\n'),
       );
-      await settle(runs);
-      const result = compare(journey.name, since);
-      total.compared += result.compared;
-      total.matched += result.matched;
-      total.differences.push(...result.differences);
-    }
-    const unexplained = total.differences.filter((line) => !ALLOWED.some((a) => a.lines.test(line)));
-    const report = ALLOWED.map((a) => {
-      const lines = total.differences.filter((line) => a.lines.test(line));
-      return `${lines.length} × ${a.reason}\n${lines.map((line) => `    ${line}`).join('\n')}`;
+      expect(unexplained).toEqual([]);
+      // every allowed difference still occurs: an entry for a difference that is gone must go too
+      if (!only)
+        expect(allowed.filter((a) => !a.mayOccurIn && !total.differences.some((line) => a.lines.test(line))).map((a) => a.reason)).toEqual(
+          [],
+        );
     });
-    console.log(
-      [
-        `differential: ${total.matched} of ${total.compared} fields match; ${total.differences.length} differences`,
-        ...report,
-        `unexplained (${unexplained.length}):`,
-        ...unexplained.map((line) => `    ${line}`),
-      ].join('\n'),
-    );
-    expect(unexplained).toEqual([]);
-    // every allowed difference still occurs: an entry for a difference that is gone must go too
-    if (!only) expect(ALLOWED.filter((a) => !total.differences.some((line) => a.lines.test(line))).map((a) => a.reason)).toEqual([]);
-  });
-});
+  },
+);
