@@ -8,7 +8,7 @@
 // A change that needs more bytes says so, and why, in its commit message.
 export const BUDGETS = {
   'dist/snippet.min.js': { target: 1100, budget: 1100, ceiling: 1760 },
-  'dist/outlast.min.js': { target: 15000, budget: 18000, ceiling: 23833 },
-  'dist/mixpanel.min.js': { target: 15000, budget: 18000, ceiling: 23833 },
+  'dist/outlast.min.js': { target: 15000, budget: 18000, ceiling: 23858 },
+  'dist/mixpanel.min.js': { target: 15000, budget: 18000, ceiling: 23858 },
   'tree-shaken npm entry': { target: 15000, budget: 18000, ceiling: 22450 },
 };
