@@ -397,8 +397,8 @@ const ALLOWED: AllowedDifference[] = [
   {
     lines: /^links \| track (Clicked link|Signed up) #1 \| \(item\): mixpanel-browser=\(absent\) outlast=sent$/,
     reason:
-      "mixpanel-browser holds a tracked link's or form's navigation for track_links_timeout (300 ms) and sends the event then; Firefox may cancel that request as the next page loads, and the event is lost. Outlast never holds the navigation: the event is durable in the outbox when the click handler returns, and the next page or the unload path sends it.",
-    mayOccurIn: ['firefox'],
+      "mixpanel-browser holds a tracked link's or form's navigation for track_links_timeout (300 ms) and sends the event then; Firefox and WebKit may cancel that request as the next page loads, and the event is lost. Outlast never holds the navigation: the event is durable in the outbox when the click handler returns, and the next page or the unload path sends it.",
+    mayOccurIn: ['firefox', 'webkit'],
   },
   {
     lines: /^optout[\w-]* \| request track \| POST \/track\/\?_=TS&ip=1 \S+ fetch: mixpanel-browser=sent outlast=\(absent\)$/,
