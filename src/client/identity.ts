@@ -43,10 +43,21 @@ export interface IdentitySenders {
  */
 const identified = new WeakSet<InstanceState>();
 
-/** Re-reads persistence; when another tab changed it, the shared event properties are made again. */
-function refresh(core: InstanceState): void {
+/**
+ * Re-reads persistence; when another tab changed it, the shared event properties are made again.
+ * Called before every change and every request, as mixpanel-browser reads its persistence before
+ * each (MixpanelPersistence.properties, load_prop, register).
+ */
+export function refresh(core: InstanceState): void {
+  // once per task: a burst of calls reads storage once, and what another tab writes meanwhile counts from the next task
+  if (readThisTask.has(core)) return;
+  readThisTask.add(core);
+  void Promise.resolve().then(() => readThisTask.delete(core));
   if (core.store.load()) core.rev++;
 }
+
+/** The instances whose persistence `refresh` read in the current task. */
+const readThisTask = new WeakSet<InstanceState>();
 
 /**
  * Takes the identity over from a previous page or from mixpanel-browser, as

@@ -19,7 +19,7 @@ import { isCrawlerPage, pageviewProperties } from './environment';
 import { createHooks } from './hooks';
 import type { InstanceState } from './instance-state';
 import type { InstanceStubMethod } from './method-names';
-import { alias, clearOptInOut, holdPeople, identify, optIn, optOut, reset, startIdentity, type IdentitySenders } from './identity';
+import { alias, clearOptInOut, holdPeople, identify, optIn, optOut, refresh, reset, startIdentity, type IdentitySenders } from './identity';
 import { openConsent, openPersistence } from './persistence';
 import { cleanProperties, type Json, type Props } from './sanitize';
 import type { Group, Mixpanel } from './types';
@@ -150,7 +150,10 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
 
   /** Enqueues what `build()` returns unless opted out; `callback` gets 1 once it is durable, else 0. */
   const send = (c: InstanceState, ep: Endpoint, build: () => BodyJson | null, callback?: unknown): void => {
-    const made = c.consent.out() ? null : build();
+    const out = c.consent.out();
+    // what another tab stored since (a reset, an identify, a register) is what this request carries
+    if (!out) refresh(c);
+    const made = out ? null : build();
     const built = made && sendHooks(c, ep, made);
     const p = built && pipeline(c);
     if (p) p.enqueue(ep, built!);
@@ -350,7 +353,13 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     opt_out_tracking: (c, options) => {
       optOut(c, options, senders);
       const p = pipeline(c);
-      if (p) p.purge().catch((e) => reporter.report({ code: 'delivery', message: String(e) }));
+      // closed, not paused: an opted-out tab keeps no sending role from tabs that opt in again
+      pipe = null;
+      if (p)
+        void p
+          .purge()
+          .catch((e) => reporter.report({ code: 'delivery', message: String(e) }))
+          .then(() => p.close());
     },
     opt_in_tracking: (c, options) => {
       optIn(c, options, senders);

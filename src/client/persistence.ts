@@ -56,7 +56,10 @@ export interface Persistence {
    * other tab wrote. Nothing is written while `off`; a refused write is reported once.
    */
   save(): void;
-  /** Read what is stored again; true when it differs from what this tab had (another tab wrote). Nothing while `off`. */
+  /**
+   * Read what is stored again; true when it differs from what this tab had (another tab wrote).
+   * Nothing while `off`, nor when nothing is stored.
+   */
   load(): boolean;
   /** Forget everything stored, in memory and in storage, and start a new anonymous identity (`reset()`). */
   clear(): void;
@@ -165,7 +168,12 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
     load() {
       if (p.off) return false;
       const raw = kv.get(name);
-      if (raw === lastRaw) return false;
+      // nothing stored (another tab opted out and removed it): this tab keeps what it has, as
+      // mixpanel-browser's load() does, and its next save writes it all again
+      if (raw === lastRaw || raw === null) {
+        lastRaw = raw;
+        return false;
+      }
       lastRaw = raw;
       const flat = decode(raw, []);
       const changed = JSON.stringify(flat) !== JSON.stringify(base);
@@ -177,7 +185,7 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
       if (p.off) return;
       const mine = flatten();
       const raw = kv.get(name);
-      const merged = raw === lastRaw ? { ...base } : decode(raw, []);
+      const merged = raw === lastRaw || raw === null ? { ...base } : decode(raw, []);
       for (const k of Object.keys(base)) if (!(k in mine)) delete merged[k];
       for (const k of Object.keys(mine)) if (mine[k] !== base[k]) merged[k] = mine[k]!;
       base = merged;

@@ -5,9 +5,13 @@
 // with ids and timestamps normalised. The differences that remain must be exactly the allow-list
 // below, each with its reason: a deliberate difference, or a `KNOWN BUG:` the test documents.
 //
-// Chromium only: the campaign and subdomain journeys use other host names (`www.google.localhost`,
-// `www.shop.localhost`, `app.shop.localhost`), which Chromium resolves to the loopback address by
-// itself; the other engines' drivers here have no host-resolver rules to make such names reach the site.
+// Some journeys use two tabs of one visitor (opt-out in one tab, reset and register in one tab while
+// the other identifies): both libraries keep the visitor in storage that every tab of the site shares.
+//
+// Every engine but Firefox (see `firefoxSkipped`): the campaign and subdomain journeys use other host
+// names (`www.google.localhost`, `www.shop.localhost`, `app.shop.localhost`), which Chromium resolves
+// to the loopback address by itself; the other engines' drivers here have no host-resolver rules to
+// make such names reach the site, so there they run only the journeys on one host name.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +30,7 @@ const MIXPANEL_BROWSER = readFileSync(
 
 let h: EngineHarness;
 const open = useEngineScenario((harness) => (h = harness), { hosts: ['ref', 'out'] });
-const chromiumOnly = process.env.OUTLAST_ENGINE === undefined || process.env.OUTLAST_ENGINE === 'chromium';
+const chromium = process.env.OUTLAST_ENGINE === undefined || process.env.OUTLAST_ENGINE === 'chromium';
 
 beforeAll(() => {
   h.site.page('/vendor/mixpanel-browser.js', MIXPANEL_BROWSER, 'text/javascript; charset=utf-8');
@@ -98,17 +102,45 @@ function libPage(run: Run, file: string, spec: PageSpec = {}): string {
 /** A journey: what a visitor does, written once and run with each library. */
 interface Journey {
   name: string;
-  /** Drives one tab through the journey; resolves when the visitor is done. */
-  run(tab: Tab, run: Run): Promise<void>;
+  /** Whether the journey visits other host names of the test site (`*.localhost`): Chromium only. */
+  hosts?: boolean;
+  /**
+   * Drives one tab through the journey (and any more it opens with `open()`); resolves when the
+   * visitor is done, with the tab whose library is asked whether everything left (default: `tab`).
+   */
+  run(tab: Tab, run: Run): Promise<Tab | void>;
 }
 
 type Json = unknown;
 
-/** The collector's accepted items of one run, first copy of each, in arrival order. */
+/** JSON with every object's keys sorted: the same content from either library gives the same text. */
+const sortedJson = (value: Json): string =>
+  JSON.stringify(value, (_key, v: Json) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, Json>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+
+/**
+ * The collector's accepted items of one run, first copy of each, in arrival order. A profile update
+ * has no id of its own in mixpanel-browser, and Outlast's carry `$time`: updates are told apart by
+ * their content but `$time`, in both runs, so that mixpanel-browser's equal updates sent on two
+ * pages (the first referrer's `$set_once` on each page, MixpanelLib._loaded) or twice by two tabs
+ * (both flush the batch queue they share) count as Outlast's do.
+ */
 function itemsOf(run: Run): StoredEvent[] {
-  return h.collector.events({ host: run.lib, unique: true }).filter((e) => {
+  const seen = new Set<string>();
+  const firstCopy = (e: StoredEvent): boolean => {
+    if (e.endpoint === 'track') return !e.duplicate;
+    const { $time: _time, ...content } = e.data;
+    const key = `${e.endpoint} ${sortedJson(content)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
+  return h.collector.events({ host: run.lib }).filter((e) => {
     const token = e.endpoint === 'track' ? (e.data.properties as Record<string, Json> | undefined)?.token : e.data.$token;
-    return token === run.token;
+    return token === run.token && firstCopy(e);
   });
 }
 
@@ -117,7 +149,13 @@ function itemsOf(run: Run): StoredEvent[] {
  * (`__mpq_<token>_ev`, `_pp`, `_gr` in localStorage) hold nothing it will send, Outlast's delivery state has
  * nothing queued or in flight.
  */
-function idle(tab: Tab, run: Run, library: Lib = run.lib): Promise<boolean> {
+async function idle(tab: Tab, run: Run, library?: Lib): Promise<boolean> {
+  // by default, the library the tab's page loaded: a journey may end on a page of the other one
+  library ??=
+    (await tab.evaluate(() => typeof (window as unknown as { mixpanel: { get_delivery_state?: unknown } }).mixpanel.get_delivery_state)) ===
+    'function'
+      ? 'out'
+      : 'ref';
   if (library === 'out') {
     return tab.evaluate(async () => {
       const mp = (window as unknown as { mixpanel: { get_delivery_state(): Promise<{ queued: number; in_flight: number }> } }).mixpanel;
@@ -200,11 +238,13 @@ function idShape(value: Json): string {
   return `<${value.replace(/[0-9a-f]/g, 'x').replace(/[g-z]/g, 'a')}>`;
 }
 
-/** `time` as its unit: whole or fractional seconds, or milliseconds. */
+/**
+ * `time` as its unit: seconds or milliseconds. Whether seconds have a fraction is not compared:
+ * both libraries send milliseconds / 1000, which is whole once in a thousand events.
+ */
 function timeShape(value: Json): string {
   if (typeof value !== 'number') return `<${JSON.stringify(value)}>`;
-  if (value > 1e11) return '<ms>';
-  return Number.isInteger(value) ? '<seconds>' : '<seconds.fraction>';
+  return value > 1e11 ? '<ms>' : '<seconds>';
 }
 
 /** The fields of one item, flattened one level (`properties.x`, `$set.x`), normalised for comparison. */
@@ -329,6 +369,8 @@ interface AllowedDifference {
   /** Matches whole difference lines (`<journey> | <item> | <field>: mixpanel-browser=<v> outlast=<v>`). */
   lines: RegExp;
   reason: string;
+  /** Where the difference is not certain to occur (it depends on timing): the engines it may occur in. */
+  mayOccurIn?: string[];
 }
 
 /**
@@ -338,19 +380,30 @@ interface AllowedDifference {
  */
 const ALLOWED: AllowedDifference[] = [
   {
-    lines: /^\w+ \| track .+ \| properties\.mp_loader: mixpanel-browser=\(absent\) outlast="outlast\/[^"]+"$/,
+    lines: /^[\w-]+ \| track .+ \| properties\.mp_loader: mixpanel-browser=\(absent\) outlast="outlast\/[^"]+"$/,
     reason:
       'Outlast names itself in mp_loader ("outlast/<version>"), so reports can tell its events apart; mp_lib and $lib_version stay "web" and "2.83.0", so existing filters and breakdowns keep their meaning (src/constants.ts).',
   },
   {
-    lines: /^\w+ \| track .+ \| properties\.mp_sent_by_lib_version: mixpanel-browser="2\.83\.0" outlast=\(absent\)$/,
+    lines: /^[\w-]+ \| track .+ \| properties\.mp_sent_by_lib_version: mixpanel-browser="2\.83\.0" outlast=\(absent\)$/,
     reason:
       "mixpanel-browser's batcher stamps the release that sent a queued event (RequestBatcher.flush); Outlast is not a mixpanel-browser release, and its own version is in mp_loader.",
   },
   {
-    lines: /^\w+ \| engage .+ \| \$time: mixpanel-browser=\(absent\) outlast=<ms>$/,
+    lines: /^[\w-]+ \| engage .+ \| \$time: mixpanel-browser=\(absent\) outlast=<ms>$/,
     reason:
       'Outlast stamps each profile update with the moment it was made ($time, ms): an update queued through an outage arrives late, and $time tells Mixpanel when it was made.',
+  },
+  {
+    lines: /^links \| track (Clicked link|Signed up) #1 \| \(item\): mixpanel-browser=\(absent\) outlast=sent$/,
+    reason:
+      "mixpanel-browser holds a tracked link's or form's navigation for track_links_timeout (300 ms) and sends the event then; Firefox and WebKit may cancel that request as the next page loads, and the event is lost. Outlast never holds the navigation: the event is durable in the outbox when the click handler returns, and the next page or the unload path sends it.",
+    mayOccurIn: ['firefox', 'webkit'],
+  },
+  {
+    lines: /^optout[\w-]* \| request track \| POST \/track\/\?_=TS&ip=1 \S+ fetch: mixpanel-browser=sent outlast=\(absent\)$/,
+    reason:
+      "mixpanel-browser sends the $opt_in event in a request of its own, past its batch queue (opt_in_tracking tracks it with send_immediately, _track_or_batch); Outlast stores it in the outbox like every event, so it waits out an outage instead of being lost. The event's fields are compared all the same.",
   },
 ];
 
@@ -368,6 +421,7 @@ const JOURNEYS: Journey[] = [
     // then opens a second page of the site without them (mixpanel-browser 2.83: MixpanelLib._init_url_params,
     // _.info.campaignParams, _.info.clickParams, _.info.searchEngine, MixpanelPersistence.update_referrer_info).
     name: 'campaign',
+    hosts: true,
     async run(tab, run) {
       const next = libPage(run, 'next.html', { script: "mixpanel.track('Second page');" });
       const landing = libPage(run, 'landing.html', {
@@ -409,8 +463,14 @@ const JOURNEYS: Journey[] = [
           "mixpanel.alias('ada@example.com');",
         ].join('\n'),
       );
-      // mixpanel-browser identifies as the alias once `$create_alias` is sent: wait for that before the next steps
-      await sleep(1_000);
+      // mixpanel-browser identifies as the alias once the `$create_alias` request is answered (MixpanelLib.alias):
+      // its `$user_id` is the alias from then on; wait for that before the next steps
+      await waitFor(async () => {
+        type Lib = { get_property(name: string): unknown };
+        const user = await tab.evaluate(() => (window as unknown as { mixpanel: Lib }).mixpanel.get_property('$user_id'));
+        if (user !== 'ada@example.com') throw new Error(`${run.token}: $user_id still ${String(user)}`);
+        return true;
+      }, 10_000);
       await callMixpanel(tab, ["mixpanel.track('After alias');", 'mixpanel.reset();', "mixpanel.track('After reset');"].join('\n'));
     },
   },
@@ -517,6 +577,7 @@ JOURNEYS.push({
   // One site on two subdomains: the visitor of www. is the visitor of app. (mixpanel-browser 2.83: the
   // cookie on the registrable domain, `cross_subdomain_cookie`, _.cookie.set with the extracted domain).
   name: 'subdomains',
+  hosts: true,
   async run(tab, run) {
     const www = onHost(libPage(run, 'www.html', { script: "mixpanel.track('On www');" }), 'www.shop.localhost');
     const app = onHost(libPage(run, 'app.html', { script: "mixpanel.track('On app');" }), 'app.shop.localhost');
@@ -526,46 +587,217 @@ JOURNEYS.push({
   },
 });
 
-const TITLE = 'differential: mixpanel-browser 2.83 and Outlast, journey by journey';
-const SKIPPED = `${TITLE} (Chromium only: its journeys need *.localhost host names to reach the test site)`;
+/** Waits until the run's collector has `n` items and the library in `tab` has nothing left to send; says what it saw if not. */
+const delivered = (tab: Tab, run: Run, n: number, library?: Lib) =>
+  waitFor(async () => {
+    const seen = itemsOf(run).map((i) => String(i.data.event ?? i.endpoint));
+    if (seen.length >= n && (await idle(tab, run, library))) return true;
+    throw new Error(`${run.token}: ${seen.length} of ${n} items (${seen.join(', ')}), or more to send`);
+  }, 10_000);
 
-describe.skipIf(!chromiumOnly)(chromiumOnly ? TITLE : SKIPPED, () => {
-  it('every captured request matches field by field, but for the listed differences', { timeout: 90_000 }, async () => {
-    const total: Comparison = { compared: 0, matched: 0, differences: [] };
-    for (const journey of JOURNEYS) {
-      const since = { ref: 0, out: 0 };
-      const last = h.collector.requests().at(-1)?.seq ?? 0;
-      since.ref = last;
-      since.out = last;
-      const runs = await Promise.all(
-        LIBS.map(async (lib) => {
-          const run = runOf(lib, journey.name);
-          const tab = await open();
-          await journey.run(tab, run);
-          return { run, tab };
-        }),
-      );
-      await settle(runs);
-      const result = compare(journey.name, since);
-      total.compared += result.compared;
-      total.matched += result.matched;
-      total.differences.push(...result.differences);
-    }
-    const unexplained = total.differences.filter((line) => !ALLOWED.some((a) => a.lines.test(line)));
-    const report = ALLOWED.map((a) => {
-      const lines = total.differences.filter((line) => a.lines.test(line));
-      return `${lines.length} × ${a.reason}\n${lines.map((line) => `    ${line}`).join('\n')}`;
-    });
-    console.log(
+/**
+ * Opt-out in one tab seen by another: tab A opts out, tab B (open since before) then tracks,
+ * identifies, sets people properties and registers; B opts back in and tracks, and so does A.
+ * mixpanel-browser 2.83 checks the stored choice on every call of `track` and of the people and
+ * group methods (gdpr-utils.js `_addOptOutCheck`, which reads `hasOptedOut` each time); `identify`
+ * and `register` are not checked and keep writing the visitor (MixpanelLib.identify,
+ * MixpanelPersistence.register); A's persistence stays off after its opt-out (set_disabled(true))
+ * until A itself opts in again.
+ */
+const optOutAcrossTabs = (name: string, config: Record<string, unknown>): Journey => ({
+  name,
+  async run(a, run) {
+    const page = libPage(run, 'app.html', { config });
+    await a.goto(page);
+    await callMixpanel(a, "mixpanel.register({ plan: 'pro' });\nmixpanel.track('A first');");
+    await delivered(a, run, 1);
+    const b = await open(page);
+    await callMixpanel(b, "mixpanel.track('B first');");
+    await delivered(b, run, 2);
+    await callMixpanel(a, 'mixpanel.opt_out_tracking();');
+    // where the choice is kept: `<prefix><token>` = 0 in localStorage (the default) or in a cookie
+    const key = `${String(config.opt_out_tracking_cookie_prefix ?? '__mp_opt_in_out_')}${run.token}`;
+    const kept = await a.evaluate(
+      (k: string) => ({ localStorage: localStorage.getItem(k), cookie: new RegExp(`(^|; )${k}=0(;|$)`).test(document.cookie) }),
+      key,
+    );
+    expect(kept).toEqual(
+      config.opt_out_tracking_persistence_type === 'cookie' ? { localStorage: null, cookie: true } : { localStorage: '0', cookie: false },
+    );
+    await callMixpanel(
+      b,
       [
-        `differential: ${total.matched} of ${total.compared} fields match; ${total.differences.length} differences`,
-        ...report,
-        `unexplained (${unexplained.length}):`,
-        ...unexplained.map((line) => `    ${line}`),
+        "mixpanel.track('B after opt-out');",
+        "mixpanel.identify('user-b');",
+        "mixpanel.people.set({ name: 'Bea' });",
+        "mixpanel.register({ tab: 'b' });",
+        "mixpanel.get_group('company', 'acme').set({ plan: 'pro' });",
+        "mixpanel.track('B still opted out');",
       ].join('\n'),
     );
-    expect(unexplained).toEqual([]);
-    // every allowed difference still occurs: an entry for a difference that is gone must go too
-    expect(ALLOWED.filter((a) => !total.differences.some((line) => a.lines.test(line))).map((a) => a.reason)).toEqual([]);
-  });
+    const states = async () => [
+      await a.evaluate(() => (window as unknown as { mixpanel: { has_opted_out_tracking(): boolean } }).mixpanel.has_opted_out_tracking()),
+      await b.evaluate(() => (window as unknown as { mixpanel: { has_opted_out_tracking(): boolean } }).mixpanel.has_opted_out_tracking()),
+    ];
+    expect(await states()).toEqual([true, true]);
+    await callMixpanel(
+      b,
+      ['mixpanel.opt_in_tracking();', "mixpanel.track('B after opt-in');", 'mixpanel.people.set({ opted_in: true });'].join('\n'),
+    );
+    expect(await states()).toEqual([false, false]);
+    await callMixpanel(a, "mixpanel.track('A after opt-in in B');\nmixpanel.people.set({ from_a: true });");
+    await delivered(b, run, 4);
+    return b;
+  },
 });
+JOURNEYS.push(
+  optOutAcrossTabs('optout-tabs', {}),
+  optOutAcrossTabs('optout-cookie-prefix', { opt_out_tracking_persistence_type: 'cookie', opt_out_tracking_cookie_prefix: 'consent_' }),
+);
+
+/**
+ * An existing visitor moves between subdomains of a site, one of which switched libraries: the first
+ * page (on `first`'s host, with library `firstLib`) identifies and registers, the second (on `second`'s
+ * host, with `secondLib`) continues: same distinct_id and super properties where the cookie is shared,
+ * a new visitor where it is not (mixpanel-browser 2.83: _.cookie.set with `cross_subdomain_cookie` and
+ * `cookie_domain`, MixpanelPersistence.load, MixpanelLib.identify sending `$identify` only for a new id).
+ */
+const visitorAcrossSubdomains = (name: string, libs: (run: Run) => [Lib, Lib], config: Record<string, unknown> = {}): Journey => ({
+  name,
+  hosts: true,
+  async run(tab, run) {
+    const [firstLib, secondLib] = libs(run);
+    const first = onHost(
+      libPage(run, 'www.html', {
+        library: firstLib,
+        config,
+        script: [
+          "mixpanel.register({ plan: 'pro' });",
+          "mixpanel.track('On www');",
+          "mixpanel.identify('user-7');",
+          "mixpanel.people.set({ name: 'Sam' });",
+          "mixpanel.track('Logged in on www');",
+        ].join('\n'),
+      }),
+      'www.shop.localhost',
+    );
+    const second = onHost(
+      libPage(run, 'app.html', {
+        library: secondLib,
+        config,
+        script: [
+          "mixpanel.track('On app');",
+          "mixpanel.register_once({ plan: 'free', first_app_visit: true });",
+          "mixpanel.identify('user-7');",
+          'mixpanel.people.set({ app: true });',
+          "mixpanel.track('Identified on app', { user: mixpanel.get_property('$user_id') || 'none' });",
+        ].join('\n'),
+      }),
+      'app.shop.localhost',
+    );
+    await tab.goto(first);
+    await delivered(tab, run, 4, firstLib);
+    await tab.goto(second);
+  },
+});
+JOURNEYS.push(
+  // www. has mixpanel-browser and app. the run's library; then the other way round
+  visitorAcrossSubdomains('visitor-mixpanel-then-run', (run) => ['ref', run.lib]),
+  visitorAcrossSubdomains('visitor-run-then-mixpanel', (run) => [run.lib, 'ref']),
+  visitorAcrossSubdomains('visitor-host-only', (run) => [run.lib, run.lib], { cross_subdomain_cookie: false }),
+  visitorAcrossSubdomains('visitor-cookie-domain', (run) => ['ref', run.lib], {
+    cross_subdomain_cookie: false,
+    cookie_domain: '.shop.localhost',
+  }),
+);
+
+/**
+ * Two tabs of one visitor: A logs in, B is opened, A resets and another user logs in; B then tracks
+ * and updates the profile; each tab registers while the other identifies. mixpanel-browser 2.83
+ * reads the stored visitor again before every event and every register (MixpanelPersistence.properties,
+ * register, load), so no tab writes back a visitor another tab replaced.
+ */
+JOURNEYS.push({
+  name: 'tabs-reset-register',
+  async run(a, run) {
+    const page = libPage(run, 'app.html');
+    await a.goto(page);
+    await callMixpanel(a, "mixpanel.identify('user-1');\nmixpanel.track('A as user-1');");
+    await delivered(a, run, 2);
+    const b = await open(page);
+    await callMixpanel(b, "mixpanel.track('B as user-1');");
+    await delivered(b, run, 3);
+    await callMixpanel(
+      a,
+      "mixpanel.reset();\nmixpanel.track('A anonymous');\nmixpanel.identify('user-2');\nmixpanel.track('A as user-2');",
+    );
+    await delivered(a, run, 6);
+    await callMixpanel(
+      b,
+      "mixpanel.track('B after reset in A');\nmixpanel.people.set({ seen_b: true });\nmixpanel.register({ from_b: 1 });",
+    );
+    await callMixpanel(a, "mixpanel.identify('user-3');\nmixpanel.register({ from_a: 1 });");
+    await callMixpanel(b, "mixpanel.register({ from_b: 2 });\nmixpanel.track('B last', { who: mixpanel.get_distinct_id() });");
+    await callMixpanel(a, "mixpanel.track('A last', { who: mixpanel.get_distinct_id() });");
+  },
+});
+
+const TITLE = 'differential: mixpanel-browser 2.83 and Outlast, journey by journey';
+const engine = process.env.OUTLAST_ENGINE ?? 'chromium';
+/**
+ * Firefox runs the journeys with PARITY_FIREFOX=1 only: there mixpanel-browser's batches sometimes
+ * reach the collector after its localStorage queue already reads empty, so `settle` moves on too early
+ * and their items land in the next journey; a settle that waits on mixpanel-browser's own requests is
+ * what it takes.
+ */
+const firefoxSkipped = engine === 'firefox' && !process.env.PARITY_FIREFOX;
+
+describe.skipIf(firefoxSkipped)(
+  engine === 'chromium' ? TITLE : `${TITLE} (journeys on one host name: the others need *.localhost names only Chromium resolves)`,
+  () => {
+    it('every captured request matches field by field, but for the listed differences', { timeout: 240_000 }, async () => {
+      const total: Comparison = { compared: 0, matched: 0, differences: [] };
+      // PARITY_JOURNEYS=name,name runs only those journeys (while working on one; the count is then partial)
+      const only = process.env.PARITY_JOURNEYS?.split(',');
+      for (const journey of JOURNEYS.filter((j) => (!only || only.includes(j.name)) && (chromium || !j.hosts))) {
+        const since = { ref: 0, out: 0 };
+        const last = h.collector.requests().at(-1)?.seq ?? 0;
+        since.ref = last;
+        since.out = last;
+        const runs = await Promise.all(
+          LIBS.map(async (lib) => {
+            const run = runOf(lib, journey.name);
+            const first = await open();
+            const tab = (await journey.run(first, run)) ?? first;
+            return { run, tab };
+          }),
+        );
+        await settle(runs);
+        const result = compare(journey.name, since);
+        total.compared += result.compared;
+        total.matched += result.matched;
+        total.differences.push(...result.differences);
+      }
+      const allowed = ALLOWED.filter((a) => !a.mayOccurIn || a.mayOccurIn.includes(engine));
+      const unexplained = total.differences.filter((line) => !allowed.some((a) => a.lines.test(line)));
+      const report = allowed.map((a) => {
+        const lines = total.differences.filter((line) => a.lines.test(line));
+        return `${lines.length} × ${a.reason}\n${lines.map((line) => `    ${line}`).join('\n')}`;
+      });
+      console.log(
+        [
+          `differential: ${total.matched} of ${total.compared} fields match; ${total.differences.length} differences`,
+          ...report,
+          `unexplained (${unexplained.length}):`,
+          ...unexplained.map((line) => `    ${line}`),
+        ].join('\n'),
+      );
+      expect(unexplained).toEqual([]);
+      // every allowed difference still occurs: an entry for a difference that is gone must go too
+      if (!only)
+        expect(allowed.filter((a) => !a.mayOccurIn && !total.differences.some((line) => a.lines.test(line))).map((a) => a.reason)).toEqual(
+          [],
+        );
+    });
+  },
+);
