@@ -46,7 +46,10 @@ export function holdHandedOff(outbox: HoldingOutbox, handoff: Pick<HandoffLedger
     if (found.length || (skip && skip.size)) return found; // requests are under way: their answers will tell
     const to = host();
     const waiting = handoff.held().filter((e) => e.host === to && !probed.has(e.at + ' ' + e.host));
-    if (!waiting.length) return [];
+    // Nothing to probe here (hand-offs to a host this sender has moved off, or probed already with
+    // no answer that settled them): send the held records rather than leave them until their
+    // window ends, when nothing would wake the sender.
+    if (!waiting.length) return outbox.oldest(limit, skip);
     waiting.forEach((e) => probed.add(e.at + ' ' + e.host));
     const ids = new Set(waiting.flatMap((e) => e.ids));
     const probe = probeFor((await outbox.oldest(limit, skip)).filter((r) => ids.has(r.id)));

@@ -27,7 +27,7 @@ export interface Handoff {
  * - a 2xx from that host to a request started at or after `at`, within the
  *   window: the host was up when it got the hand-off, so the records arrived
  *   and are acknowledged without being sent again;
- * - a failure of that host (no answer, 5xx, timeout) answered after `at`, or
+ * - a failure of any host (no answer, 5xx, timeout) answered after `at`, or
  *   the window ending without an answer: they are released and sent as any
  *   other record (a duplicate only if the hand-off did arrive after all).
  * A host that hangs never answers 2xx, so it never makes a record trusted.
@@ -42,7 +42,7 @@ export interface HandoffLedger {
   /**
    * A request to `host` started at `startedAt` was answered: `ok` for a 2xx, false for a host
    * failure. Returns the ids this acknowledges (delivered by a hand-off); a failure releases
-   * the hand-offs to that host instead.
+   * every hand-off instead.
    */
   answered(host: string, startedAt: number, ok: boolean): string[];
   /** Forget everything (opt-out). */
@@ -116,8 +116,11 @@ export function createHandoffLedger(
       const entries = read();
       const trusted: string[] = [];
       const kept = entries.filter(([at, to, ids]) => {
+        // A failure of any host answered after a hand-off releases it: an outage may have begun
+        // before it (a hand-off to a host that then failed may not have arrived) and end within
+        // the window, when a 2xx from its host would otherwise vouch for what it never got.
+        if (!ok) return false;
         if (to !== host) return true;
-        if (!ok) return false; // a failure answered after the hand-off: it may not have arrived
         if (startedAt < at) return true; // started before the hand-off: says nothing of it
         trusted.push(...ids);
         return false;

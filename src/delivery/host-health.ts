@@ -21,6 +21,8 @@ export interface HostState {
   skip?: number;
   /** Until when it gets no request at all: its `Retry-After`. */
   hold?: number;
+  /** When it last failed (no answer, 5xx, 408, 429, a timeout); failing while this is later than `ok`. */
+  fail?: number;
 }
 
 /** Host URL to what is known of it; as read, one entry for each host asked about. */
@@ -41,7 +43,7 @@ export interface HostHealth {
   forget(): void;
 }
 
-const FIELDS = ['ok', 'skip', 'hold'] as const;
+const FIELDS = ['ok', 'skip', 'hold', 'fail'] as const;
 
 /**
  * The record in `raw` for `hosts`, one entry for each, keeping only numbers
@@ -84,6 +86,13 @@ export function hostHealth(token: string, storage: () => Storage = () => localSt
   };
 }
 
+/**
+ * Whether some page of the token learned that a host fails: it is passed over now (after a
+ * failover), held by a `Retry-After`, or the last thing known of it is a failure.
+ */
+export const isPassedOver = (state: HostState | undefined, now = Date.now()): boolean =>
+  !!state && ((state.skip || 0) > now || (state.hold || 0) > now || (state.fail || 0) > (state.ok || 0));
+
 /** A first-party proxy: a path on the page's own origin (`/mp`), not a `//host` or an absolute URL. */
 const isFirstParty = (host: string): boolean => host[0] === '/' && host[1] !== '/';
 
@@ -99,11 +108,7 @@ const isFirstParty = (host: string): boolean => host[0] === '/' && host[1] !== '
  */
 export function beaconHost(hosts: string[], health: HostHealth, fallback: string, now = Date.now()): string {
   const known = health.read(hosts);
-  const answeredAt = (host: string): number => {
-    const state = known[host]!;
-    const failing = (state.skip || 0) > now || (state.hold || 0) > now;
-    return failing ? 0 : state.ok || 0;
-  };
+  const answeredAt = (host: string): number => (isPassedOver(known[host]!, now) ? 0 : known[host]!.ok || 0);
   const recent = hosts
     .filter((host) => answeredAt(host) > Math.max(0, now - RETRY_AFTER_MAX_MS))
     .sort((a, b) => answeredAt(b) - answeredAt(a));

@@ -112,6 +112,9 @@ export function createHostRotation(
         remember(host, { hold: t + retryAfterMs }, storeAfterMs);
       }
       failed.add(host);
+      // every failure, so that no page hands records to this host as if it were up (a hand-off
+      // then trusted on its next 2xx would lose them); failures are spaced by the backoff
+      remember(host, { fail: t }, storeAfterMs);
       const i = list.indexOf(host);
       const probeAt = failbackAt;
       if (!i && active)

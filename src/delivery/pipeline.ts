@@ -6,7 +6,7 @@ import { beaconUnacknowledged } from './beacon';
 import { createBeaconLedger } from './beacon-ledger';
 import { holdHandedOff } from './handoff-hold';
 import { createHandoffLedger } from './handoff-ledger';
-import { beaconHost, hostHealth } from './host-health';
+import { beaconHost, hostHealth, isPassedOver } from './host-health';
 import { createDeferredSend } from './deferred-send';
 import { electSender, type Election } from './leader';
 import { watchPageLifecycle } from './page-lifecycle';
@@ -136,7 +136,8 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
           reporter,
           host: unloadHost,
           handoff,
-          failing: (host) => failing.has(host),
+          // failing as this page saw it, or as any page of the token learned it
+          failing: (host) => failing.has(host) || isPassedOver(health.read(apiHosts(config()))[host]),
           answered,
         });
         tellWorker();

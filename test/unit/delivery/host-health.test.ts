@@ -2,7 +2,7 @@
 // that throws, two tabs writing), a rotation that starts from it and adds to it, the host a
 // beacon goes to, and two senders, one after the other, sharing it as two pages would.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { beaconHost, hostHealth, type HostHealth } from '../../../src/delivery/host-health';
+import { beaconHost, hostHealth, isPassedOver, type HostHealth } from '../../../src/delivery/host-health';
 import { createHostRotation } from '../../../src/delivery/hosts';
 import { createPipeline } from '../../../src/delivery/pipeline';
 import { RETRY_AFTER_MAX_MS } from '../../../src/delivery/retry-policy';
@@ -107,6 +107,19 @@ describe('a new page starts from what earlier pages learned', () => {
 });
 
 describe('the stored record', () => {
+  it("an alternate's failure is stored, so that no page takes it for up until it answers again", () => {
+    // The outage scenario that lost a page's events: every host 503, the page before had seen the
+    // alternate fail, the leaving page had no answer of its own and handed its records to the
+    // alternate; recovery within the trust window then vouched for the lost beacon.
+    const rot = rotation();
+    rot.fail(A);
+    rot.fail(B);
+    expect(isPassedOver(health().read(HOSTS)[B])).toBe(true);
+    vi.advanceTimersByTime(1_000);
+    rotation().succeed(B);
+    expect(isPassedOver(health().read(HOSTS)[B])).toBe(false);
+  });
+
   it('is written when something changes, not on every answer', () => {
     const writes = vi.spyOn(storage, 'setItem');
     const rot = rotation();
@@ -118,9 +131,9 @@ describe('the stored record', () => {
     vi.advanceTimersByTime(FAILBACK_MS / 2);
     rot.succeed(A); // half an interval later: stored again, so that it reads as recent
     expect(writes).toHaveBeenCalledTimes(2);
-    rot.fail(A);
+    rot.fail(A); // its failure, and the primary passed over
     rot.succeed(B);
-    expect(writes).toHaveBeenCalledTimes(4);
+    expect(writes).toHaveBeenCalledTimes(5);
   });
 
   it('holds only the configured hosts, and reads nothing of other ones', () => {
@@ -148,7 +161,7 @@ describe('the stored record', () => {
     }
     const rot = rotation();
     rot.fail(A);
-    expect(JSON.parse(storage.getItem(KEY)!)).toEqual({ [A]: { skip: Date.now() + FAILBACK_MS }, [B]: {} });
+    expect(JSON.parse(storage.getItem(KEY)!)).toEqual({ [A]: { fail: Date.now(), skip: Date.now() + FAILBACK_MS }, [B]: {} });
   });
 
   it('storage that throws, or is missing, leaves each page to learn alone', () => {
