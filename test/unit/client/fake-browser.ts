@@ -161,3 +161,13 @@ export function setup(browser: BrowserOptions | false = {}) {
 
 /** Lets promise callbacks run. */
 export const tick = () => new Promise<void>((r) => setTimeout(r, 0));
+
+/** Two tabs of one visitor initialised with `tok`: tab A with the fake browser, tab B a library of its own sharing its localStorage and cookie jar. */
+export function twoTabs() {
+  const a = setup({ localStorage: memoryStorage(), cookies: cookieJar() });
+  a.lib.init('tok');
+  const pipesB = fakePipelines();
+  const b = createLibrary({ createPipeline: pipesB.factory });
+  b.init('tok');
+  return { a, b, pipesB };
+}

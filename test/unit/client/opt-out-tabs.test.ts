@@ -1,20 +1,9 @@
 // Two tabs of one visitor, one of which opts out: the cases the differential test's opt-out journey
 // found, at unit level. The tabs share one localStorage and one cookie jar; each has its own library.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLibrary } from '../../../src/client/library';
-import { cookieJar, fakePipelines, memoryStorage, removeBrowser, setup, tick } from './fake-browser';
+import { removeBrowser, tick, twoTabs } from './fake-browser';
 
 afterEach(removeBrowser);
-
-/** Tab A (with the fake browser) and tab B, both initialised with `tok`. */
-function twoTabs() {
-  const a = setup({ localStorage: memoryStorage(), cookies: cookieJar() });
-  a.lib.init('tok');
-  const pipesB = fakePipelines();
-  const b = createLibrary({ createPipeline: pipesB.factory });
-  b.init('tok');
-  return { a, b, pipesB };
-}
 
 describe('an opt-out in another tab', () => {
   it('leaves this tab its visitor in memory: what it does next is written whole, as mixpanel-browser does', () => {

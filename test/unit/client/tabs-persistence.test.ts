@@ -4,19 +4,9 @@
 // and load_prop call load(); MixpanelPeople._send_request reads get_distinct_id()). Outlast reads it once
 // per task, so each tab's steps here are a task of their own, as they are in a browser.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLibrary } from '../../../src/client/library';
-import { cookieJar, fakePipelines, memoryStorage, removeBrowser, setup, tick } from './fake-browser';
+import { removeBrowser, tick, twoTabs } from './fake-browser';
 
 afterEach(removeBrowser);
-
-function twoTabs() {
-  const a = setup({ localStorage: memoryStorage(), cookies: cookieJar() });
-  a.lib.init('tok');
-  const pipesB = fakePipelines();
-  const b = createLibrary({ createPipeline: pipesB.factory });
-  b.init('tok');
-  return { a, b, pipesB };
-}
 
 describe('what another tab stored', () => {
   it('a reset and a new identify in tab A are the visitor of tab B next event and profile update', async () => {
