@@ -755,7 +755,10 @@ const firefoxSkipped = engine === 'firefox' && !process.env.PARITY_FIREFOX;
 describe.skipIf(firefoxSkipped)(
   engine === 'chromium' ? TITLE : `${TITLE} (journeys on one host name: the others need *.localhost names only Chromium resolves)`,
   () => {
-    it('every captured request matches field by field, but for the listed differences', { timeout: 240_000 }, async () => {
+    // One retry: on the loaded 2-core machine of a full-suite run the reference itself missed once:
+    // mixpanel-browser's tab B had not yet read tab A's opt-out cookie and sent 7 requests it does
+    // not send otherwise, and it lost one event of the subdomain journey. A second miss fails.
+    it('every captured request matches field by field, but for the listed differences', { timeout: 240_000, retry: 1 }, async () => {
       const total: Comparison = { compared: 0, matched: 0, differences: [] };
       // PARITY_JOURNEYS=name,name runs only those journeys (while working on one; the count is then partial)
       const only = process.env.PARITY_JOURNEYS?.split(',');
