@@ -53,7 +53,12 @@ export function playwrightTab(page: Page): Tab {
 }
 
 function wrap(session: ChromiumSession, args: string[]): EngineBrowser {
+  const workerLogs: string[] = [];
+  session.context.on('console', (m) => {
+    if (m.worker()) workerLogs.push(`${new Date().toISOString().slice(11, 23)} ${m.text()}`);
+  });
   return {
+    workerLogs,
     name: 'chromium',
     version: `Chromium ${session.browser.version()}`,
     pid: session.pid,

@@ -363,6 +363,7 @@ function wrap(session: FirefoxSession, temporary: boolean): EngineBrowser {
       await Promise.all(pages.map((p) => p.setOfflineMode(value)));
     },
     persistentProfile: true,
+    workerLogs: [],
     async kill() {
       if (state !== 'running') return;
       state = 'killed';

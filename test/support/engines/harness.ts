@@ -58,7 +58,7 @@ export function useEngineScenario(
   });
   afterAll(() => h?.close());
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') tabs.forEach((t, i) => console.log(`--- tab ${i + 1} (${h?.engine})\n${t.logs.join('\n')}`));
+    if (ctx.task.result?.state === 'fail' && h) printFailure(h, tabs);
     await Promise.all(tabs.map((t) => t.close().catch(() => undefined)));
     tabs = [];
     await h?.collector.reset();
@@ -69,4 +69,14 @@ export function useEngineScenario(
     if (url) await tab.goto(url);
     return tab;
   };
+}
+
+/** What a failed test leaves to read: each tab's console, the service workers' console, the collector's last requests. */
+function printFailure(h: EngineHarness, tabs: Tab[]): void {
+  tabs.forEach((t, i) => console.log(`--- tab ${i + 1} (${h.engine})\n${t.logs.join('\n')}`));
+  if (h.browser.workerLogs.length) console.log(`--- service workers (${h.engine})\n${h.browser.workerLogs.join('\n')}`);
+  const requests = h.collector.requests().slice(-40);
+  const line = (r: (typeof requests)[number]): string =>
+    `${new Date(r.time).toISOString().slice(11, 23)} ${r.host} ${r.method} ${r.path} ${r.status} items=${r.count}`;
+  console.log(`--- collector, last ${requests.length} requests (${h.engine})\n${requests.map(line).join('\n')}`);
 }

@@ -61,6 +61,8 @@ export interface EngineBrowser {
    * `restart()`. False where the engine's automation sessions are ephemeral.
    */
   readonly persistentProfile: boolean;
+  /** Console lines of the browser's service workers where the driver sees them (Chromium); empty elsewhere. */
+  readonly workerLogs: string[];
   /** SIGKILLs every process of the browser at once, as a crash would; the profile is kept. */
   kill(): Promise<void>;
   /** Starts the same engine again on the same profile (after `kill()`), as the user reopening it. */

@@ -222,6 +222,7 @@ function wrap(launched: Launched, opts: EngineLaunchOptions): EngineBrowser {
     // before a kill is there after a restart, and there is no profile folder: `profileDir` has
     // nothing to hold.
     persistentProfile: false,
+    workerLogs: [],
 
     newTab: () =>
       serial(async () => {
