@@ -45,6 +45,13 @@ export interface HandoffLedger {
    * every hand-off instead.
    */
   answered(host: string, startedAt: number, ok: boolean): string[];
+  /**
+   * What `host` said since `at`, for a hand-off recorded after the fact (the snippet's stub sent it
+   * before the library ran): true when a request started at or after `at` got a 2xx and no failure
+   * was answered since `at` (delivered), false when a failure was answered after `at` (maybe lost),
+   * undefined when nothing is known yet (hold it).
+   */
+  answeredSince(host: string, at: number): boolean | undefined;
   /** Forget everything (opt-out). */
   clear(): void;
 }
@@ -72,6 +79,30 @@ export function createHandoffLedger(
 ): HandoffLedger {
   const key = `${STORAGE_PREFIX}handoff_${token}`;
   let memory: StoredHandoff[] = [];
+  /** Per host, `[start of the latest request answered 2xx, time of the latest failure]`, shared by every tab. */
+  const lastKey = key + '_last';
+  let lastMemory: Record<string, [number, number]> = {};
+  const readLast = (): Record<string, [number, number]> => {
+    const ls = storage();
+    try {
+      const parsed: unknown = ls ? JSON.parse(ls.getItem(lastKey) || '{}') : lastMemory;
+      return parsed && typeof parsed === 'object' ? (parsed as Record<string, [number, number]>) : {};
+    } catch {
+      return {};
+    }
+  };
+  const noteAnswer = (host: string, startedAt: number, ok: boolean): void => {
+    const last = readLast();
+    const [okAt, failedAt] = Array.isArray(last[host]) ? last[host]! : [0, 0];
+    if (ok && startedAt <= okAt) return;
+    last[host] = ok ? [startedAt, failedAt] : [okAt, now()];
+    lastMemory = last;
+    try {
+      storage()?.setItem(lastKey, JSON.stringify(last));
+    } catch {
+      // storage full: a later hand-off is held and probed, as without this note
+    }
+  };
 
   /** The entries within their window; a broken value counts as none (its records are then simply sent). */
   const read = (): StoredHandoff[] => {
@@ -113,6 +144,7 @@ export function createHandoffLedger(
       return out;
     },
     answered(host, startedAt, ok) {
+      noteAnswer(host, startedAt, ok);
       const entries = read();
       const trusted: string[] = [];
       const kept = entries.filter(([at, to, ids]) => {
@@ -128,6 +160,20 @@ export function createHandoffLedger(
       if (kept.length !== entries.length) write(kept);
       return trusted;
     },
-    clear: () => write([]),
+    answeredSince(host, at) {
+      const last = readLast()[host];
+      if (!Array.isArray(last) || !(now() - at <= trustMs())) return undefined;
+      if (last[1] >= at) return false;
+      return last[0] >= at ? true : undefined;
+    },
+    clear() {
+      write([]);
+      lastMemory = {};
+      try {
+        storage()?.removeItem(lastKey);
+      } catch {
+        // nothing to forget without storage
+      }
+    },
   };
 }

@@ -46,6 +46,11 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
   // What a hide handed the browser is held back from every sender until its host confirms it
   // (a 2xx to a later request: acknowledged unsent) or fails (released: sent as usual).
   const handoff = createHandoffLedger(token, () => config().handoff_trust_ms);
+  // set during enqueueHandedOff; registered before the sender's cue, so the record is held before any send
+  let handing: [string, number] | undefined;
+  outbox.onEnqueue((r) => {
+    if (handing) handoff.handedOff([r.id], handing[0], handing[1]);
+  });
   const failing = new Set<string>();
   const answered = (host: string, startedAt: number, ok: boolean): void => {
     if (ok) failing.delete(host);
@@ -163,6 +168,19 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
 
   return {
     enqueue: outbox.enqueue,
+    enqueueHandedOff(ep, json, host, at, delivered) {
+      const known = delivered || handoff.answeredSince(host, at);
+      // the host answered the stub's request, or a later one: the stub's copy arrived, none is sent again
+      if (known) return;
+      // a failure since: held by nobody, sent as usual
+      if (known === false) return outbox.enqueue(ep, json);
+      handing = [host, at];
+      try {
+        outbox.enqueue(ep, json);
+      } finally {
+        handing = undefined;
+      }
+    },
     async state() {
       const s = sender.state();
       const stats = await outbox.stats();
