@@ -1,7 +1,7 @@
 import { RETENTION_MS } from '../constants';
 import { createReporter } from '../utils/report';
 import type { LibInstance, LibraryLike } from './library-shape';
-import { nameOf, readTaken, replayCalls, savedCallsReplayer, takenKey, writeTaken } from './replay';
+import { nameOf, readTaken, replayCalls, savedCallsReplayer, sentByStub, takenKey, writeTaken } from './replay';
 
 export interface InstallOptions {
   /** localStorage, or null when unavailable (then nothing saved is replayed or removed). */
@@ -72,7 +72,13 @@ export function installLibrary(
     const taken = own ? readTaken(storage!, own) : {};
     if (own && storage!.getItem(own))
       writeTaken(storage!, own, Object.assign({}, taken, ...found.map(([, , calls, name]) => ({ [name]: calls.length }))), now());
-    for (const [, instance, calls, name] of found) replayCalls(instance, calls.slice(taken[name] || 0), reporter);
+    // what the stub sent itself as the page was hidden is replayed as handed off (its `_h` counts calls of its own queues)
+    const sends = Array.isArray(stub) ? stub._h : undefined;
+    for (const [, instance, calls, name] of found) {
+      const raw = sends ? (stub as Stub)[name] : undefined;
+      const sent = sentByStub(Array.isArray(raw) ? raw : [], sends, name);
+      replayCalls(instance, calls.slice(taken[name] || 0), reporter, undefined, sent);
+    }
     if (own)
       Promise.all(found.map((f) => settle(f[1])))
         .then(() => {

@@ -15,9 +15,11 @@ const own = (owner: unknown, key: string): boolean => owner != null && Object.pr
  * or one that throws is reported and skipped, never stopping the others.
  * Methods are looked up as own properties of the instance (and of `people`),
  * never through the prototype chain. With `allowed` (calls read from
- * storage), only those methods replay, and functions never do.
+ * storage), only those methods replay, and functions never do. The calls
+ * in `sent` are replayed as handed off to the host the stub sent them to
+ * (`_handedOff`), so that no sender sends them again unless that host fails.
  */
-export function replayCalls(instance: LibInstance, items: readonly unknown[], reporter: Reporter, allowed?: RegExp): void {
+export function replayCalls(instance: LibInstance, items: readonly unknown[], reporter: Reporter, allowed?: RegExp, sent?: StubSent): void {
   // alias 0, tracking 2 (not people.*), the rest and functions 1
   const rank = (x: unknown): number => {
     if (typeof x === 'function') return 1;
@@ -44,7 +46,10 @@ export function replayCalls(instance: LibInstance, items: readonly unknown[], re
         for (const k of path) owner = own(owner, k) ? owner[k] : undefined;
         const fn = own(owner, last) ? owner[last] : undefined;
         if (typeof fn !== 'function') throw 0;
-        fn.apply(owner, call.slice(1));
+        const run = (): void => void fn.apply(owner, call.slice(1));
+        const to = sent && sent.get(item);
+        if (to && typeof instance._handedOff === 'function') instance._handedOff(to[0], to[1], run, to[2]);
+        else run();
       } catch (e) {
         reporter.report({
           code: 'invalid_call',
@@ -55,11 +60,55 @@ export function replayCalls(instance: LibInstance, items: readonly unknown[], re
     });
 }
 
-/** What the snippet writes on hide: when, its `_i` list, and in `q[k]` the queue of the instance `i[k]` inits. */
+/** What the snippet writes on hide: when, its `_i` list, in `q[k]` the queue of the instance `i[k]` inits, and its sends (`_h`). */
 interface SavedBlob {
   t?: number;
   i: unknown[][];
   q: unknown[][];
+  h?: unknown;
+}
+
+/** Calls of a stub queue that the stub sent itself, each with the host and the time of its send. */
+export type StubSent = Map<unknown, [host: string, at: number, delivered: boolean]>;
+
+/** What Mixpanel accepts as `$insert_id`, which the library keeps as the caller gave it (see event-builder.ts). */
+const KEPT_INSERT_ID = /^[A-Za-z0-9-]{1,36}$/;
+
+/**
+ * Whether the stub put `call` in the events it sends: a track call with a name,
+ * or a track_pageview (the snippet's test, word for word), whose copy the
+ * library's record shares `$insert_id` with.
+ */
+const sendsItself = (call: unknown): boolean => {
+  if (!Array.isArray(call)) return false;
+  const pageView = call[0] === 'track_pageview';
+  const id = Object(call[pageView ? 1 : 2]).$insert_id;
+  return (
+    (pageView || (call[0] === 'track' && typeof call[1] === 'string' && call[1] !== '')) &&
+    typeof id === 'string' &&
+    KEPT_INSERT_ID.test(id)
+  );
+};
+
+/**
+ * The calls of `calls` (the queue of instance `name`, index for index as the
+ * stub recorded it) that the stub sent as the page was hidden, read from its
+ * sends `[name, time, calls sent so far, url, 1 once answered 2xx]` (the
+ * stub's `_h`, the blob's `h`). Anything not of that shape is no send: its calls are simply sent again.
+ */
+export function sentByStub(calls: readonly unknown[], sends: unknown, name: string): StubSent {
+  const out: StubSent = new Map();
+  let from = 0;
+  for (const send of Array.isArray(sends) ? sends : []) {
+    if (!Array.isArray(send) || nameOf(send[0]) !== name || typeof send[1] !== 'number' || typeof send[2] !== 'number') continue;
+    if (typeof send[3] !== 'string') continue;
+    // the host as the sender names it (`apiHosts`): the stub sent to `<api_host>/track/?ip=1`
+    const host = send[3].replace(/\/track\/\?ip=1$/, '').replace(/(.)\/+$/, '$1');
+    for (let n = from; n < Math.min(send[2], calls.length); n++)
+      if (sendsItself(calls[n])) out.set(calls[n], [host, send[1], send[4] === 1]);
+    from = Math.max(from, send[2]);
+  }
+  return out;
 }
 
 /** mixpanel-browser's name for the default instance; `_i` entries without a name mean it. */
@@ -155,7 +204,7 @@ export function savedCallsReplayer(
           const out = instance.has_opted_out_tracking;
           if (!(typeof out === 'function' && out.call(instance)))
             writeTaken(storage, key, { ...taken, [name]: (taken[name] = Math.max(from, calls.length)) }, now());
-          replayCalls(instance, calls.slice(from), reporter, REPLAYABLE_SAVED_METHOD);
+          replayCalls(instance, calls.slice(from), reporter, REPLAYABLE_SAVED_METHOD, sentByStub(calls, b.h, name));
           done.push(name);
           pending.push(settle(instance));
         });

@@ -126,9 +126,16 @@ function makeStub(queue: Stub): Stub {
  * where fetch has no keepalive (Firefox before 133). A form body needs no
  * CORS preflight either way; nobody is left to read the answer.
  */
-const sendAfterLeave = (url: string, events: unknown[]): void => {
+const sendAfterLeave = (url: string, events: unknown[], send: unknown[]): void => {
   const body = new URLSearchParams({ data: JSON.stringify(events) });
-  if ('keepalive' in Request.prototype) fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(() => {});
+  if ('keepalive' in Request.prototype)
+    fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit' }).then(
+      (response) => {
+        // a page still open (a hidden tab) hears the answer: a 2xx tells its library these arrived
+        if (response.ok) send.push(1);
+      },
+      () => {},
+    );
   else navigator.sendBeacon(url, body);
 };
 
@@ -146,6 +153,9 @@ if (!existing.__loaded && !existing.__SV) {
   const senders: Array<() => void> = [];
 
   root._i = [];
+  // each send on leave as [instance name, time, calls of its queue sent so far, url, 1 once answered 2xx]: the
+  // named track and track_pageview calls before that count, and after the previous send's of the instance, went in it
+  root._h = [];
   root.__SV = SNIPPET_VERSION;
   root._k = storageKey; // the CDN build removes this page's blob once the calls are in the outbox
   root[DEFAULT_NAME] = root; // so that every `_i` name, the default one too, finds its queue as root[name]
@@ -198,7 +208,12 @@ if (!existing.__loaded && !existing.__SV) {
               properties: Object.assign({ token, mp_lib: LIB_NAME }, identity, call[isPageView ? 1 : 2]),
             });
         }
-        if (events.length) sendAfterLeave(url, events);
+        if (events.length) {
+          // for the library, which holds these calls back as handed off until the host says whether it got them
+          const send = [name, Date.now(), sent, url];
+          root._h.push(send);
+          sendAfterLeave(url, events, send);
+        }
       });
     } catch {
       // no storage: nothing is sent on leave, the calls wait for the library
@@ -250,7 +265,10 @@ if (!existing.__loaded && !existing.__SV) {
         .forEach((key) => localStorage.removeItem(key));
       // q[k] is the queue of the instance that i[k] inits
       const queues = root._i.map((init: [unknown, unknown, string]) => listText(root[init[2]]));
-      localStorage.setItem(storageKey, '{"t":' + Date.now() + ',"i":' + listText(root._i) + ',"q":[' + queues.join() + ']}');
+      localStorage.setItem(
+        storageKey,
+        '{"t":' + Date.now() + ',"i":' + listText(root._i) + ',"q":[' + queues.join() + '],"h":' + JSON.stringify(root._h) + '}',
+      );
     } catch {
       // storage full, disabled or sandboxed: nothing better to do on the way out
     }
