@@ -47,14 +47,20 @@ export interface HandoffLedger {
   answered(host: string, startedAt: number, ok: boolean): string[];
   /**
    * What `host` said since `at`, for a hand-off recorded after the fact (the snippet's stub sent it
-   * before the library ran): true when a request started at or after `at` got a 2xx and no failure
-   * was answered since `at` (delivered), false when a failure was answered after `at` (maybe lost),
-   * undefined when nothing is known yet (hold it).
+   * before the library ran): true when a request to it started at or after `at` got a 2xx and no
+   * failure of any host was answered since `at` (delivered), false when one was (maybe lost),
+   * undefined when nothing is known yet or `at` is past the window (hold it, or send it).
    */
   answeredSince(host: string, at: number): boolean | undefined;
   /** Forget everything (opt-out). */
   clear(): void;
 }
+
+/** What hosts last answered, as stored (see `createHandoffLedger`). */
+type LastAnswers = [failedAt: number, okAt: Record<string, number>];
+
+const isLast = (x: unknown): x is LastAnswers =>
+  Array.isArray(x) && typeof x[0] === 'number' && !!x[1] && typeof x[1] === 'object' && !Array.isArray(x[1]);
 
 /** A hand-off as stored: `[at, host, ids]`, short since every tab parses it on every batch. */
 type StoredHandoff = [number, string, string[]];
@@ -79,23 +85,26 @@ export function createHandoffLedger(
 ): HandoffLedger {
   const key = `${STORAGE_PREFIX}handoff_${token}`;
   let memory: StoredHandoff[] = [];
-  /** Per host, `[start of the latest request answered 2xx, time of the latest failure]`, shared by every tab. */
+  /**
+   * `[when a failure of any host was last answered, per host the start of the latest request
+   * answered 2xx]`, shared by every tab: what decides a hand-off recorded after the fact.
+   */
   const lastKey = key + '_last';
-  let lastMemory: Record<string, [number, number]> = {};
-  const readLast = (): Record<string, [number, number]> => {
+  let lastMemory: LastAnswers = [0, {}];
+  const readLast = (): LastAnswers => {
     const ls = storage();
     try {
-      const parsed: unknown = ls ? JSON.parse(ls.getItem(lastKey) || '{}') : lastMemory;
-      return parsed && typeof parsed === 'object' ? (parsed as Record<string, [number, number]>) : {};
+      const parsed: unknown = ls ? JSON.parse(ls.getItem(lastKey) || '0') : lastMemory;
+      return isLast(parsed) ? parsed : [0, {}];
     } catch {
-      return {};
+      return [0, {}];
     }
   };
   const noteAnswer = (host: string, startedAt: number, ok: boolean): void => {
     const last = readLast();
-    const [okAt, failedAt] = Array.isArray(last[host]) ? last[host]! : [0, 0];
-    if (ok && startedAt <= okAt) return;
-    last[host] = ok ? [startedAt, failedAt] : [okAt, now()];
+    if (ok && startedAt <= (last[1][host] || 0)) return;
+    if (ok) last[1][host] = startedAt;
+    else last[0] = now();
     lastMemory = last;
     try {
       storage()?.setItem(lastKey, JSON.stringify(last));
@@ -161,14 +170,15 @@ export function createHandoffLedger(
       return trusted;
     },
     answeredSince(host, at) {
-      const last = readLast()[host];
-      if (!Array.isArray(last) || !(now() - at <= trustMs())) return undefined;
-      if (last[1] >= at) return false;
-      return last[0] >= at ? true : undefined;
+      const [failedAt, okAt] = readLast();
+      if (!(now() - at <= trustMs())) return undefined;
+      // as for a hand-off made here (`answered`): a failure of any host since may have lost it
+      if (failedAt >= at) return false;
+      return (okAt[host] || 0) >= at ? true : undefined;
     },
     clear() {
       write([]);
-      lastMemory = {};
+      lastMemory = [0, {}];
       try {
         storage()?.removeItem(lastKey);
       } catch {

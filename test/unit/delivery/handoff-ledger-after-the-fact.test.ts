@@ -41,6 +41,32 @@ describe('hand-off ledger: hand-offs recorded after the fact', () => {
     expect(replayer.answeredSince('https://h', at)).toBe(false);
   });
 
+  it('a failure of another host since releases it too, as for a hand-off made by the library', () => {
+    const { sender, replayer, now, advance } = rig();
+    const at = now();
+    advance(10);
+    sender.answered('https://other', now(), false);
+    advance(10);
+    sender.answered('https://h', now(), true);
+    expect(replayer.answeredSince('https://h', at)).toBe(false);
+    expect(replayer.answeredSince('https://h', now()), 'a hand-off after that failure, confirmed by the 2xx').toBe(true);
+  });
+
+  it('a broken stored note counts as nothing known', () => {
+    const storage = new MemoryStorage();
+    const ledger = createHandoffLedger(
+      'tok',
+      () => HANDOFF_TRUST_MS,
+      () => 10,
+      () => storage,
+    );
+    ledger.answered('https://h', 5, true);
+    expect(ledger.answeredSince('https://h', 1)).toBe(true);
+    const key = [...storage.map.keys()].find((k) => k.endsWith('_last'))!;
+    storage.setItem(key, '{"https://h":[5,0]}');
+    expect(ledger.answeredSince('https://h', 1)).toBeUndefined();
+  });
+
   it('a hand-off past the trust window is undecided (its records are then simply sent)', () => {
     const { sender, replayer, now, advance } = rig();
     const at = now();
