@@ -72,13 +72,9 @@ export function installLibrary(
     const taken = own ? readTaken(storage!, own) : {};
     if (own && storage!.getItem(own))
       writeTaken(storage!, own, Object.assign({}, taken, ...found.map(([, , calls, name]) => ({ [name]: calls.length }))), now());
-    // what the stub sent itself as the page was hidden is replayed as handed off (its `_h` counts calls of its own queues)
-    const sends = Array.isArray(stub) ? stub._h : undefined;
-    for (const [, instance, calls, name] of found) {
-      const raw = sends ? (stub as Stub)[name] : undefined;
-      const sent = sentByStub(Array.isArray(raw) ? raw : [], sends, name);
-      replayCalls(instance, calls.slice(taken[name] || 0), reporter, undefined, sent);
-    }
+    // what the stub sent itself as the page was hidden is replayed as handed off
+    const sent = sentByStub(Array.isArray(stub) && stub._h);
+    for (const [, instance, calls, name] of found) replayCalls(instance, calls.slice(taken[name] || 0), reporter, undefined, sent);
     if (own)
       Promise.all(found.map((f) => settle(f[1])))
         .then(() => {

@@ -15,7 +15,7 @@ const own = (owner: unknown, key: string): boolean => owner != null && Object.pr
  * or one that throws is reported and skipped, never stopping the others.
  * Methods are looked up as own properties of the instance (and of `people`),
  * never through the prototype chain. With `allowed` (calls read from
- * storage), only those methods replay, and functions never do. The calls
+ * storage), only those methods replay, and functions never do. The events
  * in `sent` are replayed as handed off to the host the stub sent them to
  * (`_handedOff`), so that no sender sends them again unless that host fails.
  */
@@ -47,7 +47,8 @@ export function replayCalls(instance: LibInstance, items: readonly unknown[], re
         const fn = own(owner, last) ? owner[last] : undefined;
         if (typeof fn !== 'function') throw 0;
         const run = (): void => void fn.apply(owner, call.slice(1));
-        const to = sent && sent.get(item);
+        // the properties of track(name, props) and track_pageview(props), which the stub sent as recorded
+        const to = sent && /^track(_pageview)?$/.test(call[0]) && sent.get(Object(call[call[0] === 'track' ? 2 : 1]).$insert_id);
         if (to && typeof instance._handedOff === 'function') instance._handedOff(to[0], to[1], run, to[2]);
         else run();
       } catch (e) {
@@ -68,46 +69,27 @@ interface SavedBlob {
   h?: unknown;
 }
 
-/** Calls of a stub queue that the stub sent itself, each with the host and the time of its send. */
+/** `$insert_id` of the events the stub sent itself, each with the host and the time of its send, and whether it heard a 2xx. */
 export type StubSent = Map<unknown, [host: string, at: number, delivered: boolean]>;
 
 /** What Mixpanel accepts as `$insert_id`, which the library keeps as the caller gave it (see event-builder.ts). */
 const KEPT_INSERT_ID = /^[A-Za-z0-9-]{1,36}$/;
 
 /**
- * Whether the stub put `call` in the events it sends: a track call with a name,
- * or a track_pageview (the snippet's test, word for word), whose copy the
- * library's record shares `$insert_id` with.
+ * The events the stub sent as the page was hidden, read from its sends
+ * `[time, url, $insert_ids, 1 once answered 2xx]` (the stub's `_h`, the
+ * blob's `h`). An id the library would replace is left out (the library's copy
+ * would not match the stub's). Anything not of that shape is no send: its
+ * calls are simply sent again.
  */
-const sendsItself = (call: unknown): boolean => {
-  if (!Array.isArray(call)) return false;
-  const pageView = call[0] === 'track_pageview';
-  const id = Object(call[pageView ? 1 : 2]).$insert_id;
-  return (
-    (pageView || (call[0] === 'track' && typeof call[1] === 'string' && call[1] !== '')) &&
-    typeof id === 'string' &&
-    KEPT_INSERT_ID.test(id)
-  );
-};
-
-/**
- * The calls of `calls` (the queue of instance `name`, index for index as the
- * stub recorded it) that the stub sent as the page was hidden, read from its
- * sends `[name, time, calls sent so far, url, 1 once answered 2xx]` (the
- * stub's `_h`, the blob's `h`). Anything not of that shape is no send: its calls are simply sent again.
- */
-export function sentByStub(calls: readonly unknown[], sends: unknown, name: string): StubSent {
+export function sentByStub(sends: unknown): StubSent {
   const out: StubSent = new Map();
-  let from = 0;
-  for (const send of Array.isArray(sends) ? sends : []) {
-    if (!Array.isArray(send) || nameOf(send[0]) !== name || typeof send[1] !== 'number' || typeof send[2] !== 'number') continue;
-    if (typeof send[3] !== 'string') continue;
-    // the host as the sender names it (`apiHosts`): the stub sent to `<api_host>/track/?ip=1`
-    const host = send[3].replace(/\/track\/\?ip=1$/, '').replace(/(.)\/+$/, '$1');
-    for (let n = from; n < Math.min(send[2], calls.length); n++)
-      if (sendsItself(calls[n])) out.set(calls[n], [host, send[1], send[4] === 1]);
-    from = Math.max(from, send[2]);
-  }
+  for (const send of Array.isArray(sends) ? sends : [])
+    if (Array.isArray(send) && typeof send[0] === 'number' && typeof send[1] === 'string' && Array.isArray(send[2]))
+      for (const id of send[2] as unknown[])
+        // the host as the sender names it (`apiHosts`): the stub sent to `<api_host>/track/?ip=1`
+        if (typeof id === 'string' && KEPT_INSERT_ID.test(id))
+          out.set(id, [send[1].replace(/\/track\/\?ip=1$/, '').replace(/(.)\/+$/, '$1'), send[0], send[3] === 1]);
   return out;
 }
 
@@ -192,6 +174,7 @@ export function savedCallsReplayer(
         const done: string[] = [];
         const pending: Promise<unknown>[] = [];
         const taken = readTaken(storage, key);
+        const sent = sentByStub(b.h);
         b.i.forEach((init, k) => {
           const name = nameOf(Object(init)[2]);
           const instance = typeof Object(init)[0] === 'string' && !claimed[key + name] ? find(init[0]) : undefined;
@@ -204,7 +187,7 @@ export function savedCallsReplayer(
           const out = instance.has_opted_out_tracking;
           if (!(typeof out === 'function' && out.call(instance)))
             writeTaken(storage, key, { ...taken, [name]: (taken[name] = Math.max(from, calls.length)) }, now());
-          replayCalls(instance, calls.slice(from), reporter, REPLAYABLE_SAVED_METHOD, sentByStub(calls, b.h, name));
+          replayCalls(instance, calls.slice(from), reporter, REPLAYABLE_SAVED_METHOD, sent);
           done.push(name);
           pending.push(settle(instance));
         });
@@ -217,7 +200,10 @@ export function savedCallsReplayer(
               const keep = now.i.map((init) => done.indexOf(nameOf(Object(init)[2])) < 0);
               if (keep.indexOf(true) < 0) storage.removeItem(key);
               else
-                storage.setItem(key, JSON.stringify({ t: now.t, i: now.i.filter((_, k) => keep[k]), q: now.q.filter((_, k) => keep[k]) }));
+                storage.setItem(
+                  key,
+                  JSON.stringify({ t: now.t, i: now.i.filter((_, k) => keep[k]), q: now.q.filter((_, k) => keep[k]), h: now.h }),
+                );
             })
             .catch(() => {}); // not durable, or storage gone: the blob stays for a later page, whose replay $insert_id dedupes
       }

@@ -1,5 +1,6 @@
 import { STORAGE_PREFIX } from '../constants';
 import { safeLocalStorage } from '../utils/env';
+import type { HostHealthRecord } from './host-health';
 
 /**
  * Ids one hand-off may keep held in all, summed over its entries. A hide hands the browser at
@@ -45,22 +46,24 @@ export interface HandoffLedger {
    * every hand-off instead.
    */
   answered(host: string, startedAt: number, ok: boolean): string[];
-  /**
-   * What `host` said since `at`, for a hand-off recorded after the fact (the snippet's stub sent it
-   * before the library ran): true when a request to it started at or after `at` got a 2xx and no
-   * failure of any host was answered since `at` (delivered), false when one was (maybe lost),
-   * undefined when nothing is known yet or `at` is past the window (hold it, or send it).
-   */
-  answeredSince(host: string, at: number): boolean | undefined;
   /** Forget everything (opt-out). */
   clear(): void;
 }
 
-/** What hosts last answered, as stored (see `createHandoffLedger`). */
-type LastAnswers = [failedAt: number, okAt: Record<string, number>];
-
-const isLast = (x: unknown): x is LastAnswers =>
-  Array.isArray(x) && typeof x[0] === 'number' && !!x[1] && typeof x[1] === 'object' && !Array.isArray(x[1]);
+/**
+ * What to do with a record the snippet's stub handed the browser at `at`, before the library ran
+ * (a hand-off recorded after the fact), given what the pages of the site know of their hosts:
+ * - `drop`: the stub's own page heard a 2xx to that request (`delivered`), so it arrived;
+ * - `send`: some host failed since `at` (`hosts`, the shared host health): as for a hand-off made
+ *   by the library (`answered`), an outage may have lost it, so it is sent as usual;
+ * - `hold`: nothing known yet; it joins the ledger as a hand-off made at `at`, which a 2xx to a
+ *   later request confirms and a failure or the end of the window releases.
+ */
+export function stubHandoff(delivered: boolean, at: number, hosts: HostHealthRecord): 'drop' | 'send' | 'hold' {
+  if (delivered) return 'drop';
+  for (const host in hosts) if ((hosts[host]!.fail || 0) >= at) return 'send';
+  return 'hold';
+}
 
 /** A hand-off as stored: `[at, host, ids]`, short since every tab parses it on every batch. */
 type StoredHandoff = [number, string, string[]];
@@ -85,33 +88,6 @@ export function createHandoffLedger(
 ): HandoffLedger {
   const key = `${STORAGE_PREFIX}handoff_${token}`;
   let memory: StoredHandoff[] = [];
-  /**
-   * `[when a failure of any host was last answered, per host the start of the latest request
-   * answered 2xx]`, shared by every tab: what decides a hand-off recorded after the fact.
-   */
-  const lastKey = key + '_last';
-  let lastMemory: LastAnswers = [0, {}];
-  const readLast = (): LastAnswers => {
-    const ls = storage();
-    try {
-      const parsed: unknown = ls ? JSON.parse(ls.getItem(lastKey) || '0') : lastMemory;
-      return isLast(parsed) ? parsed : [0, {}];
-    } catch {
-      return [0, {}];
-    }
-  };
-  const noteAnswer = (host: string, startedAt: number, ok: boolean): void => {
-    const last = readLast();
-    if (ok && startedAt <= (last[1][host] || 0)) return;
-    if (ok) last[1][host] = startedAt;
-    else last[0] = now();
-    lastMemory = last;
-    try {
-      storage()?.setItem(lastKey, JSON.stringify(last));
-    } catch {
-      // storage full: a later hand-off is held and probed, as without this note
-    }
-  };
 
   /** The entries within their window; a broken value counts as none (its records are then simply sent). */
   const read = (): StoredHandoff[] => {
@@ -153,7 +129,6 @@ export function createHandoffLedger(
       return out;
     },
     answered(host, startedAt, ok) {
-      noteAnswer(host, startedAt, ok);
       const entries = read();
       const trusted: string[] = [];
       const kept = entries.filter(([at, to, ids]) => {
@@ -169,21 +144,6 @@ export function createHandoffLedger(
       if (kept.length !== entries.length) write(kept);
       return trusted;
     },
-    answeredSince(host, at) {
-      const [failedAt, okAt] = readLast();
-      if (!(now() - at <= trustMs())) return undefined;
-      // as for a hand-off made here (`answered`): a failure of any host since may have lost it
-      if (failedAt >= at) return false;
-      return (okAt[host] || 0) >= at ? true : undefined;
-    },
-    clear() {
-      write([]);
-      lastMemory = [0, {}];
-      try {
-        storage()?.removeItem(lastKey);
-      } catch {
-        // nothing to forget without storage
-      }
-    },
+    clear: () => write([]),
   };
 }

@@ -5,7 +5,7 @@ import type { Reporter } from '../utils/report';
 import { beaconUnacknowledged } from './beacon';
 import { createBeaconLedger } from './beacon-ledger';
 import { holdHandedOff } from './handoff-hold';
-import { createHandoffLedger } from './handoff-ledger';
+import { createHandoffLedger, stubHandoff } from './handoff-ledger';
 import { beaconHost, hostHealth, isPassedOver } from './host-health';
 import { createDeferredSend } from './deferred-send';
 import { electSender, type Election } from './leader';
@@ -169,11 +169,9 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
   return {
     enqueue: outbox.enqueue,
     enqueueHandedOff(ep, json, host, at, delivered) {
-      const known = delivered || handoff.answeredSince(host, at);
-      // the host answered the stub's request, or a later one: the stub's copy arrived, none is sent again
-      if (known) return;
-      // a failure since: held by nobody, sent as usual
-      if (known === false) return outbox.enqueue(ep, json);
+      const verdict = stubHandoff(delivered, at, health.read(apiHosts(config())));
+      if (verdict === 'send') return outbox.enqueue(ep, json);
+      if (verdict === 'drop') return;
       handing = [host, at];
       try {
         outbox.enqueue(ep, json);

@@ -153,8 +153,7 @@ if (!existing.__loaded && !existing.__SV) {
   const senders: Array<() => void> = [];
 
   root._i = [];
-  // each send on leave as [instance name, time, calls of its queue sent so far, url, 1 once answered 2xx]: the
-  // named track and track_pageview calls before that count, and after the previous send's of the instance, went in it
+  // each send on leave as [time, url, $insert_id of each event in it, 1 once answered 2xx]
   root._h = [];
   root.__SV = SNIPPET_VERSION;
   root._k = storageKey; // the CDN build removes this page's blob once the calls are in the outbox
@@ -198,19 +197,20 @@ if (!existing.__loaded && !existing.__SV) {
         if (optedOut || queue.some((call) => call[0] === 'opt_out_tracking')) return;
         for (const call of queue) if (call[0] === 'identify') identity.distinct_id = identity.$user_id = call[1];
         const events: unknown[] = [];
+        const ids: unknown[] = [];
         for (const call of calls) {
           const isPageView = call[0] === 'track_pageview';
           const event = isPageView ? '$mp_web_page_view' : call[1];
           // Mixpanel refuses a whole batch for one event without a name
-          if ((isPageView || call[0] === 'track') && typeof event === 'string' && event)
-            events.push({
-              event,
-              properties: Object.assign({ token, mp_lib: LIB_NAME }, identity, call[isPageView ? 1 : 2]),
-            });
+          if ((isPageView || call[0] === 'track') && typeof event === 'string' && event) {
+            const properties = Object.assign({ token, mp_lib: LIB_NAME }, identity, call[isPageView ? 1 : 2]);
+            events.push({ event, properties });
+            ids.push(properties.$insert_id);
+          }
         }
         if (events.length) {
-          // for the library, which holds these calls back as handed off until the host says whether it got them
-          const send = [name, Date.now(), sent, url];
+          // for the library, which holds these events back as handed off until the host says whether it got them
+          const send = [Date.now(), url, ids];
           root._h.push(send);
           sendAfterLeave(url, events, send);
         }
@@ -263,11 +263,13 @@ if (!existing.__loaded && !existing.__SV) {
         .sort()
         .slice(0, 1 - MAX_SAVED_PAGES)
         .forEach((key) => localStorage.removeItem(key));
-      // q[k] is the queue of the instance that i[k] inits
+      // the inits first, without which no call replays; q[k] is the queue of the instance that i[k] inits;
+      // then the sends, in what room is left (a send left out costs copies that `$insert_id` absorbs)
+      const inits = listText(root._i);
       const queues = root._i.map((init: [unknown, unknown, string]) => listText(root[init[2]]));
       localStorage.setItem(
         storageKey,
-        '{"t":' + Date.now() + ',"i":' + listText(root._i) + ',"q":[' + queues.join() + '],"h":' + JSON.stringify(root._h) + '}',
+        '{"t":' + Date.now() + ',"i":' + inits + ',"q":[' + queues.join() + '],"h":' + listText(root._h) + '}',
       );
     } catch {
       // storage full, disabled or sandboxed: nothing better to do on the way out

@@ -1,8 +1,8 @@
-// Hand-offs recorded after the fact (the snippet's stub sent the calls before the library ran):
-// what the host answered since then decides at once.
+// Hand-offs recorded after the fact: the snippet's stub sent the calls as the page was hidden,
+// before the library ran; the library's replay decides what to do with its copies.
 import { describe, expect, it } from 'vitest';
 import { HANDOFF_TRUST_MS } from '../../../src/constants';
-import { createHandoffLedger } from '../../../src/delivery/handoff-ledger';
+import { createHandoffLedger, stubHandoff } from '../../../src/delivery/handoff-ledger';
 import { MemoryStorage } from '../outbox/helpers';
 
 function rig() {
@@ -18,69 +18,47 @@ function rig() {
   return { sender: make(), replayer: make(), advance: (ms: number) => (t += ms), now: () => t };
 }
 
-describe('hand-off ledger: hand-offs recorded after the fact', () => {
-  it('knows nothing of a host before it answered a request started since the hand-off', () => {
+describe('stubHandoff: what the replay does with a call the stub sent', () => {
+  const at = 5_000;
+  it("drops it when the stub's page heard a 2xx to that request", () => {
+    expect(stubHandoff(true, at, { 'https://h': { fail: at + 1 } })).toBe('drop');
+  });
+  it('sends it as usual when any host failed since the send, as any page of the site learned it', () => {
+    expect(stubHandoff(false, at, { 'https://h': { ok: at + 2 }, 'https://other': { fail: at } })).toBe('send');
+  });
+  it('holds it as a hand-off when no failure since is known (one before the send says nothing)', () => {
+    expect(stubHandoff(false, at, {})).toBe('hold');
+    expect(stubHandoff(false, at, { 'https://h': { fail: at - 1, ok: at + 1 } })).toBe('hold');
+  });
+});
+
+describe('hand-off ledger: a hand-off recorded after the fact', () => {
+  it('is held, and confirmed only by a 2xx to a request started at or after the send, from any tab', () => {
     const { sender, replayer, now, advance } = rig();
     const at = now();
-    expect(replayer.answeredSince('https://h', at)).toBeUndefined();
-    sender.answered('https://h', at - 1, true);
-    expect(replayer.answeredSince('https://h', at), 'started before the hand-off').toBeUndefined();
-    advance(100);
-    sender.answered('https://h', now(), true);
-    expect(replayer.answeredSince('https://h', at), 'another tab heard the 2xx').toBe(true);
-    expect(replayer.answeredSince('https://other', at)).toBeUndefined();
+    advance(500);
+    replayer.handedOff(['r1'], 'https://h', at);
+    expect(sender.heldIds()).toEqual(new Set(['r1']));
+    expect(sender.answered('https://h', at - 1, true), 'started before the send').toEqual([]);
+    expect(sender.answered('https://other', at + 1, true), 'another host').toEqual([]);
+    expect(sender.answered('https://h', at + 1, true)).toEqual(['r1']);
+    expect(replayer.heldIds().size).toBe(0);
   });
 
-  it('a failure answered since the hand-off releases it, whatever 2xx came before', () => {
+  it('is released by a failure of any host answered after it was recorded', () => {
     const { sender, replayer, now, advance } = rig();
     const at = now();
-    advance(10);
-    sender.answered('https://h', now(), true);
-    advance(10);
-    sender.answered('https://h', now(), false);
-    expect(replayer.answeredSince('https://h', at)).toBe(false);
+    advance(500);
+    replayer.handedOff(['r1'], 'https://h', at);
+    expect(sender.answered('https://other', now(), false)).toEqual([]);
+    expect(replayer.heldIds().size).toBe(0);
   });
 
-  it('a failure of another host since releases it too, as for a hand-off made by the library', () => {
-    const { sender, replayer, now, advance } = rig();
+  it('is not held once its send is past the trust window (its record is then simply sent)', () => {
+    const { replayer, now, advance } = rig();
     const at = now();
-    advance(10);
-    sender.answered('https://other', now(), false);
-    advance(10);
-    sender.answered('https://h', now(), true);
-    expect(replayer.answeredSince('https://h', at)).toBe(false);
-    expect(replayer.answeredSince('https://h', now()), 'a hand-off after that failure, confirmed by the 2xx').toBe(true);
-  });
-
-  it('a broken stored note counts as nothing known', () => {
-    const storage = new MemoryStorage();
-    const ledger = createHandoffLedger(
-      'tok',
-      () => HANDOFF_TRUST_MS,
-      () => 10,
-      () => storage,
-    );
-    ledger.answered('https://h', 5, true);
-    expect(ledger.answeredSince('https://h', 1)).toBe(true);
-    const key = [...storage.map.keys()].find((k) => k.endsWith('_last'))!;
-    storage.setItem(key, '{"https://h":[5,0]}');
-    expect(ledger.answeredSince('https://h', 1)).toBeUndefined();
-  });
-
-  it('a hand-off past the trust window is undecided (its records are then simply sent)', () => {
-    const { sender, replayer, now, advance } = rig();
-    const at = now();
-    sender.answered('https://h', at, true);
     advance(HANDOFF_TRUST_MS + 1);
-    expect(replayer.answeredSince('https://h', at)).toBeUndefined();
-  });
-
-  it('clear() forgets the answers too', () => {
-    const { replayer, sender, now } = rig();
-    const at = now() - 5;
-    sender.answered('https://h', now(), true);
-    expect(replayer.answeredSince('https://h', at)).toBe(true);
-    replayer.clear();
-    expect(replayer.answeredSince('https://h', at)).toBeUndefined();
+    replayer.handedOff(['r1'], 'https://h', at);
+    expect(replayer.heldIds().size).toBe(0);
   });
 });
