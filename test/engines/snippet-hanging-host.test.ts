@@ -21,9 +21,8 @@ const loadEventStart = (tab: Tab) =>
   tab.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventStart);
 
 /**
- * Names of the accepted track events of one token, one per `$insert_id`: each tab here is hidden
- * by the next one before its library has run, so its stub sends its events as the page is hidden,
- * and the library's replay sends them again.
+ * Names of the accepted track events of one token, one per `$insert_id` (a tab hidden before its
+ * library has run sends its events from the stub too).
  */
 const eventNames = (token: string) =>
   h.collector
@@ -133,14 +132,17 @@ describe('snippet: a hanging script host', () => {
       const names = eventNames('tok-hang');
       expect(names.filter((n) => n === 'before load')).toHaveLength(5 * reps.length);
       expect(names.filter((n) => n === 'at load')).toHaveLength(reps.length);
-      // the stub of each hidden tab sent its events, and its library's replay sends none of them again
-      // once the host answered the stub's request, else holds them as handed off until the host answers
-      // one request (the hand-off's probe: one copy resent): at most one extra copy per tab
+      // Only Firefox hides a tab when the driver opens the next one, so only there does the stub of
+      // tabs 1-4 send its 6 events (tab 5 is never hidden). Its library's replay sends none of them
+      // again once its page heard the host's 2xx to the stub's request; when the library runs before
+      // that answer arrived, the replay holds them as handed off and, nothing else being under way,
+      // sends one of them as the hand-off's probe: at most one extra copy per hidden tab. In Chromium
+      // and WebKit no stub sends here (the next-page case below covers them): no extra copy at all.
       for (const tab of tabs) await drained(tab);
       const ids = insertIds('tok-hang');
       console.log(`${h.engine}: ${ids.length} copies of ${new Set(ids).size} events`);
       expect(new Set(ids).size).toBe(6 * reps.length);
-      expect(ids.length).toBeLessThanOrEqual(6 * reps.length + reps.length);
+      expect(ids.length).toBeLessThanOrEqual(6 * reps.length + (h.engine === 'firefox' ? reps.length - 1 : 0));
     } catch (e) {
       tabs.forEach((t, i) => console.log(`--- tab ${i + 1} (${h.engine})\n${t.logs.join('\n')}`));
       throw e;
