@@ -8,9 +8,9 @@
 // A change that needs more bytes says so, and why, in its commit message.
 export const BUDGETS = {
   'dist/snippet.min.js': { target: 1100, budget: 1100, ceiling: 1858 },
-  'dist/outlast.min.js': { target: 15000, budget: 18000, ceiling: 26298 },
-  'dist/mixpanel.min.js': { target: 15000, budget: 18000, ceiling: 26298 },
-  'tree-shaken npm entry': { target: 15000, budget: 18000, ceiling: 25030 },
+  'dist/outlast.min.js': { target: 15000, budget: 18000, ceiling: 26446 },
+  'dist/mixpanel.min.js': { target: 15000, budget: 18000, ceiling: 26446 },
+  'tree-shaken npm entry': { target: 15000, budget: 18000, ceiling: 25170 },
   // The opt-in service worker, fetched only by sites that configure it, once per update check:
   // the outbox, the sender and idb-keyval, which it shares with the library, are most of it.
   'dist/outlast-sw.js': { target: 8000, budget: 9000, ceiling: 8900 },
