@@ -7,6 +7,7 @@ import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
 import { writeFileSync } from 'node:fs';
 import { snippetArtifacts } from './scripts/rollup-snippet-artifacts.mjs';
+import { withoutServiceWorker } from './scripts/without-service-worker.mjs';
 import { CDN_TERSER_OPTIONS } from './scripts/terser-options.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
@@ -27,22 +28,6 @@ const typesEntry = {
   writeBundle() {
     const declarations = "export * from './types/index';\nexport { default } from './types/index';\n";
     for (const file of ['dist/index.d.ts', 'dist/with-service-worker.d.ts']) writeFileSync(file, declarations);
-  },
-};
-
-/**
- * The plain flavour: the page's side of the opt-in service worker
- * (`src/delivery/service-worker-registration.ts`) is replaced by `service-worker-absent.ts`,
- * whose link is always null, so that terser drops every call to it. Sites that do not configure
- * the worker download none of its code; those that do load the worker flavour
- * (`dist/outlast-with-sw.min.js`, `outlast/with-service-worker`), built without this plugin.
- */
-const withoutServiceWorker = {
-  name: 'outlast-without-service-worker',
-  async resolveId(source, importer, options) {
-    if (!importer || !source.endsWith('/service-worker-registration')) return null;
-    const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
-    return resolved && { ...resolved, id: resolved.id.replace(/service-worker-registration\.ts$/, 'service-worker-absent.ts') };
   },
 };
 
@@ -73,13 +58,13 @@ const builds = [
   {
     input: 'src/index.ts',
     external: ['idb-keyval'],
-    plugins: [withoutServiceWorker, replaceVersion, resolve(), ts(true), typesEntry],
+    plugins: [withoutServiceWorker(), replaceVersion, resolve(), ts(true), typesEntry],
     output: [{ file: 'dist/index.mjs', format: 'es', sourcemap: true }],
   },
   {
     input: 'src/index.ts',
     external: ['idb-keyval'],
-    plugins: [withoutServiceWorker, replaceVersion, resolve(), ts(false)],
+    plugins: [withoutServiceWorker(), replaceVersion, resolve(), ts(false)],
     output: [{ file: 'dist/index.cjs', format: 'cjs', exports: 'named', sourcemap: true }],
   },
   // `outlast/with-service-worker`: the same API, with the worker's link
@@ -96,7 +81,7 @@ const builds = [
   // dist/mixpanel.min.js is the same bytes, for pages pasted before the rename.
   {
     input: 'src/cdn.ts',
-    plugins: [withoutServiceWorker, replaceVersion, resolve(), ts(false)],
+    plugins: [withoutServiceWorker(), replaceVersion, resolve(), ts(false)],
     output: ['dist/outlast.min.js', 'dist/mixpanel.min.js'].map((file) => ({ file, format: 'iife', plugins: [minify], sourcemap: false })),
   },
   // The CDN file with the worker's link, for sites that configure `service_worker` (a new name: no page loads it under the old one).
