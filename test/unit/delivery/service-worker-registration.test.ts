@@ -4,6 +4,7 @@
 // used it pays one localStorage read, never a call to the browser's service worker registry.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { linkServiceWorker } from '../../../src/delivery/service-worker-registration';
+import { linkServiceWorker as linkAbsentWorker } from '../../../src/delivery/service-worker-absent';
 import { testConfig } from '../shared/test-config';
 import { recordingReporter } from '../shared/recording-reporter';
 import { MemoryStorage } from '../outbox/helpers';
@@ -107,5 +108,27 @@ describe('service worker registration', () => {
 
     vi.stubGlobal('navigator', {});
     expect(linkServiceWorker('tok', () => testConfig({ service_worker: '/outlast-sw.js' }), reporter)).toBeNull();
+  });
+});
+
+// The plain builds link no worker (rollup.config.mjs puts service-worker-absent.ts in place of the registration).
+describe('the plain builds: no service worker link', () => {
+  it('a site that names a worker is told once which builds have it; nothing is registered', async () => {
+    const b = browser();
+    const reporter = recordingReporter();
+    expect(linkAbsentWorker('tok', () => testConfig({ service_worker: '/outlast-sw.js' }), reporter)).toBeNull();
+    await flush();
+    expect(reporter.reports).toMatchObject([
+      { code: 'invalid_config', message: expect.stringMatching(/outlast-with-sw\.min\.js.*outlast\/with-service-worker/) },
+    ]);
+    expect(b.container.register).not.toHaveBeenCalled();
+  });
+
+  it('a site that does not: nothing said, nothing registered', () => {
+    const b = browser();
+    const reporter = recordingReporter();
+    expect(linkAbsentWorker('tok', () => testConfig(), reporter)).toBeNull();
+    expect(reporter.reports).toEqual([]);
+    expect(b.container.register).not.toHaveBeenCalled();
   });
 });
