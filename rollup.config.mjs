@@ -1,10 +1,13 @@
-// Builds the npm entry (ESM + CJS + types), the CDN file and the paste-in snippet.
+// Builds the npm entries (ESM + CJS + types), the CDN files and the paste-in snippet, each library
+// build in two flavours: plain, and with the page's side of the opt-in service worker.
+import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import resolve from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
 import { writeFileSync } from 'node:fs';
 import { snippetArtifacts } from './scripts/rollup-snippet-artifacts.mjs';
+import { withoutServiceWorker } from './scripts/without-service-worker.mjs';
 import { CDN_TERSER_OPTIONS } from './scripts/terser-options.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
@@ -19,10 +22,21 @@ const ts = (declarations = false) =>
   });
 
 // Declarations are emitted per module under dist/types; package.json points at one entry file.
+// Both npm entries have the same API, so they share these declarations.
 const typesEntry = {
   name: 'outlast-types-entry',
   writeBundle() {
-    writeFileSync('dist/index.d.ts', "export * from './types/index';\nexport { default } from './types/index';\n");
+    const declarations = "export * from './types/index';\nexport { default } from './types/index';\n";
+    for (const file of ['dist/index.d.ts', 'dist/with-service-worker.d.ts']) writeFileSync(file, declarations);
+  },
+};
+
+/** Writes the SRI hash of each output file next to it (`<file>.sri`), for `MIXPANEL_LIB_INTEGRITY`. */
+const integrityFile = {
+  name: 'outlast-integrity-file',
+  writeBundle(options) {
+    const sri = 'sha384-' + createHash('sha384').update(readFileSync(options.file)).digest('base64');
+    writeFileSync(`${options.file}.sri`, sri + '\n');
   },
 };
 
@@ -44,21 +58,37 @@ const builds = [
   {
     input: 'src/index.ts',
     external: ['idb-keyval'],
-    plugins: [replaceVersion, resolve(), ts(true), typesEntry],
+    plugins: [withoutServiceWorker(), replaceVersion, resolve(), ts(true), typesEntry],
     output: [{ file: 'dist/index.mjs', format: 'es', sourcemap: true }],
   },
   {
     input: 'src/index.ts',
     external: ['idb-keyval'],
-    plugins: [replaceVersion, resolve(), ts(false)],
+    plugins: [withoutServiceWorker(), replaceVersion, resolve(), ts(false)],
     output: [{ file: 'dist/index.cjs', format: 'cjs', exports: 'named', sourcemap: true }],
+  },
+  // `outlast/with-service-worker`: the same API, with the worker's link
+  {
+    input: 'src/index.ts',
+    external: ['idb-keyval'],
+    plugins: [replaceVersion, resolve(), ts(false)],
+    output: [
+      { file: 'dist/with-service-worker.mjs', format: 'es', sourcemap: true },
+      { file: 'dist/with-service-worker.cjs', format: 'cjs', exports: 'named', sourcemap: true },
+    ],
   },
   // The CDN file is named so that blocklists' `/mixpanel.` and `/mixpanel-*.js` rules do not match it;
   // dist/mixpanel.min.js is the same bytes, for pages pasted before the rename.
   {
     input: 'src/cdn.ts',
-    plugins: [replaceVersion, resolve(), ts(false)],
+    plugins: [withoutServiceWorker(), replaceVersion, resolve(), ts(false)],
     output: ['dist/outlast.min.js', 'dist/mixpanel.min.js'].map((file) => ({ file, format: 'iife', plugins: [minify], sourcemap: false })),
+  },
+  // The CDN file with the worker's link, for sites that configure `service_worker` (a new name: no page loads it under the old one).
+  {
+    input: 'src/cdn.ts',
+    plugins: [replaceVersion, resolve(), ts(false), integrityFile],
+    output: [{ file: 'dist/outlast-with-sw.min.js', format: 'iife', plugins: [minify], sourcemap: false }],
   },
 ];
 

@@ -7,9 +7,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-export async function bundleNpmEntry() {
+/** The built file behind each entry an app may import. */
+const ENTRIES = { outlast: 'dist/index.mjs', 'outlast/with-service-worker': 'dist/with-service-worker.mjs' };
+
+export async function bundleNpmEntry(specifier = 'outlast') {
   const entry =
-    "import mixpanel from 'outlast'; mixpanel.init('TOKEN', { api_host: 'https://example.com' }); mixpanel.track('Signed up', { plan: 'pro' });";
+    `import mixpanel from '${specifier}';` +
+    " mixpanel.init('TOKEN', { api_host: 'https://example.com' }); mixpanel.track('Signed up', { plan: 'pro' });";
   const bundle = await rollup({
     input: 'app-entry',
     plugins: [
@@ -17,7 +21,7 @@ export async function bundleNpmEntry() {
         name: 'app-entry',
         resolveId(id) {
           if (id === 'app-entry') return id;
-          if (id === 'outlast') return `${root}dist/index.mjs`;
+          if (id === specifier) return root + ENTRIES[specifier];
           return null;
         },
         load: (id) => (id === 'app-entry' ? entry : null),

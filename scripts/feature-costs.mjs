@@ -10,6 +10,7 @@ import typescript from '@rollup/plugin-typescript';
 import { minify } from 'terser';
 import { gzipSync } from 'node:zlib';
 import { CDN_TERSER_OPTIONS } from './terser-options.mjs';
+import { withoutServiceWorker } from './without-service-worker.mjs';
 
 /** Groups of modules by what a site would notice without them. */
 const GROUPS = {
@@ -54,7 +55,13 @@ const stubbing = (paths) => ({
 async function gzipOfBuild(paths) {
   const bundle = await rollup({
     input: 'src/cdn.ts',
-    plugins: [resolve(), typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts'], declaration: false }), stubbing(paths)],
+    // the plain flavour, as dist/outlast.min.js
+    plugins: [
+      withoutServiceWorker(),
+      resolve(),
+      typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts'], declaration: false }),
+      stubbing(paths),
+    ],
     onwarn() {},
   });
   const { output } = await bundle.generate({ format: 'iife' });

@@ -1,18 +1,22 @@
 // Which source modules the CDN build's bytes come from: each module minified on its own
 // (top level kept, so the figures add up roughly), gzipped and brotli-compressed (what CDNs serve).
 // Sizes only; the budget is in budgets.mjs.
-//   node scripts/module-sizes.mjs [entry]   (default src/cdn.ts)
+// The plain flavour (as dist/outlast.min.js); `--with-service-worker` weighs the worker flavour.
+//   node scripts/module-sizes.mjs [entry] [--with-service-worker]   (default src/cdn.ts)
 import { rollup } from 'rollup';
 import resolve from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import { minify } from 'terser';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { CDN_TERSER_OPTIONS } from './terser-options.mjs';
+import { withoutServiceWorker } from './without-service-worker.mjs';
 
-const entry = process.argv[2] ?? 'src/cdn.ts';
+const args = process.argv.slice(2);
+const flavour = args.includes('--with-service-worker') ? [] : [withoutServiceWorker()];
+const entry = args.find((a) => !a.startsWith('--')) ?? 'src/cdn.ts';
 const bundle = await rollup({
   input: entry,
-  plugins: [resolve(), typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts'], declaration: false })],
+  plugins: [...flavour, resolve(), typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts'], declaration: false })],
   onwarn() {},
 });
 const { output } = await bundle.generate({ format: 'es' });

@@ -26,6 +26,17 @@ if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   passed += r.numPassedTests;
   failed += r.numFailedTests;
+  // browser tests are retried (vitest.config.ts): a pass that follows a failure is listed with that failure
+  const retried = r.testResults.flatMap((f) =>
+    f.assertionResults.filter((t) => t.status === 'passed' && t.failureMessages.length).map((t) => ({ file: f.name, test: t })),
+  );
+  if (retried.length) {
+    console.log(`\npassed only on a retry (${retried.length}):`);
+    for (const { file, test } of retried) {
+      const first = String(test.failureMessages[0]).split('\n')[0];
+      console.log(`  ${file.slice(process.cwd().length + 1)} > ${test.fullName}\n    first failure: ${first}`);
+    }
+  }
   // A file that failed to load ran no test: count it once so it cannot pass unnoticed.
   failed += r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
 } else {

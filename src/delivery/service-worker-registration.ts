@@ -6,7 +6,7 @@ import type { Reporter } from '../utils/report';
 /**
  * What a page posts to the service worker (`src/worker/`). `outlast` is the token. With `config`
  * (the page's options, without its functions) the worker keeps them to send for the token later;
- * `drain` asks it to send now, where no Background Sync will; `forget` says the token has opted
+ * `drain` asks it to send now; `forget` says the token has opted
  * out, or no longer uses the worker.
  */
 export interface WorkerMessage {
@@ -80,10 +80,13 @@ export function linkServiceWorker(token: string, config: () => Config, reporter:
   );
   return {
     hidden() {
+      // The message starts the drain at once. The sync, where the browser has it, brings the
+      // worker back by the browser's schedule (once the drain's time is up with records left, or
+      // when the device is online again); the drain cannot rest on it alone, since the browser
+      // refuses a sync whose page's window is gone before it checks. One drain per token runs.
+      post({ drain: true });
       const sync = registration && registration.sync;
-      post({ drain: !sync });
-      // where the browser refuses the sync, the worker drains at once instead
-      if (sync) sync.register(syncTag(token)).catch(() => post({ drain: true }));
+      if (sync) sync.register(syncTag(token)).catch(String);
     },
     forget: () => post({ forget: true }),
   };

@@ -3,15 +3,15 @@
  * and names in the `service_worker` option. It sends what the outbox holds after the site's last
  * tab is gone, with the library's own delivery code (`drain.ts`).
  *
- * - Where Background Sync exists (Chromium), a page that hides with records unacknowledged
- *   registers the sync `outlast-<token>`; the browser fires it at once when online (again when
- *   the device comes back online), and the worker drains within the event's time
- *   (`WORKER_DRAIN_MS`), retrying with the configured backoff. When time is up with records left
- *   it registers the sync again; the browser refuses that once no window of the site is open, and
- *   the event then fails, so that the browser retries it later by its own schedule (Chromium:
- *   twice more, minutes apart).
- * - Elsewhere (Firefox, Safari) the hiding page asks the worker to drain at once, within that
- *   message's event, for as long as the browser keeps the worker running.
+ * - A page that hides with records unacknowledged asks the worker to drain at once, within that
+ *   message's event (`WORKER_DRAIN_MS` at most), retrying with the configured backoff, for as
+ *   long as the browser keeps the worker running (Chromium: the event's whole time; Firefox and
+ *   Safari may stop an idle worker sooner).
+ * - Where Background Sync exists (Chromium), that page also registers the sync `outlast-<token>`.
+ *   The browser fires it when online and it joins the drain under way. When time is up with
+ *   records left it registers the sync again; the browser refuses that once no window of the
+ *   site is open, and the event then fails, so that the browser retries it later by its own
+ *   schedule (Chromium: twice more, minutes apart).
  *
  * It never starts for a token no page registered, or one that opted out (the page says `forget`).
  * Once no token is left it unregisters itself. It has no `fetch` handler: it never sees the

@@ -6,10 +6,11 @@ import { readFileSync } from 'node:fs';
 const EASYPRIVACY_LIBRARY_RULES = [/\/mixpanel\./, /\/mixpanel-[^/]*\.js/];
 
 describe('library file names', () => {
-  it('dist/outlast.min.js matches no EasyPrivacy rule for Mixpanel', () => {
-    const url = 'https://www.example.com/dist/outlast.min.js';
-    expect(EASYPRIVACY_LIBRARY_RULES.filter((rule) => rule.test(url))).toEqual([]);
-  });
+  for (const file of ['dist/outlast.min.js', 'dist/outlast-with-sw.min.js'])
+    it(`${file} matches no EasyPrivacy rule for Mixpanel`, () => {
+      const url = `https://www.example.com/${file}`;
+      expect(EASYPRIVACY_LIBRARY_RULES.filter((rule) => rule.test(url))).toEqual([]);
+    });
 
   it('dist/mixpanel.min.js is the same file, for pages pasted before the rename', () => {
     expect(readFileSync('dist/mixpanel.min.js').equals(readFileSync('dist/outlast.min.js'))).toBe(true);

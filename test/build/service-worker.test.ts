@@ -23,10 +23,12 @@ describe('the service worker file', () => {
     expect(code).not.toMatch(/onfetch|respondWith|clients\.claim/);
   });
 
-  it('is in neither the CDN build nor the npm entry', async () => {
+  it('is in no CDN build and no npm entry, of either flavour', async () => {
     // the worker's own markers: its registry database, its lifecycle call and its event
     const markers = /outlast-sw|skipWaiting|"sync"/;
     expect(readFileSync('dist/outlast.min.js', 'utf8')).not.toMatch(markers);
+    expect(readFileSync('dist/outlast-with-sw.min.js', 'utf8')).not.toMatch(markers);
     expect(await bundleNpmEntry()).not.toMatch(markers);
+    expect(await bundleNpmEntry('outlast/with-service-worker')).not.toMatch(markers);
   });
 });

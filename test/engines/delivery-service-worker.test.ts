@@ -1,6 +1,7 @@
 // The opt-in service worker (`service_worker` option, dist/outlast-sw.js served from the site's own
-// origin): events queued during an outage arrive after the site's last tab is gone, while the
-// browser keeps running, and never while a page of the site sends them itself.
+// origin, with the library's worker flavour dist/outlast-with-sw.min.js): events queued during an
+// outage arrive after the site's last tab is gone, while the browser keeps running, and never
+// while a page of the site sends them itself. The plain build links no worker and says so.
 //
 // Chromium drains from a Background Sync event that the hiding page registers. Firefox and WebKit
 // have no Background Sync: the hiding page asks the worker to drain at once, and the worker lives
@@ -10,13 +11,16 @@ import { sleep, waitFor } from '../support/fixtures';
 import { useEngineScenario, type EngineHarness } from '../support/engines/harness';
 import type { Tab } from '../support/engines/types';
 import { startSite, type Site } from '../support/site';
-import { arrived, deliveryState, expectedLabels, sdkPage, trackIn, waitArrived, waitState } from '../support/sdk-page';
+import { arrived, deliveryState, expectedLabels, reportsOf, sdkPage, trackIn, waitArrived, waitState } from '../support/sdk-page';
 
 let h: EngineHarness;
 const open = useEngineScenario((harness) => (h = harness));
 
 /** The worker script, served by the site from its own origin (the built dist/ is mounted under /dist/). */
 const WORKER_URL = '/dist/outlast-sw.js';
+
+/** The library's worker flavour: the plain build (`/dist/mixpanel.min.js`) has no link to the worker. */
+const LIBRARY_WITH_WORKER = '/dist/outlast-with-sw.min.js';
 
 async function everyHost(mode: 'ok' | '503'): Promise<void> {
   for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, mode);
@@ -40,7 +44,9 @@ async function hasServiceWorkers(tab: Tab): Promise<boolean> {
 
 /** Opens a page of the site with the worker configured and waits until the worker is active. */
 async function openWithWorker(path: string, token: string, script?: string, site?: Site): Promise<Tab> {
-  const tab = await open(sdkPage(h, path, { token, config: { service_worker: WORKER_URL, debug: true }, script, site }));
+  const tab = await open(
+    sdkPage(h, path, { token, config: { service_worker: WORKER_URL, debug: true }, script, site, library: LIBRARY_WITH_WORKER }),
+  );
   await waitFor(async () => (await workerState(tab))?.state === 'activated', 15_000);
   return tab;
 }
@@ -112,8 +118,26 @@ describe('service worker', () => {
     try {
       const token = 'sw-removed';
       const tab = await openWithWorker('/sw-configured.html', token, undefined, site);
-      await tab.goto(sdkPage(h, '/sw-not-configured.html', { token, site }));
+      // the worker flavour without the option: it tells the worker to forget the token
+      await tab.goto(sdkPage(h, '/sw-not-configured.html', { token, site, library: LIBRARY_WITH_WORKER }));
       await waitFor(async () => (await workerState(tab)) === null, 15_000);
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('the plain build with the option: no worker registered, one report naming the builds that have it', async (ctx) => {
+    const probe = await open(h.site.url('/dist/'));
+    if (!(await hasServiceWorkers(probe))) return ctx.skip(`${h.engine} gives these pages no service worker`);
+    await probe.close();
+    const site = await startSite({ host: '127.0.0.5' });
+    try {
+      const token = 'sw-plain-build';
+      const tab = await open(sdkPage(h, '/sw-plain.html', { token, config: { service_worker: WORKER_URL }, site }));
+      await trackIn(tab, 'plain', 1);
+      await waitArrived(h.collector, token, 1, 15_000);
+      expect(await reportsOf(tab)).toMatchObject([{ code: 'invalid_config', message: expect.stringContaining('outlast-with-sw.min.js') }]);
+      expect(await tab.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0);
     } finally {
       await site.close();
     }

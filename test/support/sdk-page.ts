@@ -47,6 +47,8 @@ export interface SdkPageOptions {
   initScript?: string;
   /** Record the page's uncaught errors and unhandled rejections in `window.__errors` (see `errorsOf`), from before the SDK loads. */
   recordErrors?: boolean;
+  /** The library file the page loads (default `/dist/mixpanel.min.js`; the worker flavour is `/dist/outlast-with-sw.min.js`). */
+  library?: string;
 }
 
 /** Page code that keeps uncaught errors and unhandled rejections: every engine's view, drivers' error events aside. */
@@ -94,7 +96,7 @@ export function requestsOf(page: PageLike): Promise<PageRequest[]> {
 }
 
 /**
- * Registers a page at `path` that loads `/dist/mixpanel.min.js`, inits it and then runs
+ * Registers a page at `path` that loads `/dist/mixpanel.min.js` (or `library`), inits it and then runs
  * `script`. Every report the SDK makes to `on_error` is kept in `window.__reports`.
  * Returns the page's URL.
  */
@@ -118,7 +120,7 @@ export function sdkPage(h: { collector: Collector; site: Site }, path: string, o
         (opts.recordErrors ? `<script>${ERROR_RECORDER}</script>` : '') +
         (opts.initScript ? `<script>${escapeScriptEnd(opts.initScript)}</script>` : '') +
         (opts.recordRequests ? `<script>${REQUEST_RECORDER}</script>` : '') +
-        '<script src="/dist/mixpanel.min.js"></script>',
+        `<script src="${opts.library ?? '/dist/mixpanel.min.js'}"></script>`,
       script: `${init}\n${opts.script ?? ''}`,
     }),
   );

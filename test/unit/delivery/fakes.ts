@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import type { Endpoint } from '../../../src/config';
 import { RECORD_VERSION } from '../../../src/constants';
 import type { Answer } from '../../../src/delivery/wire';
@@ -139,4 +140,39 @@ export function fakeTransport(handler: (call: Call, signal: AbortSignal) => Answ
 /** Let pending promise callbacks run (fake timers do not advance). */
 export async function settleMicrotasks(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve();
+}
+
+/**
+ * Makes `target` count its listeners in `counts`, keyed `<name>:<type>` (added minus removed),
+ * so that a test can check that `close()` leaves none behind.
+ */
+export function countListeners<T extends EventTarget>(target: T, name: string, counts: Map<string, number>): T {
+  const add = target.addEventListener.bind(target);
+  const remove = target.removeEventListener.bind(target);
+  target.addEventListener = (type: string, fn: EventListenerOrEventListenerObject | null) => {
+    counts.set(`${name}:${type}`, (counts.get(`${name}:${type}`) || 0) + 1);
+    add(type, fn);
+  };
+  target.removeEventListener = (type: string, fn: EventListenerOrEventListenerObject | null) => {
+    counts.set(`${name}:${type}`, (counts.get(`${name}:${type}`) || 0) - 1);
+    remove(type, fn);
+  };
+  return target;
+}
+
+/**
+ * Stubs the globals a pipeline reads as a visible, online page whose fetch has no keepalive, so
+ * that its unload beacon goes by `sendBeacon`, which `nav.sendBeacon` counts; `fetch` is the
+ * ingest. Undo with `vi.unstubAllGlobals()`.
+ */
+export function stubPage(fetch: (url: string, init?: RequestInit) => Promise<Response>) {
+  const win = new EventTarget();
+  const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+  const nav = { onLine: true, sendBeacon: vi.fn((_url: string, _body: Blob) => true) };
+  vi.stubGlobal('window', win);
+  vi.stubGlobal('document', doc);
+  vi.stubGlobal('navigator', nav);
+  vi.stubGlobal('Request', class {});
+  vi.stubGlobal('fetch', fetch);
+  return { win, doc, nav };
 }

@@ -9,7 +9,7 @@ import { RETRY_AFTER_MAX_MS } from '../../../src/delivery/retry-policy';
 import { createSender, type Sender } from '../../../src/delivery/sender';
 import type { Pipeline } from '../../../src/delivery/types';
 import { memoryStorage, type MemoryStorage } from '../shared/memory-storage';
-import { answer, fakeOutbox, fakeTransport, ok, settleMicrotasks, testConfig, testReporter } from './fakes';
+import { answer, fakeOutbox, fakeTransport, ok, settleMicrotasks, stubPage, testConfig, testReporter } from './fakes';
 
 const A = 'https://a.test';
 const B = 'https://b.test';
@@ -304,14 +304,8 @@ describe('in the pipeline', () => {
 
   /** A page whose fetch has no keepalive (the beacon is a `sendBeacon`) and whose ingest never answers, over `storage`. */
   function page() {
-    const win = new EventTarget();
-    const nav = { onLine: true, sendBeacon: vi.fn((_url: string, _body: Blob) => true) };
-    vi.stubGlobal('window', win);
-    vi.stubGlobal('document', Object.assign(new EventTarget(), { visibilityState: 'visible' }));
-    vi.stubGlobal('navigator', nav);
+    const { win, nav } = stubPage(() => new Promise(() => undefined));
     vi.stubGlobal('localStorage', storage);
-    vi.stubGlobal('Request', class {});
-    vi.stubGlobal('fetch', () => new Promise(() => undefined));
     const cfg = testConfig({ batch_flush_interval_ms: 60_000, failback_interval_ms: FAILBACK_MS });
     pipeline = createPipeline({ token: 'tok', config: () => cfg, reporter: testReporter() });
     return { win, nav, p: pipeline };

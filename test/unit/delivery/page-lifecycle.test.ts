@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { watchPageLifecycle, type LifecycleSteps } from '../../../src/delivery/page-lifecycle';
+import { countListeners } from './fakes';
 
 type Fired = { target: 'window' | 'document'; type: string; persisted?: boolean; visibility?: DocumentVisibilityState };
 
@@ -13,19 +14,7 @@ function rig(throwing: Array<keyof LifecycleSteps> = []) {
   const calls: string[] = [];
   const failures: string[] = [];
   const listeners = new Map<string, number>();
-  const counted = <T extends EventTarget>(target: T, name: string): T => {
-    const add = target.addEventListener.bind(target);
-    const remove = target.removeEventListener.bind(target);
-    target.addEventListener = (type: string, fn: EventListenerOrEventListenerObject | null) => {
-      listeners.set(`${name}:${type}`, (listeners.get(`${name}:${type}`) || 0) + 1);
-      add(type, fn);
-    };
-    target.removeEventListener = (type: string, fn: EventListenerOrEventListenerObject | null) => {
-      listeners.set(`${name}:${type}`, (listeners.get(`${name}:${type}`) || 0) - 1);
-      remove(type, fn);
-    };
-    return target;
-  };
+  const counted = <T extends EventTarget>(target: T, name: string): T => countListeners(target, name, listeners);
   const win = counted(new EventTarget(), 'window');
   const doc = counted(Object.assign(new EventTarget(), { visibilityState: 'visible' as DocumentVisibilityState }), 'document');
   const step =

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPipeline } from '../../../src/delivery/pipeline';
 import type { Pipeline } from '../../../src/delivery/types';
-import { decodeBody, testConfig, testReporter } from './fakes';
+import { decodeBody, stubPage, testConfig, testReporter } from './fakes';
 
 describe('pipeline with fetchLater', () => {
   let pipeline: Pipeline | null = null;
@@ -14,14 +14,8 @@ describe('pipeline with fetchLater', () => {
   });
 
   function page() {
-    const win = new EventTarget();
-    const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' });
-    const nav = { onLine: true, sendBeacon: vi.fn((_url: string, _blob: Blob) => true) };
-    vi.stubGlobal('window', win);
-    vi.stubGlobal('document', doc);
-    vi.stubGlobal('navigator', nav);
-    vi.stubGlobal('Request', class {}); // no keepalive: the unload beacon goes by sendBeacon, which the test counts
-    vi.stubGlobal('fetch', async () => new Response('', { status: 503 })); // ingest is down: nothing is acknowledged
+    // no keepalive: the unload beacon goes by sendBeacon, which the test counts; ingest is down: nothing is acknowledged
+    const { win, doc, nav } = stubPage(async () => new Response('', { status: 503 }));
     const deferred: Array<{ body: string; signal: AbortSignal }> = [];
     vi.stubGlobal('fetchLater', (_url: string, init: RequestInit) => void deferred.push({ body: String(init.body), signal: init.signal! }));
     const live = () => deferred.filter((d) => !d.signal.aborted).map((d) => decodeBody(d.body).map((e) => e.event));

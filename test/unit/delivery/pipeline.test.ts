@@ -5,7 +5,7 @@ import type { Config } from '../../../src/config';
 import type { Pipeline } from '../../../src/delivery/types';
 import { RECORD_VERSION, STORAGE_PREFIX } from '../../../src/constants';
 import { MemoryStorage } from '../outbox/helpers';
-import { decodeBody, testConfig, testReporter } from './fakes';
+import { countListeners, decodeBody, testConfig, testReporter } from './fakes';
 
 describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', () => {
   let pipeline: Pipeline | null = null;
@@ -108,19 +108,7 @@ describe('pipeline in a page (no Web Locks, no storage: the tab sends itself)', 
 
   it('close() removes every listener it added, on window and document, including the storage listener of the outbox store', async () => {
     const counts = new Map<string, number>();
-    const counted = <T extends EventTarget>(target: T, name: string): T => {
-      const add = target.addEventListener.bind(target);
-      const remove = target.removeEventListener.bind(target);
-      target.addEventListener = (type: string, fn: EventListenerOrEventListenerObject | null) => {
-        counts.set(`${name}:${type}`, (counts.get(`${name}:${type}`) || 0) + 1);
-        add(type, fn);
-      };
-      target.removeEventListener = (type: string, fn: EventListenerOrEventListenerObject | null) => {
-        counts.set(`${name}:${type}`, (counts.get(`${name}:${type}`) || 0) - 1);
-        remove(type, fn);
-      };
-      return target;
-    };
+    const counted = <T extends EventTarget>(target: T, name: string): T => countListeners(target, name, counts);
     const win = counted(new EventTarget(), 'window');
     const doc = counted(Object.assign(new EventTarget(), { visibilityState: 'visible' }), 'document');
     vi.stubGlobal('window', win);

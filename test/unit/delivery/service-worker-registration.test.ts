@@ -1,9 +1,10 @@
 // The page's side of the opt-in service worker: registered with its own URL as scope, told the
-// token's options, asked to drain (Background Sync, or a message where there is none), told to
+// token's options, asked to drain (a message at once, and a Background Sync where there is one), told to
 // forget the token on opt-out and when a page no longer configures it; and a site that never
 // used it pays one localStorage read, never a call to the browser's service worker registry.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { linkServiceWorker } from '../../../src/delivery/service-worker-registration';
+import { linkServiceWorker as linkAbsentWorker } from '../../../src/delivery/service-worker-absent';
 import { testConfig } from '../shared/test-config';
 import { recordingReporter } from '../shared/recording-reporter';
 import { MemoryStorage } from '../outbox/helpers';
@@ -51,14 +52,15 @@ describe('service worker registration', () => {
     expect(b.storage.getItem('mp_sw_tok')).toBe('/outlast-sw.js');
   });
 
-  it('on hide: a Background Sync per token where there is one, else a message to drain at once', async () => {
+  it('on hide: a message to drain at once, and a Background Sync per token where there is one', async () => {
     const withSync = browser({ sync: true });
     const link = linkServiceWorker('tok', () => testConfig({ service_worker: '/outlast-sw.js' }), recordingReporter())!;
     await flush();
     link.hidden();
     await flush();
     expect(withSync.syncs).toEqual(['outlast-tok']);
-    expect(withSync.posted.at(-1)).toMatchObject({ outlast: 'tok', drain: false });
+    // not the sync alone: the browser refuses it when the closing page's window is gone first
+    expect(withSync.posted.at(-1)).toMatchObject({ outlast: 'tok', drain: true });
 
     const without = browser();
     const plain = linkServiceWorker('tok', () => testConfig({ service_worker: '/outlast-sw.js' }), recordingReporter())!;
@@ -106,5 +108,27 @@ describe('service worker registration', () => {
 
     vi.stubGlobal('navigator', {});
     expect(linkServiceWorker('tok', () => testConfig({ service_worker: '/outlast-sw.js' }), reporter)).toBeNull();
+  });
+});
+
+// The plain builds link no worker (rollup.config.mjs puts service-worker-absent.ts in place of the registration).
+describe('the plain builds: no service worker link', () => {
+  it('a site that names a worker is told once which builds have it; nothing is registered', async () => {
+    const b = browser();
+    const reporter = recordingReporter();
+    expect(linkAbsentWorker('tok', () => testConfig({ service_worker: '/outlast-sw.js' }), reporter)).toBeNull();
+    await flush();
+    expect(reporter.reports).toMatchObject([
+      { code: 'invalid_config', message: expect.stringMatching(/outlast-with-sw\.min\.js.*outlast\/with-service-worker/) },
+    ]);
+    expect(b.container.register).not.toHaveBeenCalled();
+  });
+
+  it('a site that does not: nothing said, nothing registered', () => {
+    const b = browser();
+    const reporter = recordingReporter();
+    expect(linkAbsentWorker('tok', () => testConfig(), reporter)).toBeNull();
+    expect(reporter.reports).toEqual([]);
+    expect(b.container.register).not.toHaveBeenCalled();
   });
 });
