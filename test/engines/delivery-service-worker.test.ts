@@ -6,7 +6,7 @@
 // Chromium drains from a Background Sync event that the hiding page registers. Firefox and WebKit
 // have no Background Sync: the hiding page asks the worker to drain at once, and the worker lives
 // only as long as the engine lets an event extend it. Each test says where it is skipped and why.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { sleep, waitFor } from '../support/fixtures';
 import { useEngineScenario, type EngineHarness } from '../support/engines/harness';
 import type { Tab } from '../support/engines/types';
@@ -37,9 +37,23 @@ function workerState(tab: Tab): Promise<{ state: string; scope: string; script: 
   }, WORKER_URL);
 }
 
-/** Whether the engine gives pages service workers at all (skip reason otherwise). */
-async function hasServiceWorkers(tab: Tab): Promise<boolean> {
-  return tab.evaluate(() => 'serviceWorker' in navigator && window.isSecureContext);
+/** Skips the test where the engine gives these pages no service worker. */
+async function skipWithoutWorkers(ctx: TestContext): Promise<void> {
+  const probe = await open(h.site.url('/dist/'));
+  const has = await probe.evaluate(() => 'serviceWorker' in navigator && window.isSecureContext);
+  await probe.close();
+  if (!has) ctx.skip(`${h.engine} gives these pages no service worker`);
+}
+
+/** Runs `steps` on a site of its own at `host` (a worker it registers cannot meet another test's), closed after. */
+async function onSiteOfItsOwn(ctx: TestContext, host: string, steps: (site: Site) => Promise<void>): Promise<void> {
+  await skipWithoutWorkers(ctx);
+  const site = await startSite({ host });
+  try {
+    await steps(site);
+  } finally {
+    await site.close();
+  }
 }
 
 /** Opens a page of the site with the worker configured and waits until the worker is active. */
@@ -60,9 +74,7 @@ describe('service worker', () => {
       return ctx.skip(
         'Firefox stops the idle worker before ingest returns when the machine is loaded: 0 / 20 in the full suite, 20 / 20 alone',
       );
-    const probe = await open(h.site.url('/dist/'));
-    if (!(await hasServiceWorkers(probe))) return ctx.skip(`${h.engine} gives these pages no service worker`);
-    await probe.close();
+    await skipWithoutWorkers(ctx);
     await everyHost('503');
     const token = 'sw-last-tab';
     const tab = await openWithWorker('/sw-alone.html', token);
@@ -85,9 +97,7 @@ describe('service worker', () => {
   });
 
   it('the same with a second tab of the site still open: it sends them, the worker never does, no duplicates', async (ctx) => {
-    const probe = await open(h.site.url('/dist/'));
-    if (!(await hasServiceWorkers(probe))) return ctx.skip(`${h.engine} gives these pages no service worker`);
-    await probe.close();
+    await skipWithoutWorkers(ctx);
     await everyHost('503');
     const token = 'sw-second-tab';
     const first = await openWithWorker('/sw-first.html', token);
@@ -110,54 +120,36 @@ describe('service worker', () => {
   });
 
   it('a page without the option removes the worker a page with it registered', async (ctx) => {
-    const probe = await open(h.site.url('/dist/'));
-    if (!(await hasServiceWorkers(probe))) return ctx.skip(`${h.engine} gives these pages no service worker`);
-    await probe.close();
     // a site of its own: the worker unregisters itself once no token of its origin uses it
-    const site = await startSite({ host: '127.0.0.3' });
-    try {
+    await onSiteOfItsOwn(ctx, '127.0.0.3', async (site) => {
       const token = 'sw-removed';
       const tab = await openWithWorker('/sw-configured.html', token, undefined, site);
       // the worker flavour without the option: it tells the worker to forget the token
       await tab.goto(sdkPage(h, '/sw-not-configured.html', { token, site, library: LIBRARY_WITH_WORKER }));
       await waitFor(async () => (await workerState(tab)) === null, 15_000);
-    } finally {
-      await site.close();
-    }
+    });
   });
 
   it('the plain build with the option: no worker registered, one report naming the builds that have it', async (ctx) => {
-    const probe = await open(h.site.url('/dist/'));
-    if (!(await hasServiceWorkers(probe))) return ctx.skip(`${h.engine} gives these pages no service worker`);
-    await probe.close();
-    const site = await startSite({ host: '127.0.0.5' });
-    try {
+    await onSiteOfItsOwn(ctx, '127.0.0.5', async (site) => {
       const token = 'sw-plain-build';
       const tab = await open(sdkPage(h, '/sw-plain.html', { token, config: { service_worker: WORKER_URL }, site }));
       await trackIn(tab, 'plain', 1);
       await waitArrived(h.collector, token, 1, 15_000);
       expect(await reportsOf(tab)).toMatchObject([{ code: 'invalid_config', message: expect.stringContaining('outlast-with-sw.min.js') }]);
       expect(await tab.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0);
-    } finally {
-      await site.close();
-    }
+    });
   });
 
   it('opt-out: the worker drops the token at once, and with no token left it is gone', async (ctx) => {
-    const probe = await open(h.site.url('/dist/'));
-    if (!(await hasServiceWorkers(probe))) return ctx.skip(`${h.engine} gives these pages no service worker`);
-    await probe.close();
-    const site = await startSite({ host: '127.0.0.4' });
-    try {
+    await onSiteOfItsOwn(ctx, '127.0.0.4', async (site) => {
       const token = 'sw-opt-out';
       const tab = await openWithWorker('/sw-opt-out.html', token, undefined, site);
       await waitFor(async () => (await registeredTokens(tab)).includes(token), 10_000);
       await tab.evaluate(() => (window as unknown as { mixpanel: { opt_out_tracking(): void } }).mixpanel.opt_out_tracking());
       await waitFor(async () => !(await registeredTokens(tab)).includes(token), 10_000);
       await waitFor(async () => (await workerState(tab)) === null, 15_000);
-    } finally {
-      await site.close();
-    }
+    });
   });
 });
 
