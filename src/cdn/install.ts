@@ -1,7 +1,7 @@
 import { RETENTION_MS } from '../constants';
 import { createReporter } from '../utils/report';
 import type { LibInstance, LibraryLike } from './library-shape';
-import { nameOf, readTaken, replayCalls, savedCallsReplayer, sentByStub, takenKey, writeTaken } from './replay';
+import { nameOf, readTaken, replayCalls, savedCallsReplayer, takenKey, writeTaken } from './replay';
 
 export interface InstallOptions {
   /** localStorage, or null when unavailable (then nothing saved is replayed or removed). */
@@ -72,9 +72,7 @@ export function installLibrary(
     const taken = own ? readTaken(storage!, own) : {};
     if (own && storage!.getItem(own))
       writeTaken(storage!, own, Object.assign({}, taken, ...found.map(([, , calls, name]) => ({ [name]: calls.length }))), now());
-    // what the stub sent itself as the page was hidden is replayed as handed off
-    const sent = sentByStub(Array.isArray(stub) && stub._h);
-    for (const [, instance, calls, name] of found) replayCalls(instance, calls.slice(taken[name] || 0), reporter, undefined, sent);
+    for (const [, instance, calls, name] of found) replayCalls(instance, calls.slice(taken[name] || 0), reporter);
     if (own)
       Promise.all(found.map((f) => settle(f[1])))
         .then(() => {

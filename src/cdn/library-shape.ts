@@ -9,11 +9,6 @@ export interface LibInstance {
   [method: string]: unknown;
   /** Resolves once everything enqueued so far is durable in the outbox. */
   _settle?: () => Promise<void>;
-  /**
-   * Runs `run`, recording what it enqueues as handed to the browser for `host` at `at` (the stub
-   * sent it); `delivered` when the host answered that request with a 2xx (then nothing is sent).
-   */
-  _handedOff?: (host: string, at: number, run: () => void, delivered?: boolean) => void;
 }
 
 /** The library object that becomes `window.mixpanel`: the default instance plus `init` and `push`. */

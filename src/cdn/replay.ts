@@ -15,11 +15,9 @@ const own = (owner: unknown, key: string): boolean => owner != null && Object.pr
  * or one that throws is reported and skipped, never stopping the others.
  * Methods are looked up as own properties of the instance (and of `people`),
  * never through the prototype chain. With `allowed` (calls read from
- * storage), only those methods replay, and functions never do. The events
- * in `sent` are replayed as handed off to the host the stub sent them to
- * (`_handedOff`), so that no sender sends them again unless that host fails.
+ * storage), only those methods replay, and functions never do.
  */
-export function replayCalls(instance: LibInstance, items: readonly unknown[], reporter: Reporter, allowed?: RegExp, sent?: StubSent): void {
+export function replayCalls(instance: LibInstance, items: readonly unknown[], reporter: Reporter, allowed?: RegExp): void {
   // alias 0, tracking 2 (not people.*), the rest and functions 1
   const rank = (x: unknown): number => {
     if (typeof x === 'function') return 1;
@@ -46,11 +44,7 @@ export function replayCalls(instance: LibInstance, items: readonly unknown[], re
         for (const k of path) owner = own(owner, k) ? owner[k] : undefined;
         const fn = own(owner, last) ? owner[last] : undefined;
         if (typeof fn !== 'function') throw 0;
-        const run = (): void => void fn.apply(owner, call.slice(1));
-        // the properties of track(name, props) and track_pageview(props), which the stub sent as recorded
-        const to = sent && /^track(_pageview)?$/.test(call[0]) && sent.get(Object(call[call[0] === 'track' ? 2 : 1]).$insert_id);
-        if (to && typeof instance._handedOff === 'function') instance._handedOff(to[0], to[1], run, to[2]);
-        else run();
+        fn.apply(owner, call.slice(1));
       } catch (e) {
         reporter.report({
           code: 'invalid_call',
@@ -61,36 +55,11 @@ export function replayCalls(instance: LibInstance, items: readonly unknown[], re
     });
 }
 
-/** What the snippet writes on hide: when, its `_i` list, in `q[k]` the queue of the instance `i[k]` inits, and its sends (`_h`). */
+/** What the snippet writes on hide: when, its `_i` list, and in `q[k]` the queue of the instance `i[k]` inits. */
 interface SavedBlob {
   t?: number;
   i: unknown[][];
   q: unknown[][];
-  h?: unknown;
-}
-
-/** `$insert_id` of the events the stub sent itself, each with the host and the time of its send, and whether it heard a 2xx. */
-export type StubSent = Map<unknown, [host: string, at: number, delivered: boolean]>;
-
-/** What Mixpanel accepts as `$insert_id`, which the library keeps as the caller gave it (see event-builder.ts). */
-const KEPT_INSERT_ID = /^[A-Za-z0-9-]{1,36}$/;
-
-/**
- * The events the stub sent as the page was hidden, read from its sends
- * `[time, url, $insert_ids, 1 once answered 2xx]` (the stub's `_h`, the
- * blob's `h`). An id the library would replace is left out (the library's copy
- * would not match the stub's). Anything not of that shape is no send: its
- * calls are simply sent again.
- */
-export function sentByStub(sends: unknown): StubSent {
-  const out: StubSent = new Map();
-  for (const send of Array.isArray(sends) ? sends : [])
-    if (Array.isArray(send) && typeof send[0] === 'number' && typeof send[1] === 'string' && Array.isArray(send[2]))
-      for (const id of send[2] as unknown[])
-        // the host as the sender names it (`apiHosts`): the stub sent to `<api_host>/track/?ip=1`
-        if (typeof id === 'string' && KEPT_INSERT_ID.test(id))
-          out.set(id, [send[1].replace(/\/track\/\?ip=1$/, '').replace(/(.)\/+$/, '$1'), send[0], send[3] === 1]);
-  return out;
 }
 
 /** mixpanel-browser's name for the default instance; `_i` entries without a name mean it. */
@@ -174,7 +143,6 @@ export function savedCallsReplayer(
         const done: string[] = [];
         const pending: Promise<unknown>[] = [];
         const taken = readTaken(storage, key);
-        const sent = sentByStub(b.h);
         b.i.forEach((init, k) => {
           const name = nameOf(Object(init)[2]);
           const instance = typeof Object(init)[0] === 'string' && !claimed[key + name] ? find(init[0]) : undefined;
@@ -187,7 +155,7 @@ export function savedCallsReplayer(
           const out = instance.has_opted_out_tracking;
           if (!(typeof out === 'function' && out.call(instance)))
             writeTaken(storage, key, { ...taken, [name]: (taken[name] = Math.max(from, calls.length)) }, now());
-          replayCalls(instance, calls.slice(from), reporter, REPLAYABLE_SAVED_METHOD, sent);
+          replayCalls(instance, calls.slice(from), reporter, REPLAYABLE_SAVED_METHOD);
           done.push(name);
           pending.push(settle(instance));
         });
@@ -200,10 +168,7 @@ export function savedCallsReplayer(
               const keep = now.i.map((init) => done.indexOf(nameOf(Object(init)[2])) < 0);
               if (keep.indexOf(true) < 0) storage.removeItem(key);
               else
-                storage.setItem(
-                  key,
-                  JSON.stringify({ t: now.t, i: now.i.filter((_, k) => keep[k]), q: now.q.filter((_, k) => keep[k]), h: now.h }),
-                );
+                storage.setItem(key, JSON.stringify({ t: now.t, i: now.i.filter((_, k) => keep[k]), q: now.q.filter((_, k) => keep[k]) }));
             })
             .catch(() => {}); // not durable, or storage gone: the blob stays for a later page, whose replay $insert_id dedupes
       }

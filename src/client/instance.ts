@@ -78,8 +78,6 @@ const splitCallback = (args: unknown[]): [unknown[], unknown] =>
 export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['init'], name = 'mixpanel'): Instance {
   let core: InstanceState | null = null;
   let pipe: Pipeline | null = null;
-  /** While `_handedOff` runs: the host and time the stub sent what is enqueued now to. */
-  let handedOff: [string, number, boolean] | undefined;
   let replayAt = 0;
   let overflow = 0;
   /** Whether sending may start: at once, or after `start_batch_senders()` with `batch_autostart: false`. */
@@ -158,8 +156,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     const made = out ? null : build();
     const built = made && sendHooks(c, ep, made);
     const p = built && pipeline(c);
-    if (p && handedOff && p.enqueueHandedOff) p.enqueueHandedOff(ep, built!, ...handedOff);
-    else if (p) p.enqueue(ep, built!);
+    if (p) p.enqueue(ep, built!);
     if (typeof callback !== 'function') return;
     const durable = p
       ? p.settle().then(
@@ -478,14 +475,6 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     get_delivery_state: () => later(() => (pipe ? pipe.state() : idleState()), idleState()),
     flush: () => later(() => (pipe ? pipe.flush() : undefined), undefined),
     _settle: () => later(() => (pipe ? pipe.settle() : undefined), undefined),
-    _handedOff(host: string, at: number, run: () => void, delivered?: boolean) {
-      handedOff = [host, at, !!delivered];
-      try {
-        run();
-      } finally {
-        handedOff = undefined;
-      }
-    },
   } as unknown as Mixpanel & Record<string, unknown>;
   for (const method in commands) api[method] = command(method, commands[method]!);
   for (const method in getters) api[method] = getter(method as Getter, getters[method as Getter]);

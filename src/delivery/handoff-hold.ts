@@ -38,20 +38,11 @@ export function holdHandedOff(outbox: HoldingOutbox, handoff: Pick<HandoffLedger
   const real = (ids: string[]): string[] => ids.filter((id) => id.indexOf(PROBE_ID) !== 0);
 
   async function oldest(limit: number, skip?: ReadonlySet<string>): Promise<OutboxRecord[]> {
-    const passing = (held: Set<string>): Set<string> => {
-      const passed = new Set(skip);
-      held.forEach((id) => passed.add(id));
-      return passed;
-    };
-    let held = handoff.heldIds();
-    let found = await outbox.oldest(limit, passing(held));
-    // a hand-off noted while the outbox was read (a replay enqueues and hands off in one go): read again
-    const late = handoff.heldIds();
-    if (found.some((r) => late.has(r.id))) {
-      held = late;
-      found = await outbox.oldest(limit, passing(held));
-    }
-    if (!held.size) return found;
+    const held = handoff.heldIds();
+    if (!held.size) return outbox.oldest(limit, skip);
+    const passed = new Set(skip);
+    held.forEach((id) => passed.add(id));
+    const found = await outbox.oldest(limit, passed);
     if (found.length || (skip && skip.size)) return found; // requests are under way: their answers will tell
     const to = host();
     const waiting = handoff.held().filter((e) => e.host === to && !probed.has(e.at + ' ' + e.host));

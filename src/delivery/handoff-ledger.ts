@@ -1,6 +1,5 @@
 import { STORAGE_PREFIX } from '../constants';
 import { safeLocalStorage } from '../utils/env';
-import type { HostHealthRecord } from './host-health';
 
 /**
  * Ids one hand-off may keep held in all, summed over its entries. A hide hands the browser at
@@ -48,21 +47,6 @@ export interface HandoffLedger {
   answered(host: string, startedAt: number, ok: boolean): string[];
   /** Forget everything (opt-out). */
   clear(): void;
-}
-
-/**
- * What to do with a record the snippet's stub handed the browser at `at`, before the library ran
- * (a hand-off recorded after the fact), given what the pages of the site know of their hosts:
- * - `drop`: the stub's own page heard a 2xx to that request (`delivered`), so it arrived;
- * - `send`: some host failed since `at` (`hosts`, the shared host health): as for a hand-off made
- *   by the library (`answered`), an outage may have lost it, so it is sent as usual;
- * - `hold`: nothing known yet; it joins the ledger as a hand-off made at `at`, which a 2xx to a
- *   later request confirms and a failure or the end of the window releases.
- */
-export function stubHandoff(delivered: boolean, at: number, hosts: HostHealthRecord): 'drop' | 'send' | 'hold' {
-  if (delivered) return 'drop';
-  for (const host in hosts) if ((hosts[host]!.fail || 0) >= at) return 'send';
-  return 'hold';
 }
 
 /** A hand-off as stored: `[at, host, ids]`, short since every tab parses it on every batch. */

@@ -5,7 +5,7 @@ import type { Reporter } from '../utils/report';
 import { beaconUnacknowledged } from './beacon';
 import { createBeaconLedger } from './beacon-ledger';
 import { holdHandedOff } from './handoff-hold';
-import { createHandoffLedger, stubHandoff, type HandoffLedger } from './handoff-ledger';
+import { createHandoffLedger } from './handoff-ledger';
 import { beaconHost, hostHealth, isPassedOver } from './host-health';
 import { createDeferredSend } from './deferred-send';
 import { electSender, type Election } from './leader';
@@ -45,39 +45,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
   };
   // What a hide handed the browser is held back from every sender until its host confirms it
   // (a 2xx to a later request: acknowledged unsent) or fails (released: sent as usual).
-  const stored = createHandoffLedger(token, () => config().handoff_trust_ms);
-  // Set during enqueueHandedOff; registered before the sender's cue. The records a replay hands off
-  // are noted in one write per stub send, a microtask later or before anything here reads the
-  // ledger, whichever comes first: a write per record would cost a page replaying 1,000 a second.
-  let handing: [string, number] | undefined;
-  let replayed: Array<[string, number, string[]]> = [];
-  const noteReplayed = (): void => {
-    const sends = replayed;
-    replayed = [];
-    for (const [host, at, ids] of sends) stored.handedOff(ids, host, at);
-  };
-  outbox.onEnqueue((r) => {
-    if (!handing) return;
-    const last = replayed[replayed.length - 1];
-    if (!last) void Promise.resolve().then(noteReplayed);
-    if (last && last[0] === handing[0] && last[1] === handing[1]) last[2].push(r.id);
-    else replayed.push([handing[0], handing[1], [r.id]]);
-  });
-  const handoff: HandoffLedger = {
-    ...stored,
-    heldIds() {
-      noteReplayed();
-      return stored.heldIds();
-    },
-    answered(host, startedAt, ok) {
-      noteReplayed();
-      return stored.answered(host, startedAt, ok);
-    },
-    clear() {
-      replayed = [];
-      stored.clear();
-    },
-  };
+  const handoff = createHandoffLedger(token, () => config().handoff_trust_ms);
   const failing = new Set<string>();
   const answered = (host: string, startedAt: number, ok: boolean): void => {
     if (ok) failing.delete(host);
@@ -195,17 +163,6 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
 
   return {
     enqueue: outbox.enqueue,
-    enqueueHandedOff(ep, json, host, at, delivered) {
-      const verdict = stubHandoff(delivered, at, health.read(apiHosts(config())));
-      if (verdict === 'send') return outbox.enqueue(ep, json);
-      if (verdict === 'drop') return;
-      handing = [host, at];
-      try {
-        outbox.enqueue(ep, json);
-      } finally {
-        handing = undefined;
-      }
-    },
     async state() {
       const s = sender.state();
       const stats = await outbox.stats();

@@ -33,11 +33,6 @@ export interface DeliveryState {
  * `createPipeline()`.
  */
 export interface Pipeline extends RecordSink {
-  /**
-   * Enqueues a record the snippet's stub already handed the browser for `host` at `at`, held back as
-   * a hand-off; none when `delivered` (the host answered the stub's request with a 2xx).
-   */
-  enqueueHandedOff?(ep: Parameters<RecordSink['enqueue']>[0], json: string, host: string, at: number, delivered: boolean): void;
   state(): Promise<DeliveryState>;
   /** Resolves once every record enqueued so far is durable in the outbox's store. */
   settle(): Promise<void>;

@@ -126,16 +126,9 @@ function makeStub(queue: Stub): Stub {
  * where fetch has no keepalive (Firefox before 133). A form body needs no
  * CORS preflight either way; nobody is left to read the answer.
  */
-const sendAfterLeave = (url: string, events: unknown[], send: unknown[]): void => {
+const sendAfterLeave = (url: string, events: unknown[]): void => {
   const body = new URLSearchParams({ data: JSON.stringify(events) });
-  if ('keepalive' in Request.prototype)
-    fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit' }).then(
-      (response) => {
-        // a page still open (a hidden tab) hears the answer: a 2xx tells its library these arrived
-        if (response.ok) send.push(1);
-      },
-      () => {},
-    );
+  if ('keepalive' in Request.prototype) fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(() => {});
   else navigator.sendBeacon(url, body);
 };
 
@@ -153,8 +146,6 @@ if (!existing.__loaded && !existing.__SV) {
   const senders: Array<() => void> = [];
 
   root._i = [];
-  // each send on leave as [time, url, $insert_id of each event in it, 1 once answered 2xx]
-  root._h = [];
   root.__SV = SNIPPET_VERSION;
   root._k = storageKey; // the CDN build removes this page's blob once the calls are in the outbox
   root[DEFAULT_NAME] = root; // so that every `_i` name, the default one too, finds its queue as root[name]
@@ -197,23 +188,17 @@ if (!existing.__loaded && !existing.__SV) {
         if (optedOut || queue.some((call) => call[0] === 'opt_out_tracking')) return;
         for (const call of queue) if (call[0] === 'identify') identity.distinct_id = identity.$user_id = call[1];
         const events: unknown[] = [];
-        const ids: unknown[] = [];
         for (const call of calls) {
           const isPageView = call[0] === 'track_pageview';
           const event = isPageView ? '$mp_web_page_view' : call[1];
           // Mixpanel refuses a whole batch for one event without a name
-          if ((isPageView || call[0] === 'track') && typeof event === 'string' && event) {
-            const properties = Object.assign({ token, mp_lib: LIB_NAME }, identity, call[isPageView ? 1 : 2]);
-            events.push({ event, properties });
-            ids.push(properties.$insert_id);
-          }
+          if ((isPageView || call[0] === 'track') && typeof event === 'string' && event)
+            events.push({
+              event,
+              properties: Object.assign({ token, mp_lib: LIB_NAME }, identity, call[isPageView ? 1 : 2]),
+            });
         }
-        if (events.length) {
-          // for the library, which holds these events back as handed off until the host says whether it got them
-          const send = [Date.now(), url, ids];
-          root._h.push(send);
-          sendAfterLeave(url, events, send);
-        }
+        if (events.length) sendAfterLeave(url, events);
       });
     } catch {
       // no storage: nothing is sent on leave, the calls wait for the library
@@ -263,14 +248,9 @@ if (!existing.__loaded && !existing.__SV) {
         .sort()
         .slice(0, 1 - MAX_SAVED_PAGES)
         .forEach((key) => localStorage.removeItem(key));
-      // the inits first, without which no call replays; q[k] is the queue of the instance that i[k] inits;
-      // then the sends, in what room is left (a send left out costs copies that `$insert_id` absorbs)
-      const inits = listText(root._i);
+      // q[k] is the queue of the instance that i[k] inits
       const queues = root._i.map((init: [unknown, unknown, string]) => listText(root[init[2]]));
-      localStorage.setItem(
-        storageKey,
-        '{"t":' + Date.now() + ',"i":' + inits + ',"q":[' + queues.join() + '],"h":' + listText(root._h) + '}',
-      );
+      localStorage.setItem(storageKey, '{"t":' + Date.now() + ',"i":' + listText(root._i) + ',"q":[' + queues.join() + ']}');
     } catch {
       // storage full, disabled or sandboxed: nothing better to do on the way out
     }

@@ -27,10 +27,6 @@ const arrived = (token: string): Set<string> =>
       .map((e) => String((e.data.properties as Record<string, unknown>).$insert_id)),
   );
 
-/** Every copy of a track event of one token that the collector accepted, duplicates included. */
-const copies = (token: string): number =>
-  h.collector.events({ endpoint: 'track' }).filter((e) => (e.data.properties as Record<string, unknown>).token === token).length;
-
 /** Waits up to 10 s for `count` events of `token`, and answers how many arrived. */
 const arrivals = (token: string, count: number): Promise<number> =>
   waitFor(() => arrived(token).size >= count || undefined, 10_000).then(
@@ -58,8 +54,6 @@ describe('snippet: leaving before the library has run', () => {
     await waitFor(async () => (await stubbed()) >= 5 || undefined, 5_000);
     await tab.goto(elsewhere.url('/'));
     expect(await arrivals('tok-slow', 5)).toBe(5);
-    // the stub sends each event once, at the first of beforeunload, visibilitychange and pagehide
-    expect(copies('tok-slow')).toBe(5);
     // the library never ran: the page never got to `load`
     expect(h.site.requests.filter((p) => p.startsWith('/dist/outlast.min.js'))).toHaveLength(0);
   });
@@ -78,7 +72,6 @@ describe('snippet: leaving before the library has run', () => {
     await tab.goto(h.site.page('/atload.html', pageHtml({ head, body: '<h1>quick shop</h1>' })));
     await tab.waitForURL(elsewhere.url('/'), 10_000);
     expect(await arrivals('tok-atload', 10)).toBe(10);
-    expect(copies('tok-atload')).toBe(10);
   });
 
   it("a returning visitor's early-leave events carry the identity the library gives the same calls", async () => {
