@@ -248,9 +248,10 @@ if (!existing.__loaded && !existing.__SV) {
         .sort()
         .slice(0, 1 - MAX_SAVED_PAGES)
         .forEach((key) => localStorage.removeItem(key));
-      // q[k] is the queue of the instance that i[k] inits
+      // the inits first, in the room, since no call replays without them; q[k] is the queue of the instance that i[k] inits
+      const inits = listText(root._i);
       const queues = root._i.map((init: [unknown, unknown, string]) => listText(root[init[2]]));
-      localStorage.setItem(storageKey, '{"t":' + Date.now() + ',"i":' + listText(root._i) + ',"q":[' + queues.join() + ']}');
+      localStorage.setItem(storageKey, '{"t":' + Date.now() + ',"i":' + inits + ',"q":[' + queues.join() + ']}');
     } catch {
       // storage full, disabled or sandboxed: nothing better to do on the way out
     }

@@ -365,6 +365,7 @@ describe('bounded storage while the library never loads', () => {
       // a prefix of the queue, so the saved calls and the queue stay index for index
       expect(blob.q[0].map((c: any[]) => c[2].i)).toEqual(blob.q[0].map((_: unknown, i: number) => i));
       expect(blob.q[0].length).toBeGreaterThan(100);
+      expect(blob.i, 'the init, without which nothing replays').toHaveLength(1);
     }
     const kept = stubKeys(storage);
     expect(kept.sort()).toEqual(seen.slice(-8).sort()); // the newest pages
