@@ -14,7 +14,6 @@
  * The numbers below are inlined, not imported, because importing src/constants.ts
  * drags in code.
  */
-import type { StubMethodList } from '../client/method-names';
 
 /**
  * A URL that has not run the library by then is given up for the next one.
@@ -55,16 +54,7 @@ const DEFAULT_NAME = 'mixpanel';
 /** mixpanel-browser's `mp_lib`, which the library sends too: reports that filter on it keep the stub's events. */
 const LIB_NAME = 'web';
 
-/**
- * The methods the stub records: word for word `STUB_METHOD_LIST` of
- * src/client/method-names.ts (the type refuses any other string), which every
- * instance implements. Getters need the library and are left out.
- */
-const STUB_METHODS = (
-  'track track_pageview track_links track_forms track_with_groups time_event register register_once unregister identify alias reset set_config set_group add_group remove_group disable opt_out_tracking opt_in_tracking clear_opt_in_out_tracking start_batch_senders add_hook remove_hook people.set people.set_once people.unset people.increment people.append people.union people.remove people.delete_user' satisfies StubMethodList
-).split(' ');
-
-/** A stub instance: Mixpanel's convention is an array of `[method, ...args]` with methods attached. */
+/** A stub instance: Mixpanel's convention is an array of `[method, ...args]`; calls are recorded by a Proxy. */
 type Stub = any[] & Record<string, any>;
 
 const w = window as any;
@@ -92,21 +82,40 @@ const storedValue = (key: string): string | undefined => {
 };
 
 /**
- * Attach recording methods to `queue`. A track call is stamped now, not when
- * the library arrives: the copy of its properties gets `time`, `$insert_id`
- * and `$current_url` (the caller's own values win), so a late event, or one
- * replayed on a later page, keeps its moment and page, and the server can
- * drop duplicates. The caller's object is never touched.
+ * Where the properties argument of a stamped call is: `track(name, props)`
+ * and `track_pageview(props)`.
  */
-function makeStub(queue: Stub): Stub {
-  const people: Stub = (queue.people = [] as unknown as Stub);
-  STUB_METHODS.forEach((method, index) => {
-    const [head, tail] = method.split('.') as [string, string?];
-    (tail ? people : queue)[tail || head] = (...args: unknown[]) => {
-      const call: unknown[] = [method, ...args];
-      // track(name, props) and track_pageview(props) come first in STUB_METHODS
-      const propsAt = 2 - index;
-      if (propsAt > 0) {
+const PROPS_POSITION: Record<string, number> = { track: 2, track_pageview: 1 };
+
+/**
+ * Whether a property read on a stub is a method call to record: any name that
+ * starts with a lowercase letter, as every mixpanel-browser method does, so
+ * that no method can be missing from the stub. Left alone: indices, Symbol
+ * keys, `_`-prefixed names (`__loaded`, which
+ * the library reads to recognise itself, `_i`, `_k`), `then` (so `await` and
+ * promises do not take the stub for a thenable), `toJSON`, and the getters
+ * (`get_distinct_id`, ...), which need the library to answer.
+ */
+const isRecordedName = (key: string | symbol): key is string => typeof key === 'string' && /^(?!then$|toJSON$|get_)[a-z]/.test(key);
+
+/**
+ * A recording stub over `queue` (what it records) for the method path `path`
+ * ('' for the instance itself). Reading a name the target does not have gives
+ * a stub for that path, and calling one records `[path, ...args]` in `queue`:
+ * `people.set(...)` becomes `['people.set', ...]`, as the library replays it.
+ * A track call is stamped now, not when the library arrives: the copy of its
+ * properties gets `time`, `$insert_id` and `$current_url` (the caller's own
+ * values win), so a late event, or one replayed on a later page, keeps its
+ * moment and page, and the server can drop duplicates. The caller's object is
+ * never touched.
+ */
+function makeStub(queue: Stub, path = ''): Stub {
+  return new Proxy(path ? () => {} : queue, {
+    get: (target: any, key) => (key in target || !isRecordedName(key) ? target[key] : makeStub(queue, path ? path + '.' + key : key)),
+    apply: (_target, _self, args: unknown[]) => {
+      const call: unknown[] = [path, ...args];
+      const propsAt = PROPS_POSITION[path];
+      if (propsAt) {
         try {
           call[propsAt] = Object.assign({ time: Date.now() / 1000, $insert_id: randomId(), $current_url: d.URL }, call[propsAt]);
         } catch {
@@ -114,9 +123,8 @@ function makeStub(queue: Stub): Stub {
         }
       }
       if (queue.length < MAX_STUB_CALLS) queue.push(call);
-    };
+    },
   });
-  return queue;
 }
 
 /**
@@ -159,7 +167,7 @@ if (!existing.__loaded && !existing.__SV) {
    */
   root.init = (token: unknown, config: any, name?: string) => {
     root._i.push([token, config, (name = name || DEFAULT_NAME)]);
-    const queue: unknown[][] = (root[name] = root[name] || makeStub([]));
+    const queue: unknown[][] = name in root ? root[name] : (root[name] = makeStub([]));
     try {
       const options = config || {};
       const identityKey = 'mp_' + (options.persistence_name || token + '_mixpanel');
