@@ -88,17 +88,6 @@ const storedValue = (key: string): string | undefined => {
 const PROPS_POSITION: Record<string, number> = { track: 2, track_pageview: 1 };
 
 /**
- * Whether a property read on a stub is a method call to record: any name that
- * starts with a lowercase letter, as every mixpanel-browser method does, so
- * that no method can be missing from the stub. Left alone: indices, Symbol
- * keys, `_`-prefixed names (`__loaded`, which
- * the library reads to recognise itself, `_i`, `_k`), `then` (so `await` and
- * promises do not take the stub for a thenable), `toJSON`, and the getters
- * (`get_distinct_id`, ...), which need the library to answer.
- */
-const isRecordedName = (key: string | symbol): key is string => typeof key === 'string' && /^(?!then$|toJSON$|get_)[a-z]/.test(key);
-
-/**
  * A recording stub over `queue` (what it records) for the method path `path`
  * ('' for the instance itself). Reading a name the target does not have gives
  * a stub for that path, and calling one records `[path, ...args]` in `queue`:
@@ -111,7 +100,15 @@ const isRecordedName = (key: string | symbol): key is string => typeof key === '
  */
 function makeStub(queue: Stub, path = ''): Stub {
   return new Proxy(path ? () => {} : queue, {
-    get: (target: any, key) => (key in target || !isRecordedName(key) ? target[key] : makeStub(queue, path ? path + '.' + key : key)),
+    get: (target: any, key) => {
+      // Any name that starts with a lowercase letter, as every mixpanel-browser method does, so that no method
+      // can be missing. Left alone: what the target has (`_i`, `init`, named instances, `push`, `length`),
+      // indices, Symbol keys, `_`-prefixed names (`__loaded`, which the library reads to recognise itself),
+      // `then` (so that `await` and promises do not take the stub for a thenable), `toJSON`, and the getters
+      // (`get_distinct_id`, ...), which need the library to answer.
+      const isMethod = typeof key === 'string' && !(key in target) && /^(?!then$|toJSON$|get_)[a-z]/.test(key);
+      return isMethod ? makeStub(queue, path ? path + '.' + key : key) : target[key];
+    },
     apply: (_target, _self, args: unknown[]) => {
       const call: unknown[] = [path, ...args];
       const propsAt = PROPS_POSITION[path];
@@ -126,19 +123,6 @@ function makeStub(queue: Stub, path = ''): Stub {
     },
   });
 }
-
-/**
- * Hand a `/track` form body to the browser to send even if the page is gone:
- * a keepalive fetch without credentials, so that no cookie of the site
- * reaches a same-site proxy. `sendBeacon`, which always sends cookies, only
- * where fetch has no keepalive (Firefox before 133). A form body needs no
- * CORS preflight either way; nobody is left to read the answer.
- */
-const sendAfterLeave = (url: string, events: unknown[]): void => {
-  const body = new URLSearchParams({ data: JSON.stringify(events) });
-  if ('keepalive' in Request.prototype) fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(() => {});
-  else navigator.sendBeacon(url, body);
-};
 
 if (!existing.__loaded && !existing.__SV) {
   const root: Stub = makeStub(existing);
@@ -170,16 +154,21 @@ if (!existing.__loaded && !existing.__SV) {
     const queue: unknown[][] = name in root ? root[name] : (root[name] = makeStub([]));
     try {
       const options = config || {};
+      const choice = storedValue('__mp_opt_in_out_' + token);
+      // opted out (now or on an earlier page), opted out by default, or asking not to be tracked: nothing is sent
+      // or stored, the calls wait for the library
+      if (
+        choice === '0' ||
+        (options.opt_out_tracking_by_default && choice !== '1') ||
+        (navigator.doNotTrack === '1' && !options.ignore_dnt)
+      )
+        return;
       const identityKey = 'mp_' + (options.persistence_name || token + '_mixpanel');
       const deviceId = randomId();
       // the entry's own keys (`__mps`, `__timers`, ...) are no event properties; the rest are the library's super properties
       let identity = JSON.parse(storedValue(identityKey) || 'null', (key, value) => (key.indexOf('__') ? value : undefined));
       if (!identity)
         localStorage.setItem(identityKey, JSON.stringify((identity = { distinct_id: '$device:' + deviceId, $device_id: deviceId })));
-      const choice = storedValue('__mp_opt_in_out_' + token);
-      // opted out (now or on an earlier page), opted out by default, or asking not to be tracked: the calls wait for the library
-      const optedOut =
-        choice === '0' || (options.opt_out_tracking_by_default && choice !== '1') || (navigator.doNotTrack === '1' && !options.ignore_dnt);
       const url = [].concat(options.api_host || DEFAULT_API_HOST)[0] + '/track/?ip=1';
       let sent = 0;
       /**
@@ -193,20 +182,27 @@ if (!existing.__loaded && !existing.__SV) {
       senders.push(() => {
         const calls = queue.slice(sent);
         sent = queue.length;
-        if (optedOut || queue.some((call) => call[0] === 'opt_out_tracking')) return;
-        for (const call of queue) if (call[0] === 'identify') identity.distinct_id = identity.$user_id = call[1];
+        for (const call of queue) {
+          if (call[0] === 'identify') identity.distinct_id = identity.$user_id = call[1];
+          if (call[0] === 'opt_out_tracking') return;
+        }
         const events: unknown[] = [];
         for (const call of calls) {
-          const isPageView = call[0] === 'track_pageview';
-          const event = isPageView ? '$mp_web_page_view' : call[1];
+          const propsAt = PROPS_POSITION[call[0] as string];
+          // track_pageview(props) sends Mixpanel's page view event
+          const event = propsAt === 1 ? '$mp_web_page_view' : call[1];
           // Mixpanel refuses a whole batch for one event without a name
-          if ((isPageView || call[0] === 'track') && typeof event === 'string' && event)
-            events.push({
-              event,
-              properties: Object.assign({ token, mp_lib: LIB_NAME }, identity, call[isPageView ? 1 : 2]),
-            });
+          if (propsAt && typeof event === 'string' && event)
+            events.push({ event, properties: Object.assign({ token, mp_lib: LIB_NAME }, identity, call[propsAt]) });
         }
-        if (events.length) sendAfterLeave(url, events);
+        if (!events.length) return;
+        // A `/track` form body handed to the browser to send even if the page is gone: a keepalive fetch
+        // without credentials, so that no cookie of the site reaches a same-site proxy. `sendBeacon`, which
+        // always sends cookies, only where fetch has no keepalive (Firefox before 133). A form body needs no
+        // CORS preflight either way; nobody is left to read the answer.
+        const body = new URLSearchParams({ data: JSON.stringify(events) });
+        if ('keepalive' in Request.prototype) fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(() => {});
+        else navigator.sendBeacon(url, body);
       });
     } catch {
       // no storage: nothing is sent on leave, the calls wait for the library
@@ -292,7 +288,6 @@ if (!existing.__loaded && !existing.__SV) {
         policy = policy || w.trustedTypes.createPolicy('outlast', { createScriptURL: String });
         script.src = policy.createScriptURL(src);
       }
-      script.async = true;
       script.nonce = nonce;
       // every URL serves the same file, so the hash guards each of them: a fallback must not be the way around it
       if (integrity) {

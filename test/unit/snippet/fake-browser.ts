@@ -78,8 +78,9 @@ export function fakeBrowser(options: FakeBrowserOptions = {}) {
     addEventListener: (type: string, fn: (e: unknown) => void) => (docListeners[type] ??= []).push(fn),
     createElement: (tag: string) => {
       if (tag !== 'script') throw new Error('unexpected element ' + tag);
-      // `async` is a boolean property in the DOM: whatever is assigned is coerced
-      let isAsync = false;
+      // `async` is a boolean property in the DOM: whatever is assigned is coerced. A script made by
+      // createElement is async until told otherwise (HTML: its "force async" flag is set)
+      let isAsync = true;
       let src = '';
       return {
         get src() {

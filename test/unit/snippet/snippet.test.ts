@@ -528,6 +528,16 @@ describe('leaving before the library has run', () => {
     ).toHaveLength(0);
   });
 
+  it('stores no new identity for a visitor who opted out or asks not to be tracked', () => {
+    const track = (mp: any) => {
+      mp.init('tok');
+      mp.track('a');
+    };
+    expect(leave(track, { storage: new Map([['__mp_opt_in_out_tok', '0']]) }).storage.has('mp_tok_mixpanel')).toBe(false);
+    expect(leave(track, { doNotTrack: '1' }).storage.has('mp_tok_mixpanel')).toBe(false);
+    expect(leave(track).storage.has('mp_tok_mixpanel')).toBe(true);
+  });
+
   it('leaves out events Mixpanel would refuse the batch for, and sends nothing without events', () => {
     const b = leave((mp) => {
       mp.init('tok');
