@@ -82,10 +82,13 @@ const storedValue = (key: string): string | undefined => {
 };
 
 /**
- * Where the properties argument of a stamped call is: `track(name, props)`
- * and `track_pageview(props)`.
+ * The calls whose properties the stub stamps, in the order of where those
+ * are: `track_pageview(props)` first, `track(name, props)` second.
  */
-const PROPS_POSITION: Record<string, number> = { track: 2, track_pageview: 1 };
+const STAMPED_METHODS = ['track_pageview', 'track'];
+
+/** Where the properties of a call to `method` are, or 0 for a method that is not stamped. */
+const propsPosition = (method: unknown): number => STAMPED_METHODS.indexOf(method as string) + 1;
 
 /**
  * A recording stub over `queue` (what it records) for the method path `path`
@@ -111,7 +114,7 @@ function makeStub(queue: Stub, path = ''): Stub {
     },
     apply: (_target, _self, args: unknown[]) => {
       const call: unknown[] = [path, ...args];
-      const propsAt = PROPS_POSITION[path];
+      const propsAt = propsPosition(path);
       if (propsAt) {
         try {
           call[propsAt] = Object.assign({ time: Date.now() / 1000, $insert_id: randomId(), $current_url: d.URL }, call[propsAt]);
@@ -188,7 +191,7 @@ if (!existing.__loaded && !existing.__SV) {
         }
         const events: unknown[] = [];
         for (const call of calls) {
-          const propsAt = PROPS_POSITION[call[0] as string];
+          const propsAt = propsPosition(call[0]);
           // track_pageview(props) sends Mixpanel's page view event
           const event = propsAt === 1 ? '$mp_web_page_view' : call[1];
           // Mixpanel refuses a whole batch for one event without a name
