@@ -274,6 +274,7 @@ if (!existing.__loaded && !existing.__SV) {
    * Inject the next URL's script. It moves on when the script fails, when it
    * loads without running the library, or when it has not run it in time; a
    * slow earlier script that still arrives later sees `__loaded` and stands down.
+   * A script made by createElement is async already (HTML's "force async").
    */
   const loadNext = () => {
     w.removeEventListener('beforeunload', onLeave);
