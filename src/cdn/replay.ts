@@ -18,10 +18,19 @@ const own = (owner: unknown, key: string): boolean => owner != null && Object.pr
  * storage), only those methods replay, and functions never do.
  */
 export function replayCalls(instance: LibInstance, items: readonly unknown[], reporter: Reporter, allowed?: RegExp): void {
-  // alias 0, tracking 2 (not people.*), the rest and functions 1
+  // A chained call `[['get_group', key, id], [method, ...args]]` (mixpanel-browser's snippet form for a Group's
+  // methods) replays as the call `get_group.method` on the Group that `get_group(key, id)` answers.
+  const chained = (x: unknown): x is [unknown[], unknown[]] => Array.isArray(x) && Array.isArray(x[0]);
+  const methodOf = (x: unknown): string => {
+    if (!chained(x)) return (x as string[])[0]!;
+    return x[0][0] === 'get_group' && Array.isArray(x[1]) ? 'get_group.' + x[1][0] : '';
+  };
+  // alias 0, tracking and chained calls 2 (not people.*), the rest and functions 1, as mixpanel-browser's
+  // `_execute_array` orders them
   const rank = (x: unknown): number => {
     if (typeof x === 'function') return 1;
-    const method = (x as string[])[0]!;
+    if (chained(x)) return 2;
+    const method = methodOf(x);
     if (method === 'alias') return 0;
     return /^(?!people\.).*track/.test(method) ? 2 : 1;
   };
@@ -30,25 +39,27 @@ export function replayCalls(instance: LibInstance, items: readonly unknown[], re
     return e === 1 ? 'is not replayed from storage' : 'threw';
   };
   items
-    .filter((x) => typeof x === 'function' || (Array.isArray(x) && typeof x[0] === 'string'))
+    .filter((x) => typeof x === 'function' || (Array.isArray(x) && typeof methodOf(x) === 'string'))
     // Array#sort is stable: each group keeps its call order
     .sort((a, b) => rank(a) - rank(b))
     .forEach((item) => {
-      const call = item as [string, ...unknown[]];
+      const method = typeof item === 'function' ? 'function' : methodOf(item);
       try {
-        if (allowed && !(Array.isArray(item) && allowed.test(call[0]))) throw 1;
+        if (allowed && !(Array.isArray(item) && allowed.test(method))) throw 1;
         if (typeof item === 'function') return void item.call(instance, instance);
-        const path = call[0].split('.');
+        const path = method.split('.');
         const last = path.pop()!;
         let owner: any = instance;
         for (const k of path) owner = own(owner, k) ? owner[k] : undefined;
+        // a Group is what get_group answers, not a property: call it with the recorded key and id
+        if (chained(item) && typeof owner === 'function') owner = owner.apply(instance, item[0].slice(1));
         const fn = own(owner, last) ? owner[last] : undefined;
         if (typeof fn !== 'function') throw 0;
-        fn.apply(owner, call.slice(1));
+        fn.apply(owner, (chained(item) ? item[1] : (item as unknown[])).slice(1));
       } catch (e) {
         reporter.report({
           code: 'invalid_call',
-          message: `replay: ${typeof item === 'function' ? 'function' : call[0]} ${why(e)}`,
+          message: `replay: ${method} ${why(e)}`,
           detail: { error: String(e) },
         });
       }

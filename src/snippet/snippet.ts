@@ -99,18 +99,22 @@ const propsPosition = (method: unknown): number => STAMPED_METHODS.indexOf(metho
  * properties gets `time`, `$insert_id` and `$current_url` (the caller's own
  * values win), so a late event, or one replayed on a later page, keeps its
  * moment and page, and the server can drop duplicates. The caller's object is
- * never touched.
+ * never touched. With `group` (the `['get_group', key, id]` call that made a
+ * Group stub), a call is recorded as mixpanel-browser's snippet records it,
+ * the chained pair `[group, [method, ...args]]`.
  */
-function makeStub(queue: Stub, path = ''): Stub {
-  return new Proxy(path ? () => {} : queue, {
+function makeStub(queue: Stub, path = '', group?: unknown[]): Stub {
+  return new Proxy(path || group ? () => {} : queue, {
     get: (target: any, key) => {
+      // the one getter that answers before the library arrives: a Group stub, as mixpanel-browser's snippet has
+      if (key === 'get_group' && !path && !group) return (...args: unknown[]) => makeStub(queue, '', ['get_group', ...args]);
       // Any name that starts with a lowercase letter, as every mixpanel-browser method does, so that no method
       // can be missing. Left alone: what the target has (`_i`, `init`, named instances, `push`, `length`),
       // indices, Symbol keys, `_`-prefixed names (`__loaded`, which the library reads to recognise itself),
       // `then` (so that `await` and promises do not take the stub for a thenable), `toJSON`, and the getters
-      // (`get_distinct_id`, ...), which need the library to answer.
+      // (`get_distinct_id`, ...), which need the library to answer (`get_group` is answered above).
       const isMethod = typeof key === 'string' && !(key in target) && /^(?!then$|toJSON$|get_)[a-z]/.test(key);
-      return isMethod ? makeStub(queue, path ? path + '.' + key : key) : target[key];
+      return isMethod ? makeStub(queue, path ? path + '.' + key : key, group) : target[key];
     },
     apply: (_target, _self, args: unknown[]) => {
       const call: unknown[] = [path, ...args];
@@ -122,7 +126,8 @@ function makeStub(queue: Stub, path = ''): Stub {
           // a throwing getter on the caller's object: record the call as it was given
         }
       }
-      if (queue.length < MAX_STUB_CALLS) queue.push(call);
+      // a Group's methods (set, set_once, unset, union, remove) are never stamped: none is a track call
+      if (queue.length < MAX_STUB_CALLS) queue.push(group ? [group, call] : call);
     },
   });
 }

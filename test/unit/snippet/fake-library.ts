@@ -16,6 +16,7 @@ const METHODS = [
   'opt_in_tracking',
 ];
 const PEOPLE = ['set', 'set_once', 'unset', 'increment', 'append', 'union', 'remove'];
+const GROUP = ['set', 'set_once', 'unset', 'union', 'remove'];
 
 export type LogEntry = [instance: string, method: string, args: unknown[]];
 
@@ -28,6 +29,11 @@ export function fakeLibrary(options: { settle?: (name: string) => Promise<void>;
     const inst: Record<string, any> = { people: {} };
     for (const m of METHODS) inst[m] = (...args: unknown[]) => void log.push([name, m, args]);
     for (const m of PEOPLE) inst.people[m] = (...args: unknown[]) => void log.push([name, 'people.' + m, args]);
+    inst.get_group = (key: unknown, id: unknown) => {
+      const group: Record<string, unknown> = {};
+      for (const m of GROUP) group[m] = (...args: unknown[]) => void log.push([name, 'get_group.' + m, [key, id, ...args]]);
+      return group;
+    };
     inst.get_config = (key: string) => config[key];
     inst._setConfig = (c: Record<string, unknown>) => (config = c);
     if (!options.noSettle) inst._settle = () => (options.settle ? options.settle(name) : Promise.resolve());

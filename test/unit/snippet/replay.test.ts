@@ -249,6 +249,32 @@ describe('replaying calls saved by earlier pages', () => {
     await flush();
   });
 
+  it("replays a saved Group update (mixpanel-browser's chained pair) from storage, but no other chained call", async () => {
+    const storage = new Map<string, string>();
+    const saved = [
+      [
+        ['get_group', 'company', 'acme'],
+        ['set', 'plan', 'pro'],
+      ],
+      [
+        ['get_group', 'company', 'acme'],
+        ['set_config', { api_host: 'https://evil.example' }],
+      ],
+      [
+        ['set_config', { api_host: 'https://evil.example' }],
+        ['track', 'x'],
+      ],
+      [['get_group', 'company', 'acme'], 'set'],
+    ];
+    storage.set(`${STUB_STORAGE_KEY}:groups`, JSON.stringify({ t: Date.now(), i: [['tok']], q: [saved] }));
+    const { browser, mp } = pageWithStub(storage);
+    mp.init('tok');
+    const fake = fakeLibrary();
+    install(browser, fake);
+    expect(fake.log.filter(([, m]) => m !== 'init')).toEqual([['mixpanel', 'get_group.set', ['company', 'acme', 'plan', 'pro']]]);
+    await flush();
+  });
+
   it('a page still open whose saved calls another page replayed skips them when its library arrives, and so does a third page', async () => {
     const storage = new Map<string, string>();
     // A hides (another tab comes to the front) while its library is still on its way

@@ -121,3 +121,69 @@ describe('what the stub leaves alone', () => {
     expect(mp.length).toBe(1);
   });
 });
+
+// mixpanel-browser's snippet answers get_group() with a Group stub whose methods record the chained pair
+// `[['get_group', key, id], [method, ...args]]` (node_modules/mixpanel-browser/src/loaders/mixpanel-jslib-snippet.js),
+// and `_execute_array` (src/mixpanel-core.js) replays it with the tracking calls, on the Group that get_group answers.
+describe('get_group before the library arrives', () => {
+  const GROUP_METHODS = ['set', 'set_once', 'unset', 'union', 'remove'];
+
+  it('answers a Group stub that records chained pairs, on the default and a named instance', () => {
+    const b = fakeBrowser();
+    b.run(code);
+    const mp = b.window.mixpanel;
+    mp.init('tok2', {}, 'second');
+    for (const method of GROUP_METHODS) mp.get_group('company', 'acme')[method]('plan', method);
+    mp.second.get_group('team', 7).set({ size: 3 });
+    expect(plain([...mp])).toEqual(
+      GROUP_METHODS.map((m) => [
+        ['get_group', 'company', 'acme'],
+        [m, 'plan', m],
+      ]),
+    );
+    expect(plain([...mp.second])).toEqual([
+      [
+        ['get_group', 'team', 7],
+        ['set', { size: 3 }],
+      ],
+    ]);
+    expect(mp.people.get_group).not.toBe(mp.get_group);
+  });
+
+  it("and the library calls its own get_group with the key and id, then the Group's method, after the other calls", () => {
+    const b = fakeBrowser();
+    b.run(code);
+    const stub = b.window.mixpanel;
+    stub.init('tok');
+    stub.get_group('company', 'acme').set('plan', 'pro');
+    stub.identify('u1');
+    const { lib, reports, on_error } = setup();
+    const reached: string[] = [];
+    const init = lib.init.bind(lib);
+    installLibrary(
+      { mixpanel: stub as unknown },
+      () =>
+        Object.assign(lib, {
+          init: (token: unknown, config: Record<string, unknown> | undefined, name?: string) => {
+            const instance = init(token as string, { ...config, on_error }, name as string) as Record<string, any>;
+            const getGroup = instance.get_group;
+            instance.identify = (id: string) => void reached.push(`identify ${id}`);
+            instance.get_group = (key: string, id: string) => {
+              const group = getGroup(key, id);
+              const set = group.set;
+              return Object.assign({}, group, {
+                set: (...args: unknown[]) => {
+                  reached.push(`get_group(${key}, ${id}).set(${args.join(', ')})`);
+                  return set(...args);
+                },
+              });
+            };
+            return instance;
+          },
+        }) as unknown as LibraryLike,
+      { storage: null, settleFallbackMs: 1 },
+    );
+    expect(reached).toEqual(['identify u1', 'get_group(company, acme).set(plan, pro)']);
+    expect(reports).toEqual([]);
+  });
+});
