@@ -24,7 +24,7 @@ afterAll(() => site2?.close());
 type Props = Record<string, unknown>;
 
 /** Accepted items of one endpoint whose token (`token` or `$token`) is `token`, one per `$insert_id`. */
-function itemsOf(endpoint: 'track' | 'engage', token: string): Props[] {
+function itemsOf(endpoint: 'track' | 'engage' | 'groups', token: string): Props[] {
   return h.collector
     .events({ endpoint, unique: true })
     .map((e) => e.data)
@@ -128,6 +128,7 @@ describe('stub replay', () => {
     mixpanel.identify('user-42');
     mixpanel.track('Signed up', { step: 1 });
     mixpanel.people.set({ $name: 'Ada', plan: 'pro' });
+    mixpanel.get_group('company', 'acme').set({ tier: 'gold' });
     mixpanel.init('${t2}', ${cfg}, 'other');
     mixpanel.other.track('Other event', { x: 1 });`;
 
@@ -153,6 +154,7 @@ describe('stub replay', () => {
     [...itemsOf('track', t1), ...itemsOf('track', t2)]
       .map((d) => 'track ' + normalise(d, t1, t2))
       .concat([...itemsOf('engage', t1), ...itemsOf('engage', t2)].map((d) => 'engage ' + normalise(d, t1, t2)))
+      .concat(itemsOf('groups', t1).map((d) => 'groups ' + normalise(d, t1, t2)))
       .sort();
 
   it('calls queued on the stub give the same events and profile updates as the same calls made after load', async () => {
@@ -182,12 +184,13 @@ describe('stub replay', () => {
     // Opened last, so that it stays the visible tab: a page hidden before its library ran would
     // have the stub send its events itself (the collector then keeps the stub's copy).
     const queued = await openWatched(queuedUrl);
-    expect(await queued.page.evaluate(() => (window as unknown as { stubbed: number }).stubbed)).toBe(5); // register, identify, track, people.set, other.track: all on the stub
+    expect(await queued.page.evaluate(() => (window as unknown as { stubbed: number }).stubbed)).toBe(6); // register, identify, track, people.set, get_group().set, other.track: all on the stub
     await libraryRan(queued.page);
 
     // Signed up + $identify + Other event, and two profile updates (the first referrer set once,
-    // held until identify(), as mixpanel-browser's `_loaded` queues it; then people.set), per variant.
-    await waitFor(() => recordsOf('tq1', 'tq2').length >= 5 && recordsOf('tl1', 'tl2').length >= 5, 10_000);
+    // held until identify(), as mixpanel-browser's `_loaded` queues it; then people.set), and the
+    // group update, per variant.
+    await waitFor(() => recordsOf('tq1', 'tq2').length >= 6 && recordsOf('tl1', 'tl2').length >= 6, 10_000);
     await sleep(500); // anything extra would show up too
     const queuedRecords = recordsOf('tq1', 'tq2');
     const liveRecords = recordsOf('tl1', 'tl2');
@@ -210,6 +213,9 @@ describe('stub replay', () => {
         expect.objectContaining({ $distinct_id: 'user-42', $set: expect.objectContaining({ $name: 'Ada', plan: 'pro' }) }),
       ]),
     );
+    expect(itemsOf('groups', 'tq1')).toEqual([
+      expect.objectContaining({ $group_key: 'company', $group_id: 'acme', $set: { tier: 'gold' } }),
+    ]);
     expect(queued.errors()).toEqual([]);
     expect(live.errors()).toEqual([]);
   });
