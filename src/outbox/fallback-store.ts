@@ -13,6 +13,9 @@ export interface FallbackStoreOptions {
   openIndexedDb?: (name: string) => Promise<OutboxStore>;
 }
 
+/** The stores' names in reports, in the order writes move through them. */
+const NAMES = ['IndexedDB', 'localStorage', 'memory'];
+
 /**
  * The outbox's store: IndexedDB, falling back to localStorage, then to
  * memory, behind one `OutboxStore` that reads them all. Never rejects (memory
@@ -35,85 +38,49 @@ export interface FallbackStoreOptions {
  */
 export async function openFallbackStore(o: FallbackStoreOptions): Promise<OutboxStore> {
   const ls = safeLocalStorage();
-  const lsStore = ls && createLocalStorageStore(o.token, ls);
+  /** By `NAMES`: IndexedDB once open, localStorage where the page has it, memory. */
+  const stores: Array<OutboxStore | null> = [null, ls && createLocalStorageStore(o.token, ls), createMemoryStore()];
+  let writer = 0;
+  /** Moves writes on from the store at `writer` to the next one there is, and reports why. */
+  const moveOn = (why: string): void => {
+    while (!stores[++writer]) why += `; ${NAMES[writer]} cannot be used`;
+    o.reporter.report({ code: 'storage', message: `${why}; the outbox uses ${NAMES[writer]}`, detail: { store: stores[writer]!.kind } });
+  };
   const idb = (o.openIndexedDb || createIdbStore)(idbName(o.token));
-  const stores: Array<[string, () => Promise<OutboxStore | null> | OutboxStore | null]> = [
-    [
-      'IndexedDB',
-      () =>
-        Promise.race([
-          idb,
-          new Promise<never>((_, reject) =>
-            setTimeout(reject, o.openTimeoutMs, Error(`IndexedDB did not open within ${o.openTimeoutMs} ms`)),
-          ),
-        ]),
-    ],
-    ['localStorage', () => lsStore],
-    ['memory', createMemoryStore],
-  ];
-  const readers = lsStore ? [lsStore] : [];
-  let next = 0;
-  let writer: OutboxStore;
-  let switching: Promise<void> | null = null;
-
-  /** Moves writes to the next store that opens, reporting why each one before it was passed over. */
-  async function openNext(whys: string[]): Promise<void> {
-    for (;;) {
-      const [name, open] = stores[next++]!;
-      try {
-        const s = await open();
-        if (s) {
-          writer = s;
-          if (readers.indexOf(s) < 0) readers.push(s);
-          for (const why of whys)
-            o.reporter.report({ code: 'storage', message: `${why}; the outbox uses ${name}`, detail: { store: s.kind } });
-          return;
-        }
-        whys.push(name + ' cannot be used');
-      } catch (e) {
-        whys.push(`${name} cannot be used (${describe(e)})`);
-      }
-    }
-  }
-  await openNext([]);
   idb.then(
     (s) => {
-      if (readers.indexOf(s) >= 0) return; // it opened in time
-      readers.push(s);
-      writer = s;
-      next = 1; // should it fail to write, localStorage is next again
-      o.reporter.debug('storage: IndexedDB opened late; the outbox uses it again');
+      if (writer) o.reporter.debug('storage: IndexedDB opened late; the outbox uses it again');
+      stores[0] = s;
+      writer = 0; // should it fail to write, localStorage is next again
     },
     () => undefined,
   );
+  try {
+    await Promise.race([idb, new Promise((_, reject) => setTimeout(reject, o.openTimeoutMs, `did not open within ${o.openTimeoutMs} ms`))]);
+  } catch (e) {
+    moveOn(`IndexedDB cannot be used (${e})`);
+  }
 
-  const each = <T>(f: (s: OutboxStore) => Promise<T>, fallback: T) => Promise.all(readers.map((s) => f(s).catch(() => fallback)));
+  const each = <T>(f: (s: OutboxStore) => Promise<T>, fallback: T) =>
+    Promise.all(stores.filter((s): s is OutboxStore => !!s).map((s) => f(s).catch(() => fallback)));
 
   return {
     get kind() {
-      return writer.kind;
+      return stores[writer]!.kind;
     },
     async putMany(records) {
       for (;;) {
-        const w = writer;
+        const at = writer;
         try {
-          return await w.putMany(records);
+          return await stores[at]!.putMany(records);
         } catch (e) {
-          if (w === writer) {
-            if (next > 2) throw e; // the last store is full: nothing further to try
-            // once, however many writes failed on it at the same time
-            switching =
-              switching ||
-              openNext([`${stores[next - 1]![0]} failed to write (${describe(e)})`]).finally(() => {
-                switching = null;
-              });
-          }
-          await switching;
+          if (at > 1) throw e; // memory is full: nothing further to try
+          if (at === writer) moveOn(`${NAMES[at]} failed to write (${e})`); // once, however many writes failed on it at the same time
         }
       }
     },
     async oldest(limit, skip) {
-      const parts = await each((s) => s.oldest(limit, skip), { records: [], corrupt: [] });
+      const parts = await each((s) => s.oldest(limit, skip), { records: [], corrupt: [], newer: 0 });
       return {
         records: parts
           .flatMap((p) => p.records)
@@ -122,7 +89,7 @@ export async function openFallbackStore(o: FallbackStoreOptions): Promise<Outbox
           .filter((r, i, all) => i === 0 || r.id !== all[i - 1]!.id)
           .slice(0, limit),
         corrupt: parts.flatMap((p) => p.corrupt),
-        newer: parts.reduce((n, p) => n + (p.newer || 0), 0),
+        newer: parts.reduce((n, p) => n + p.newer, 0),
       };
     },
     async deleteMany(ids) {
@@ -136,14 +103,7 @@ export async function openFallbackStore(o: FallbackStoreOptions): Promise<Outbox
       await each((s) => s.clear(), undefined);
     },
     close() {
-      readers.forEach((s) => s.close && s.close());
+      stores.forEach((s) => s && s.close && s.close());
     },
   };
 }
-
-/** `Name: message` of an error, for the report. */
-const describe = (e: unknown): string => {
-  const err = e as Error | null;
-  if (!err || !err.message) return String(e);
-  return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
-};

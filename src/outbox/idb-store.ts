@@ -1,7 +1,7 @@
 import { clear, createStore, delMany, promisifyRequest, setMany, type UseStore } from 'idb-keyval';
 import { guard } from '../utils/env';
-import { isNewerRecord, readRecord } from './record';
-import type { OutboxRecord, OutboxStore } from './types';
+import { fileStoredValue } from './record';
+import type { OutboxStore, StoreRead } from './types';
 
 /** Database name for a token (`outlast-<token>`, object store `outbox`): one database per token keeps tokens apart and deletable alone. */
 export const idbName = (token: string): string => 'outlast-' + token;
@@ -75,26 +75,21 @@ export function createIdbStore(name: string, makeStore = createStore): Promise<O
   /** The oldest `limit` readable records not in `skip`, by one cursor; unreadable values on the way go in `corrupt`. */
   const oldest: OutboxStore['oldest'] = (limit, skip) =>
     use('readonly', (s) => {
-      const records: OutboxRecord[] = [];
-      const corrupt: string[] = [];
-      let newer = 0;
+      const read: StoreRead = { records: [], corrupt: [], newer: 0 };
       const req = s.openCursor();
       return new Promise((resolve, reject) => {
         req.onerror = () => reject(req.error);
         req.onsuccess = () => {
           const c = req.result;
-          if (!c || records.length >= limit) return resolve({ records, corrupt, newer });
-          const key = String(c.key);
-          if (!skip || !skip.has(key)) {
-            // a key that is not a string (another writer's) is deleted by its own value, not by String(key)
-            const r = typeof c.key === 'string' && readRecord(c.value, key);
-            if (r) {
+          if (!c || read.records.length >= limit) {
+            for (const r of read.records) {
               seen++;
               seenBytes += r.size;
-              records.push(r);
-            } else if (isNewerRecord(c.value)) newer++;
-            else corrupt.push(c.key as string);
+            }
+            return resolve(read);
           }
+          // a key that is not a string (another writer's) never matches a record's id, and is deleted by itself
+          if (!skip || !skip.has(String(c.key))) fileStoredValue(read, c.value, c.key as string);
           c.continue();
         };
       });

@@ -6,7 +6,7 @@ import { openFallbackStore } from './fallback-store';
 import { abortLiveTransactions } from './idb-store';
 import { nextTask } from './next-task';
 import { newRecord } from './record';
-import { createMemoryStore, rescueToLocalStorage } from './sorted-store';
+import { createLocalStorageStore, createMemoryStore } from './sorted-store';
 import type { Outbox, OutboxRecord, OutboxStore } from './types';
 
 /** Reads one `oldest()` makes to fill a batch past expired or corrupt records: bounds one call after a long outage; the next call carries on. */
@@ -305,17 +305,19 @@ export function createOutbox(o: OutboxOptions): Outbox {
       if (!ls) return;
       const ids = new Set(buffer.map((r) => r.id));
       const copied = [...writing];
-      rescueToLocalStorage(o.token, ls, unsure).then(
-        () => {
-          buffer = buffer.filter((r) => {
-            if (!ids.has(r.id)) return true;
-            bufferBytes -= r.size;
-            return false;
-          });
-          copied.forEach((b) => rescued.add(b));
-        },
-        () => undefined,
-      );
+      createLocalStorageStore(o.token, ls, false)
+        .putMany(unsure)
+        .then(
+          () => {
+            buffer = buffer.filter((r) => {
+              if (!ids.has(r.id)) return true;
+              bufferBytes -= r.size;
+              return false;
+            });
+            copied.forEach((b) => rescued.add(b));
+          },
+          () => undefined,
+        );
     },
 
     abortStoreWork: abortLiveTransactions,

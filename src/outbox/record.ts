@@ -1,7 +1,7 @@
 import type { Endpoint } from '../config';
 import { RECORD_VERSION } from '../constants';
 import { insertId } from '../utils/insert-id';
-import type { OutboxRecord } from './types';
+import type { OutboxRecord, StoreRead } from './types';
 
 /**
  * Record keys: enqueue time (9 base36 digits, enough until the year 5138),
@@ -35,17 +35,6 @@ export function newRecord(ep: Endpoint, json: string, at: number): OutboxRecord 
 }
 
 /**
- * Whether a stored value is a record of a newer schema version, written by a
- * newer build of the library (during a rolling deploy, another tab may run
- * one). This build can neither read nor judge it: it is left alone, never
- * deleted, for a build that knows its shape.
- */
-export function isNewerRecord(value: unknown): boolean {
-  const v = value && typeof value === 'object' ? (value as { v?: unknown }).v : undefined;
-  return typeof v === 'number' && v > RECORD_VERSION;
-}
-
-/**
  * The record a stored value holds under `key`, or null when this version
  * cannot send it. A value whose `id` differs from its key is refused: its
  * `remove(id)` could never delete it, so it would be sent again forever. A
@@ -65,4 +54,19 @@ export function readRecord(value: unknown, key: string): OutboxRecord | null {
       // not JSON: refused below
     }
   return typeof json === 'string' && json[0] === '{' ? { v: RECORD_VERSION, id: key, at: r.at, ep: r.ep, json, size: json.length } : null;
+}
+
+/**
+ * Files the value a store holds under `key` into `read`: a record this version
+ * sends; or one of a newer schema version, written by a newer build (during a
+ * rolling deploy another tab may run one), which this build can neither read
+ * nor judge, so it is passed over and left alone for a build that knows its
+ * shape; or else corrupt, to be deleted by its key.
+ */
+export function fileStoredValue(read: StoreRead, value: unknown, key: string): void {
+  const r = readRecord(value, key);
+  const v = value && typeof value === 'object' ? (value as { v?: unknown }).v : undefined;
+  if (r) read.records.push(r);
+  else if (typeof v === 'number' && v > RECORD_VERSION) read.newer++;
+  else read.corrupt.push(key);
 }

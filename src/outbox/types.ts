@@ -48,7 +48,7 @@ export interface StoreRead {
   /** Keys of values this version cannot read and a newer one would not either: to be deleted. */
   corrupt: string[];
   /** Values of a newer schema version passed over on the way: left alone for the build that wrote them. */
-  newer?: number;
+  newer: number;
 }
 
 /**

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/fixtures';
 import { useEngineScenario, type EngineHarness } from '../support/engines/harness';
-import { deliveryState, expectedLabels, reportsOf, sdkPage, trackScript, waitArrived, waitState } from '../support/sdk-page';
+import { deliveryState, expectedLabels, reportsOf, sdkPage, trackIn, trackScript, waitArrived, waitState } from '../support/sdk-page';
 
 let h: EngineHarness;
 const open = useEngineScenario((harness) => (h = harness));
@@ -36,4 +36,24 @@ describe('storage fallback', () => {
       expect((await deliveryState(page)).store).toBe('localstorage');
     });
   }
+
+  it('two tabs without IndexedDB during an outage: the sending tab sees what the other wrote to localStorage after it had read it', async () => {
+    for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, '503');
+    const token = 'storage-two-tabs';
+    const initScript = NO_INDEXEDDB['window.indexedDB is missing'];
+    const first = await open(sdkPage(h, '/two-tabs-1.html', { token, initScript }));
+    await trackIn(first, 'first', 5);
+    // the first tab sends, so it has read its localStorage outbox before the second tab writes to it
+    await waitState(first, (s) => s.is_sender && s.queued === 5 && s.retried > 0);
+    const second = await open(sdkPage(h, '/two-tabs-2.html', { token, initScript }));
+    await trackIn(second, 'second', 5);
+    await waitState(first, (s) => s.queued === 10);
+    expect((await deliveryState(second)).is_sender).toBe(false);
+
+    for (const name of Object.keys(h.collector.urls)) await h.collector.setMode(name, 'ok');
+    const got = await waitArrived(h.collector, token, 10, 20_000);
+    expect(got.labels).toEqual([...expectedLabels('first', 5), ...expectedLabels('second', 5)].sort());
+    expect(got.duplicates).toBe(0);
+    expect(await deliveryState(first)).toMatchObject({ store: 'localstorage', is_sender: true, delivered: 10 });
+  });
 });

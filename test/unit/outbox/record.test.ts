@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RECORD_VERSION } from '../../../src/constants';
-import { createKeySource, isNewerRecord, newRecord, readRecord } from '../../../src/outbox/record';
+import { createKeySource, fileStoredValue, newRecord, readRecord } from '../../../src/outbox/record';
+import type { StoreRead } from '../../../src/outbox/types';
 
 const recordKey = (at: number) => newRecord('track', '{}', at).id;
 
@@ -83,10 +84,20 @@ describe('records', () => {
 });
 
 describe('records of a newer schema version', () => {
+  /** Where a store files `value`: sent, passed over for a newer build, or deleted as corrupt. */
+  const filed = (value: unknown): string => {
+    const read: StoreRead = { records: [], corrupt: [], newer: 0 };
+    fileStoredValue(read, value, 'k');
+    if (read.records.length) return 'sent';
+    if (read.newer) return 'newer';
+    return read.corrupt.length ? 'corrupt' : 'lost';
+  };
+
   it('are told apart from garbage: a number above RECORD_VERSION, whatever the rest', () => {
-    expect(isNewerRecord({ v: RECORD_VERSION + 1 })).toBe(true);
-    expect(isNewerRecord({ v: 99, id: 'x', body: 'anything' })).toBe(true);
-    for (const v of [RECORD_VERSION, 1, 0, -1, '3', null, undefined]) expect(isNewerRecord({ v })).toBe(false);
-    for (const value of [null, 'record', 7]) expect(isNewerRecord(value)).toBe(false);
+    expect(filed({ v: RECORD_VERSION + 1 })).toBe('newer');
+    expect(filed({ v: 99, id: 'x', body: 'anything' })).toBe('newer');
+    for (const v of [RECORD_VERSION, 1, 0, -1, '3', null, undefined]) expect(filed({ v }), String(v)).toBe('corrupt');
+    for (const value of [null, undefined, 'record', 7]) expect(filed(value), String(value)).toBe('corrupt');
+    expect(filed({ v: RECORD_VERSION, id: 'k', at: 1, ep: 'track', json: '{}' })).toBe('sent');
   });
 });

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { createStore, set, type UseStore } from 'idb-keyval';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RECORD_VERSION } from '../../../src/constants';
 import { createIdbStore, idbName } from '../../../src/outbox/idb-store';
 import { createKeySource } from '../../../src/outbox/record';
@@ -196,12 +196,18 @@ describe('localStorage store', () => {
     expect(read.corrupt).toHaveLength(1);
   });
 
-  it('refuses a batch past its own caps or the quota, leaving nothing half-written', async () => {
-    const token = freshToken();
-    const capped = createLocalStorageStore(token, new MemoryStorage(), 3);
-    await capped.putMany(records(2));
+  it('refuses a batch past its own caps (5,000 records, 2 million characters) or the quota, leaving nothing half-written', async () => {
+    const capped = createLocalStorageStore(freshToken(), new MemoryStorage());
+    await capped.putMany(records(4_999));
     await expect(capped.putMany(records(2))).rejects.toThrow(/full/);
-    expect((await capped.stats()).count).toBe(2);
+    expect((await capped.stats()).count).toBe(4_999);
+    await capped.putMany(records(1));
+
+    const big = createLocalStorageStore(freshToken(), new MemoryStorage());
+    const large = (n: number) => records(n).map((r) => ({ ...r, json: `{"x":"${'x'.repeat(99_990)}"}`, size: 100_000 }));
+    await big.putMany(large(19));
+    await expect(big.putMany(large(2))).rejects.toThrow(/full/);
+    expect((await big.stats()).count).toBe(19);
 
     const tiny = new MemoryStorage(600);
     const s = createLocalStorageStore(freshToken(), tiny);
@@ -209,14 +215,55 @@ describe('localStorage store', () => {
     expect(tiny.length).toBe(0);
     expect((await s.stats()).count).toBe(0);
   });
+
+  it('a batch refused by the quota takes nothing away that was stored before it, even under the same keys', async () => {
+    // a leaving page copies to localStorage records a write there may already hold
+    const ls = new MemoryStorage(3_000);
+    const s = createLocalStorageStore(freshToken(), ls);
+    const [kept, ...rest] = records(20);
+    await s.putMany([kept!]);
+    await expect(s.putMany([kept!, ...rest])).rejects.toThrow(/quota/);
+    expect((await s.oldest(10)).records).toEqual([kept]);
+    expect(ls.length).toBe(1);
+  });
+
+  it('sees what another tab writes once a storage event says so, and close() stops listening', async () => {
+    const win = new EventTarget();
+    let listening = 0;
+    vi.stubGlobal('addEventListener', (type: string, l: EventListener) => {
+      listening++;
+      win.addEventListener(type, l);
+    });
+    vi.stubGlobal('removeEventListener', (type: string, l: EventListener) => {
+      listening--;
+      win.removeEventListener(type, l);
+    });
+    try {
+      const ls = new MemoryStorage();
+      const token = freshToken();
+      const mine = createLocalStorageStore(token, ls);
+      const rs = records(3);
+      await mine.putMany(rs.slice(0, 1));
+      expect((await mine.stats()).count).toBe(1);
+      await createLocalStorageStore(token, ls, false).putMany(rs.slice(1)); // another tab (it adds no listener)
+      win.dispatchEvent(Object.assign(new Event('storage'), { key: localStoragePrefix(token) + rs[1]!.id }));
+      expect((await mine.oldest(10)).records).toEqual(rs);
+      expect((await mine.stats()).count).toBe(3);
+      expect(listening).toBe(1);
+      mine.close!();
+      expect(listening).toBe(0);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
 });
 
 describe('memory store', () => {
-  it('refuses a batch past its caps', async () => {
-    const s = createMemoryStore(2);
-    await s.putMany(records(2));
-    await expect(s.putMany(records(1))).rejects.toThrow(/full/);
-    expect((await s.stats()).count).toBe(2);
+  it('refuses a batch past its caps (10,000 records)', async () => {
+    const s = createMemoryStore();
+    await s.putMany(records(9_999));
+    await expect(s.putMany(records(2))).rejects.toThrow(/full/);
+    expect((await s.stats()).count).toBe(9_999);
   });
 });
 
