@@ -6,6 +6,7 @@ import { parseUserAgent } from '../../../src/client/environment';
 import { isCrawler } from '../../../src/client/properties/bots';
 import { browserOf, deviceOf, osOf } from '../../../src/client/properties/user-agent';
 import { reference } from './mixpanel-reference';
+import { withMixpanelBrowser } from './mixpanel-reference-page';
 import { removeBrowser, setup } from './fake-browser';
 
 const APPLE = 'Apple Computer, Inc.';
@@ -230,5 +231,75 @@ describe('crawlers (_.isBlockedUA)', () => {
     const status = await new Promise((resolve) => lib.track('x', {}, resolve));
     expect(status).toBe(0);
     expect(pipes.events()).toHaveLength(0);
+  });
+});
+
+describe('every rule of the tables, against mixpanel-browser on made-up user agents', () => {
+  // one token per rule of _.info.browser, _.info.browserVersion, _.info.os and _.info.device (and look-alikes)
+  const TOKENS = [
+    ' OPR/50.1',
+    'Opera/9.80',
+    'Mini',
+    'BlackBerry 9.1',
+    'PlayBook',
+    'bb10',
+    'IEMobile',
+    'WPDesktop',
+    'wpdesktop',
+    'SamsungBrowser/12.1',
+    'Edge/18.1',
+    'Edg/120',
+    'FBIOS',
+    'Whale/2.9',
+    'Chrome/120.1',
+    'CriOS/100',
+    'UCWEB/2',
+    'UCBrowser/3.2',
+    'FxiOS/9',
+    'Mobile',
+    'Android 10',
+    'android 9.1',
+    'Konqueror:4.5',
+    'Firefox/121',
+    'MSIE 9.0',
+    'Trident/7.0',
+    'rv:11.0',
+    'Gecko',
+    'Version/17.2',
+    'Windows Phone',
+    'windows phone',
+    'Windows NT',
+    'Phone',
+    'iPad',
+    'iPod',
+    'iPhone',
+    'Macintosh',
+    'mac',
+    'Linux',
+    'CrOS',
+  ];
+  const agents: string[] = [];
+  for (let i = 0; i < TOKENS.length; i++)
+    for (let j = i; j < TOKENS.length; j++) agents.push(i === j ? TOKENS[i]! : TOKENS[i] + ' ' + TOKENS[j]);
+
+  it('$browser, $browser_version and $device, with and without an Apple vendor and window.opera', () => {
+    for (const ua of agents)
+      for (const vendor of ['', APPLE])
+        for (const opera of [false, true]) {
+          const expected = [reference.info.browser(ua, vendor, opera), reference.info.browserVersion(ua, vendor, opera)];
+          expect([ua, vendor, opera, browserOf(ua, vendor, opera)]).toEqual([ua, vendor, opera, expected]);
+          expect([ua, deviceOf(ua)]).toEqual([ua, reference.info.device(ua)]);
+        }
+  });
+
+  it('$os (mixpanel-browser reads it from the page it loads on)', () => {
+    const single = TOKENS.concat(['Windows NT Phone', 'Windows NT WPDesktop', 'windows nt wpdesktop', 'Android iPhone', 'BB10 Android']);
+    for (const ua of single) {
+      const expected = withMixpanelBrowser({ url: 'https://example.com/', userAgent: ua, storage: new Map() }, (mp) => {
+        mp.init('tok', { persistence: 'localStorage', batch_requests: false });
+        return mp.track('x')!.properties.$os ?? '';
+      });
+      expect([ua, osOf(ua)]).toEqual([ua, expected]);
+    }
   });
 });
