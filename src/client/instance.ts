@@ -11,7 +11,7 @@ import type { PipelineOptions } from '../delivery/pipeline';
 import type { DeliveryState, Pipeline } from '../delivery/types';
 import { isBrowser, isOffline } from '../utils/env';
 import { createReporter, type ErrorReport, type Reporter } from '../utils/report';
-import { arriveAfterLoaded, arriveBeforeReplay } from './arrival';
+import { arrive } from './arrival';
 import { refuse, reportNotes } from './call-reports';
 import { trackElements } from './element-tracking';
 import { buildEngage, buildEvent, buildGroupUpdate, GROUP_ACTIONS, PEOPLE_ACTIONS, type BodyJson } from './event-builder';
@@ -138,6 +138,13 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     }
   };
 
+  /** Sending starts again, or for the first time, unless the visitor is opted out. */
+  const resumeSending = (c: InstanceState): void => {
+    if (c.consent.out()) return;
+    if (pipe) pipe.resume();
+    else pipeline(c);
+  };
+
   /** `built` as the page's `before_send_<type>` hooks leave it, or null when they drop it. */
   const sendHooks = (c: InstanceState, ep: Endpoint, built: BodyJson): BodyJson | null => {
     const hook = SEND_HOOKS[ep];
@@ -177,21 +184,16 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   const isDisabled = (c: InstanceState, event: unknown): boolean =>
     c.disabled.all || (typeof event === 'string' && c.disabled.events.indexOf(event) >= 0);
 
-  /** Tracks without the page's hooks: what the library itself sends (`$identify`, `$opt_in`...) and what the hooks already saw. */
-  const track = (c: InstanceState, event: unknown, properties?: unknown, callback?: unknown, base?: Props): void => {
+  /**
+   * Tracks `event`: with `hooked`, as the page calls `track()`, the page's
+   * `before_track` first, as mixpanel-browser runs it; without, what the
+   * library itself sends (`$identify`, `$opt_in`...).
+   */
+  const track = (c: InstanceState, event: unknown, properties?: unknown, callback?: unknown, base?: Props, hooked?: boolean): void => {
+    const given = hooked && c.hooks.has('before_track') ? c.hooks.run('before_track', [event, properties], api) : [event, properties];
     // a crawler's page views would count as visits: mixpanel-browser sends nothing for them either
-    if (isDisabled(c, event) || isCrawlerPage()) return send(c, 'track', () => null, callback);
-    send(c, 'track', () => buildEvent(c, event, properties, base), callback);
-  };
-
-  /** `track()` as the page calls it: `before_track` first, as mixpanel-browser runs it. */
-  const trackWithHooks = (c: InstanceState, event: unknown, properties: unknown, callback: unknown, base?: Props): void => {
-    if (c.hooks.has('before_track')) {
-      const out = c.hooks.run('before_track', [event, properties], api);
-      if (!out) return send(c, 'track', () => null, callback);
-      [event, properties] = out;
-    }
-    track(c, event, properties, callback, base);
+    const sent = given && !isDisabled(c, given[0]) && !isCrawlerPage();
+    send(c, 'track', () => (sent ? buildEvent(c, given[0], given[1], base) : null), callback);
   };
 
   /** Sanitized properties for register-like calls, changes reported. */
@@ -269,14 +271,15 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
 
   const commands: { [Name in InstanceStubMethod]: Impl } & Record<string, Impl> = {
     track: (c, event, properties, options, callback) =>
-      trackWithHooks(c, event, properties, typeof options === 'function' ? options : callback),
+      track(c, event, properties, typeof options === 'function' ? options : callback, undefined, true),
     track_pageview: (c, properties, options) =>
-      trackWithHooks(
+      track(
         c,
         isRecord(options) && isName(options.event_name) ? options.event_name : '$mp_web_page_view',
         properties,
         undefined,
         pageviewProperties(),
+        true,
       ),
     track_links: (c, ...args) => trackElements('click', 'track_links', args, api.track, c.reporter),
     track_forms: (c, ...args) => trackElements('submit', 'track_forms', args, api.track, c.reporter),
@@ -363,19 +366,16 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     },
     opt_in_tracking: (c, options) => {
       optIn(c, options, senders);
-      if (pipe) pipe.resume();
-      else if (!c.consent.out()) pipeline(c);
+      resumeSending(c);
     },
     clear_opt_in_out_tracking: (c, options) => {
       // the default applies again: mixpanel-browser turns persistence back on
       clearOptInOut(c, options);
-      if (c.consent.out()) return;
-      if (pipe) pipe.resume();
-      else pipeline(c);
+      resumeSending(c);
     },
-    start_batch_senders: () => {
+    start_batch_senders: (c) => {
       sendersStarted = true;
-      if (pipe) pipe.resume();
+      resumeSending(c);
     },
     stop_batch_senders: () => notSupported('stop_batch_senders'),
     add_hook: (c, hookName, hook) => c.hooks.add(hookName, hook),
@@ -520,7 +520,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     api.__loaded = true;
     if (overflow) invalid('init', `${overflow} calls made before init() were dropped (over ${MAX_QUEUED_CALLS})`);
     startIdentity(c, senders);
-    arriveBeforeReplay(c, api);
+    arrive(c, api);
     for (const [method, args, at] of queue.splice(0)) {
       replayAt = at;
       call(method, args);
@@ -531,7 +531,6 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     } catch (e) {
       invalid('init', 'the loaded callback threw: ' + e);
     }
-    arriveAfterLoaded(c);
     return true;
   }
 
