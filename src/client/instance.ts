@@ -23,7 +23,7 @@ import { alias, clearOptInOut, holdPeople, identify, optIn, optOut, refresh, res
 import { openConsent, openPersistence } from './persistence';
 import { cleanProperties, type Json, type Props } from './sanitize';
 import type { Group, Mixpanel } from './types';
-import { createFlags, onceInDebug, RECORDING_ANSWERS } from './unsupported';
+import { createFlags, onceInDebug } from './unsupported';
 import { describe, validateConfig } from './validate-config';
 import { isName, isRecord, own } from './values';
 
@@ -59,9 +59,6 @@ const GETTER_IDLE_ANSWERS = {
   get_api_host: '',
   has_opted_out_tracking: false,
   has_opted_in_tracking: false,
-  get_session_recording_properties: undefined,
-  get_tab_id: null,
-  ...RECORDING_ANSWERS,
 } as const;
 type Getter = keyof typeof GETTER_IDLE_ANSWERS;
 
@@ -87,7 +84,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   const current = (): Reporter => (core ? core.reporter : fallback);
   const reporter: Reporter = { report: (r) => current().report(r), debug: (...args) => current().debug(...args) };
   const invalid = (method: string, why: string): null => refuse(reporter, method, why);
-  const notSupported = onceInDebug(() => reporter);
+  const notSupported = onceInDebug(current);
 
   /** `f()` as a promise that never rejects: a failure is reported and answered with `otherwise`. */
   const later = <T>(f: () => T | Promise<T>, otherwise: T): Promise<T> =>
@@ -245,17 +242,13 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
 
   /** Wraps a getter: its idle answer before `init` and when it fails. */
   const getter = (name: Getter, impl: Impl) => {
-    const idle = () => {
-      const answer = GETTER_IDLE_ANSWERS[name];
-      // a fresh object each time: the page may change what it is given
-      return answer === undefined && name === 'get_session_recording_properties' ? {} : answer;
-    };
+    const idle = GETTER_IDLE_ANSWERS[name];
     return (...args: unknown[]): unknown => {
       try {
-        return core ? impl(core, ...args) : idle();
+        return core ? impl(core, ...args) : idle;
       } catch (e) {
         invalid(name, 'failed: ' + e);
-        return idle();
+        return idle;
       }
     };
   };
@@ -406,16 +399,6 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     get_api_host: (c) => apiHosts(c.config)[0] || '',
     has_opted_out_tracking: (c) => c.consent.out(),
     has_opted_in_tracking: (c) => c.consent.optedIn(),
-    get_session_recording_properties: () => {
-      notSupported('session recording');
-      return {};
-    },
-    get_tab_id: () => null,
-    is_recording_heatmap_data: () => false,
-    get_session_replay_url: () => {
-      notSupported('session recording');
-      return null;
-    },
   };
 
   /** One `/engage` update per `PEOPLE_ACTIONS` method; the callback is the last argument when it is a function. */
@@ -461,7 +444,19 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   const api = {
     init,
     people,
-    flags: createFlags((topic) => notSupported(topic)),
+    flags: createFlags(notSupported),
+    // the recording getters need no state: what mixpanel-browser answers when nothing records
+    get_session_recording_properties: () => {
+      notSupported('session recording');
+      // a fresh object each time: the page may change what it is given
+      return {};
+    },
+    get_session_replay_url: () => {
+      notSupported('session recording');
+      return null;
+    },
+    is_recording_heatmap_data: () => false,
+    get_tab_id: () => null,
     get_group: (key: unknown, id: unknown) => {
       try {
         return getGroup(key, id);
