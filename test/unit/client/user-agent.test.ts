@@ -1,6 +1,8 @@
 // $browser, $browser_version, $os, $device and the crawler filter, against
 // mixpanel-browser 2.83's `_.info.browser`, `_.info.browserVersion`,
 // `_.info.os`, `_.info.device` and `_.isBlockedUA` (utils.js).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseUserAgent } from '../../../src/client/environment';
 import { isCrawler } from '../../../src/client/properties/bots';
@@ -223,6 +225,17 @@ describe('crawlers (_.isBlockedUA)', () => {
   it.each(AGENTS.map(([ua]) => ua))('%s is not', (ua) => {
     expect(isCrawler(ua)).toBe(reference.isBlockedUA(ua));
     expect(isCrawler(ua)).toBe(false);
+  });
+
+  it("every entry of mixpanel-browser's BLOCKED_UA_STRS, in any case, and nothing short of one", () => {
+    const source = readFileSync(fileURLToPath(new URL('../../../node_modules/mixpanel-browser/src/utils.js', import.meta.url)), 'utf8');
+    const list = /var BLOCKED_UA_STRS = \[([^\]]*)\]/.exec(source)![1]!;
+    const entries = [...list.matchAll(/'([^']+)'/g)].map((m) => m[1]!);
+    expect(entries).toHaveLength(24);
+    for (const entry of entries)
+      for (const ua of [entry, 'Mozilla/5.0 (' + entry.toUpperCase() + '/2.1)', entry.slice(0, -1), entry.slice(1)]) {
+        expect([ua, isCrawler(ua)]).toEqual([ua, reference.isBlockedUA(ua)]);
+      }
   });
 
   it('a crawler page sends no event, and the callback hears 0 (_event_is_disabled)', async () => {
