@@ -49,18 +49,15 @@ export interface Instance {
 }
 
 /**
- * The getters, with what each answers before `init` or when it fails: they
- * need the instance's state, so they are never queued (and the stub has none).
+ * What the getters answer before `init` or when they fail, when it is not
+ * undefined: they need the instance's state, so they are never queued (and
+ * the stub has none).
  */
 const GETTER_IDLE_ANSWERS = {
-  get_distinct_id: undefined,
-  get_property: undefined,
-  get_config: undefined,
   get_api_host: '',
   has_opted_out_tracking: false,
   has_opted_in_tracking: false,
 } as const;
-type Getter = keyof typeof GETTER_IDLE_ANSWERS;
 
 /** mixpanel-browser's hook for the request bodies of each endpoint (`before_send_<type>`). */
 const SEND_HOOKS: Record<Endpoint, string> = { track: 'before_send_events', engage: 'before_send_people', groups: 'before_send_groups' };
@@ -82,8 +79,10 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   const queue: [string, unknown[], number][] = [];
   let fallback: Reporter = createReporter(() => DEFAULT_CONFIG);
   const current = (): Reporter => (core ? core.reporter : fallback);
-  const reporter: Reporter = { report: (r) => current().report(r), debug: (...args) => current().debug(...args) };
-  const invalid = (method: string, why: string): null => refuse(reporter, method, why);
+  const report = (r: ErrorReport): void => current().report(r);
+  const invalid = (method: string, why: string): null => refuse(current(), method, why);
+  /** A delivery failure: no call hears of it, `on_error` does. */
+  const deliveryFailed = (e: unknown): void => report({ code: 'delivery', message: String(e) });
   const notSupported = onceInDebug(current);
 
   /** `f()` as a promise that never rejects: a failure is reported and answered with `otherwise`. */
@@ -91,7 +90,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     Promise.resolve()
       .then(f)
       .catch((e) => {
-        reporter.report({ code: 'delivery', message: String(e) });
+        deliveryFailed(e);
         return otherwise;
       });
 
@@ -130,7 +129,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       };
       return pipe;
     } catch (e) {
-      reporter.report({ code: 'delivery', message: 'delivery could not start: ' + e });
+      deliveryFailed('delivery could not start: ' + e);
       return null;
     }
   };
@@ -241,8 +240,8 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   };
 
   /** Wraps a getter: its idle answer before `init` and when it fails. */
-  const getter = (name: Getter, impl: Impl) => {
-    const idle = GETTER_IDLE_ANSWERS[name];
+  const getter = (name: string, impl: Impl) => {
+    const idle: unknown = own(GETTER_IDLE_ANSWERS, name);
     return (...args: unknown[]): unknown => {
       try {
         return core ? impl(core, ...args) : idle;
@@ -304,7 +303,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     },
     identify: (c, id) => identify(c, id, senders),
     alias: (c, name, original) => alias(c, name, original, senders),
-    reset: (c) => reset(c),
+    reset,
     name_tag: (_, tag) => register({ mp_name_tag: tag }),
     time_event: (c, name) => {
       if (!isName(name)) return invalid('time_event', 'needs an event name; got ' + describe(name));
@@ -354,7 +353,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       if (p)
         void p
           .purge()
-          .catch((e) => reporter.report({ code: 'delivery', message: String(e) }))
+          .catch(deliveryFailed)
           .then(() => p.close());
     },
     opt_in_tracking: (c, options) => {
@@ -389,7 +388,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     },
   };
 
-  const getters: Record<Getter, Impl> = {
+  const getters: Record<string, Impl> = {
     get_distinct_id: (c) => c.store.props.distinct_id,
     get_property: (c, name) => {
       const v = own(c.store.props, String(name));
@@ -472,7 +471,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     _settle: () => later(() => (pipe ? pipe.settle() : undefined), undefined),
   } as unknown as Mixpanel & Record<string, unknown>;
   for (const method in commands) api[method] = command(method, commands[method]!);
-  for (const method in getters) api[method] = getter(method as Getter, getters[method as Getter]);
+  for (const method in getters) api[method] = getter(method, getters[method]!);
 
   /** Calls a method by its dotted name (`people.set`, or `<instance>.track` on the library). */
   function call(path: string, args: unknown[]): void {
@@ -529,7 +528,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     return true;
   }
 
-  return { api, started: () => !!core, start, report: reporter.report };
+  return { api, started: () => !!core, start, report };
 }
 
 /** Merges the acceptable options of `partial` into `config` and reports the others. */
