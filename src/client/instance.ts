@@ -200,6 +200,10 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     return out;
   };
 
+  /** The super properties a register-like call changes: this page's only with `{ persistent: false }`, else the persisted ones. */
+  const superProperties = (c: InstanceState, options: unknown): Props =>
+    isRecord(options) && options.persistent === false ? c.extra : c.store.props;
+
   /** Runs `impl` with the state, counting the call as one that may change what every event carries. */
   const run = (c: InstanceState, changes: boolean, impl: Impl, args: unknown[]): unknown => {
     // before too: identify() changes identity, then tracks $identify with it
@@ -281,23 +285,19 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       api.track(event, props, callback);
     }),
     register: (c, props, options) => {
-      const p = clean(c, 'register', props);
-      if (isRecord(options) && options.persistent === false) Object.assign(c.extra, p);
-      else {
-        Object.assign(c.store.props, p);
-        c.store.save();
-      }
+      Object.assign(superProperties(c, options), clean(c, 'register', props));
+      c.store.save();
     },
     register_once: (c, props, dflt = 'None', options) => {
       const p = clean(c, 'register_once', props);
-      const target = isRecord(options) && options.persistent === false ? c.extra : c.store.props;
+      const target = superProperties(c, options);
       for (const k in p) if (own(target, k) === undefined || target[k] === dflt) target[k] = p[k]!;
       c.store.save();
     },
     unregister: (c, name, options) => {
       if (name === 'distinct_id' || name === '$device_id') return invalid('unregister', name + ' is identity; use reset()');
       if (!isName(name)) return invalid('unregister', 'needs a property name; got ' + describe(name));
-      if (!isRecord(options) || options.persistent !== false) delete c.store.props[name];
+      delete superProperties(c, options)[name];
       delete c.extra[name];
       c.store.save();
     },
