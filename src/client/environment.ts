@@ -16,23 +16,19 @@ import { referringDomain, searchInfo } from './properties/referrer';
 import { browserOf, deviceOf, osOf } from './properties/user-agent';
 import { cutString, type Props } from './sanitize';
 
-/** Only the non-empty strings of `props`, as mixpanel-browser's `strip_empty_properties` keeps: an unknown OS, browser, device or referrer is left out. */
-const withoutEmpty = (props: Record<string, unknown>): Props => {
+/**
+ * Only the non-empty strings of `props`, as mixpanel-browser's
+ * `strip_empty_properties` keeps them (an unknown OS, browser, device or
+ * referrer is left out), cut to Mixpanel's 255 bytes as the call's own are
+ * (mixpanel-browser cuts a long URL or title too).
+ */
+const nonEmptyStrings = (props: Record<string, unknown>): Props => {
   const out: Props = {};
   for (const key in props) {
     const value = props[key];
-    if (typeof value === 'string' && value) out[key] = value;
+    if (typeof value === 'string' && value) out[key] = cutString(value);
   }
   return out;
-};
-
-/** `props` with its strings cut to Mixpanel's 255 bytes (as the call's own are), as mixpanel-browser cuts a long URL or title. */
-const cut = (props: Props): Props => {
-  for (const key in props) {
-    const value = props[key];
-    if (typeof value === 'string') props[key] = cutString(value);
-  }
-  return props;
 };
 
 /** What one user agent says, for events and for profiles. */
@@ -52,7 +48,7 @@ interface Agent {
  */
 export function parseUserAgent(ua: string, vendor = '', opera = false): Props {
   const [browser, version] = browserOf(ua, vendor, opera);
-  const props = withoutEmpty({ $os: osOf(ua), $browser: browser, $device: deviceOf(ua) });
+  const props = nonEmptyStrings({ $os: osOf(ua), $browser: browser, $device: deviceOf(ua) });
   props.$browser_version = version;
   return props;
 }
@@ -69,9 +65,9 @@ const currentAgent = (): Agent =>
     if (!agent || agent.ua !== ua) {
       const opera = guard(() => !!(window as { opera?: unknown }).opera, false);
       const event = parseUserAgent(ua, navigator.vendor || '', opera);
-      const people = withoutEmpty({ $os: event.$os || '', $browser: event.$browser || '' });
+      const people = nonEmptyStrings({ $os: event.$os, $browser: event.$browser });
       people.$browser_version = event.$browser_version!;
-      agent = { ua, event: cut(event), people, crawler: isCrawler(ua) };
+      agent = { ua, event, people, crawler: isCrawler(ua) };
     }
     return agent;
   }, EMPTY_AGENT);
@@ -103,8 +99,11 @@ let parsedUrl: { key: string; parts: Pick<Page, 'campaign' | 'marketing' | 'sear
 function fromUrl(url: string, referrer: string): Pick<Page, 'campaign' | 'marketing' | 'search'> {
   const key = url + '\n' + referrer;
   if (!parsedUrl || parsedUrl.key !== key) {
-    const campaign = cut(campaignParams(url));
-    parsedUrl = { key, parts: { campaign, marketing: { ...campaign, ...cut(clickParams(url)) }, search: cut(searchInfo(referrer)) } };
+    const campaign = nonEmptyStrings(campaignParams(url));
+    parsedUrl = {
+      key,
+      parts: { campaign, marketing: { ...campaign, ...nonEmptyStrings(clickParams(url)) }, search: nonEmptyStrings(searchInfo(referrer)) },
+    };
   }
   return parsedUrl.parts;
 }
@@ -127,14 +126,14 @@ export const currentPage = (): Page => {
     const now = Date.now();
     if (!page || page.doc !== document || page.page.url !== url || page.agent !== ua || !(now - page.at < PAGE_PROPERTIES_MS)) {
       const referrer = document.referrer || '';
-      const props: Props = withoutEmpty({
-        $os: ua.event.$os || '',
-        $browser: ua.event.$browser || '',
+      const props: Props = nonEmptyStrings({
+        $os: ua.event.$os,
+        $browser: ua.event.$browser,
         $referrer: referrer,
         $referring_domain: referringDomain(referrer),
-        $device: ua.event.$device || '',
+        $device: ua.event.$device,
       });
-      props.$current_url = url;
+      props.$current_url = cutString(url);
       if ('$browser_version' in ua.event) props.$browser_version = ua.event.$browser_version!;
       props.$screen_height = screen.height;
       props.$screen_width = screen.width;
@@ -142,7 +141,7 @@ export const currentPage = (): Page => {
         doc: document,
         at: now,
         agent: ua,
-        page: { props: cut(props), url, referrer, ...fromUrl(url, referrer) },
+        page: { props, url, referrer, ...fromUrl(url, referrer) },
       };
     }
     return page.page;
@@ -154,9 +153,6 @@ export const currentPage = (): Page => {
   }
 };
 
-/** The automatic properties of this page's events (see `currentPage`). */
-export const pageProperties = (): Props => currentPage().props;
-
 /**
  * Properties of `track_pageview()`, named as mixpanel-browser names them
  * (`_.info.mpPageViewProperties`, empty ones left out), with the URL's campaign
@@ -165,15 +161,13 @@ export const pageProperties = (): Props => currentPage().props;
 export const pageviewProperties = (): Props =>
   guard(
     (): Props => ({
-      ...cut(
-        withoutEmpty({
-          current_page_title: document.title,
-          current_domain: location.hostname,
-          current_url_path: location.pathname,
-          current_url_protocol: location.protocol,
-          current_url_search: location.search,
-        }),
-      ),
+      ...nonEmptyStrings({
+        current_page_title: document.title,
+        current_domain: location.hostname,
+        current_url_path: location.pathname,
+        current_url_protocol: location.protocol,
+        current_url_search: location.search,
+      }),
       ...currentPage().marketing,
     }),
     {},

@@ -11,7 +11,7 @@ import type { PipelineOptions } from '../delivery/pipeline';
 import type { DeliveryState, Pipeline } from '../delivery/types';
 import { isBrowser, isOffline } from '../utils/env';
 import { createReporter, type ErrorReport, type Reporter } from '../utils/report';
-import { arriveAfterLoaded, arriveBeforeReplay } from './arrival';
+import { arrive } from './arrival';
 import { refuse, reportNotes } from './call-reports';
 import { trackElements } from './element-tracking';
 import { buildEngage, buildEvent, buildGroupUpdate, GROUP_ACTIONS, PEOPLE_ACTIONS, type BodyJson } from './event-builder';
@@ -23,7 +23,7 @@ import { alias, clearOptInOut, holdPeople, identify, optIn, optOut, refresh, res
 import { openConsent, openPersistence } from './persistence';
 import { cleanProperties, type Json, type Props } from './sanitize';
 import type { Group, Mixpanel } from './types';
-import { createFlags, onceInDebug, RECORDING_ANSWERS } from './unsupported';
+import { createFlags, onceInDebug } from './unsupported';
 import { describe, validateConfig } from './validate-config';
 import { isName, isRecord, own } from './values';
 
@@ -49,21 +49,15 @@ export interface Instance {
 }
 
 /**
- * The getters, with what each answers before `init` or when it fails: they
- * need the instance's state, so they are never queued (and the stub has none).
+ * What the getters answer before `init` or when they fail, when it is not
+ * undefined: they need the instance's state, so they are never queued (and
+ * the stub has none).
  */
 const GETTER_IDLE_ANSWERS = {
-  get_distinct_id: undefined,
-  get_property: undefined,
-  get_config: undefined,
   get_api_host: '',
   has_opted_out_tracking: false,
   has_opted_in_tracking: false,
-  get_session_recording_properties: undefined,
-  get_tab_id: null,
-  ...RECORDING_ANSWERS,
 } as const;
-type Getter = keyof typeof GETTER_IDLE_ANSWERS;
 
 /** mixpanel-browser's hook for the request bodies of each endpoint (`before_send_<type>`). */
 const SEND_HOOKS: Record<Endpoint, string> = { track: 'before_send_events', engage: 'before_send_people', groups: 'before_send_groups' };
@@ -85,16 +79,18 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   const queue: [string, unknown[], number][] = [];
   let fallback: Reporter = createReporter(() => DEFAULT_CONFIG);
   const current = (): Reporter => (core ? core.reporter : fallback);
-  const reporter: Reporter = { report: (r) => current().report(r), debug: (...args) => current().debug(...args) };
-  const invalid = (method: string, why: string): null => refuse(reporter, method, why);
-  const notSupported = onceInDebug(() => reporter);
+  const report = (r: ErrorReport): void => current().report(r);
+  const invalid = (method: string, why: string): null => refuse(current(), method, why);
+  /** A delivery failure: no call hears of it, `on_error` does. */
+  const deliveryFailed = (e: unknown): void => report({ code: 'delivery', message: String(e) });
+  const notSupported = onceInDebug(current);
 
   /** `f()` as a promise that never rejects: a failure is reported and answered with `otherwise`. */
   const later = <T>(f: () => T | Promise<T>, otherwise: T): Promise<T> =>
     Promise.resolve()
       .then(f)
       .catch((e) => {
-        reporter.report({ code: 'delivery', message: String(e) });
+        deliveryFailed(e);
         return otherwise;
       });
 
@@ -133,9 +129,16 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       };
       return pipe;
     } catch (e) {
-      reporter.report({ code: 'delivery', message: 'delivery could not start: ' + e });
+      deliveryFailed('delivery could not start: ' + e);
       return null;
     }
+  };
+
+  /** Sending starts again, or for the first time, unless the visitor is opted out. */
+  const resumeSending = (c: InstanceState): void => {
+    if (c.consent.out()) return;
+    if (pipe) pipe.resume();
+    else pipeline(c);
   };
 
   /** `built` as the page's `before_send_<type>` hooks leave it, or null when they drop it. */
@@ -177,21 +180,16 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   const isDisabled = (c: InstanceState, event: unknown): boolean =>
     c.disabled.all || (typeof event === 'string' && c.disabled.events.indexOf(event) >= 0);
 
-  /** Tracks without the page's hooks: what the library itself sends (`$identify`, `$opt_in`...) and what the hooks already saw. */
-  const track = (c: InstanceState, event: unknown, properties?: unknown, callback?: unknown, base?: Props): void => {
+  /**
+   * Tracks `event`: with `hooked`, as the page calls `track()`, the page's
+   * `before_track` first, as mixpanel-browser runs it; without, what the
+   * library itself sends (`$identify`, `$opt_in`...).
+   */
+  const track = (c: InstanceState, event: unknown, properties?: unknown, callback?: unknown, base?: Props, hooked?: boolean): void => {
+    const given = hooked && c.hooks.has('before_track') ? c.hooks.run('before_track', [event, properties], api) : [event, properties];
     // a crawler's page views would count as visits: mixpanel-browser sends nothing for them either
-    if (isDisabled(c, event) || isCrawlerPage()) return send(c, 'track', () => null, callback);
-    send(c, 'track', () => buildEvent(c, event, properties, base), callback);
-  };
-
-  /** `track()` as the page calls it: `before_track` first, as mixpanel-browser runs it. */
-  const trackWithHooks = (c: InstanceState, event: unknown, properties: unknown, callback: unknown, base?: Props): void => {
-    if (c.hooks.has('before_track')) {
-      const out = c.hooks.run('before_track', [event, properties], api);
-      if (!out) return send(c, 'track', () => null, callback);
-      [event, properties] = out;
-    }
-    track(c, event, properties, callback, base);
+    const sent = given && !isDisabled(c, given[0]) && !isCrawlerPage();
+    send(c, 'track', () => (sent ? buildEvent(c, given[0], given[1], base) : null), callback);
   };
 
   /** Sanitized properties for register-like calls, changes reported. */
@@ -201,6 +199,10 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     reportNotes(c, where, notes);
     return out;
   };
+
+  /** The super properties a register-like call changes: this page's only with `{ persistent: false }`, else the persisted ones. */
+  const superProperties = (c: InstanceState, options: unknown): Props =>
+    isRecord(options) && options.persistent === false ? c.extra : c.store.props;
 
   /** Runs `impl` with the state, counting the call as one that may change what every event carries. */
   const run = (c: InstanceState, changes: boolean, impl: Impl, args: unknown[]): unknown => {
@@ -242,18 +244,14 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   };
 
   /** Wraps a getter: its idle answer before `init` and when it fails. */
-  const getter = (name: Getter, impl: Impl) => {
-    const idle = () => {
-      const answer = GETTER_IDLE_ANSWERS[name];
-      // a fresh object each time: the page may change what it is given
-      return answer === undefined && name === 'get_session_recording_properties' ? {} : answer;
-    };
+  const getter = (name: string, impl: Impl) => {
+    const idle: unknown = own(GETTER_IDLE_ANSWERS, name);
     return (...args: unknown[]): unknown => {
       try {
-        return core ? impl(core, ...args) : idle();
+        return core ? impl(core, ...args) : idle;
       } catch (e) {
         invalid(name, 'failed: ' + e);
-        return idle();
+        return idle;
       }
     };
   };
@@ -269,14 +267,15 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
 
   const commands: { [Name in InstanceStubMethod]: Impl } & Record<string, Impl> = {
     track: (c, event, properties, options, callback) =>
-      trackWithHooks(c, event, properties, typeof options === 'function' ? options : callback),
+      track(c, event, properties, typeof options === 'function' ? options : callback, undefined, true),
     track_pageview: (c, properties, options) =>
-      trackWithHooks(
+      track(
         c,
         isRecord(options) && isName(options.event_name) ? options.event_name : '$mp_web_page_view',
         properties,
         undefined,
         pageviewProperties(),
+        true,
       ),
     track_links: (c, ...args) => trackElements('click', 'track_links', args, api.track, c.reporter),
     track_forms: (c, ...args) => trackElements('submit', 'track_forms', args, api.track, c.reporter),
@@ -286,29 +285,25 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       api.track(event, props, callback);
     }),
     register: (c, props, options) => {
-      const p = clean(c, 'register', props);
-      if (isRecord(options) && options.persistent === false) Object.assign(c.extra, p);
-      else {
-        Object.assign(c.store.props, p);
-        c.store.save();
-      }
+      Object.assign(superProperties(c, options), clean(c, 'register', props));
+      c.store.save();
     },
     register_once: (c, props, dflt = 'None', options) => {
       const p = clean(c, 'register_once', props);
-      const target = isRecord(options) && options.persistent === false ? c.extra : c.store.props;
+      const target = superProperties(c, options);
       for (const k in p) if (own(target, k) === undefined || target[k] === dflt) target[k] = p[k]!;
       c.store.save();
     },
     unregister: (c, name, options) => {
       if (name === 'distinct_id' || name === '$device_id') return invalid('unregister', name + ' is identity; use reset()');
       if (!isName(name)) return invalid('unregister', 'needs a property name; got ' + describe(name));
-      if (!isRecord(options) || options.persistent !== false) delete c.store.props[name];
+      delete superProperties(c, options)[name];
       delete c.extra[name];
       c.store.save();
     },
     identify: (c, id) => identify(c, id, senders),
     alias: (c, name, original) => alias(c, name, original, senders),
-    reset: (c) => reset(c),
+    reset,
     name_tag: (_, tag) => register({ mp_name_tag: tag }),
     time_event: (c, name) => {
       if (!isName(name)) return invalid('time_event', 'needs an event name; got ' + describe(name));
@@ -358,24 +353,21 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       if (p)
         void p
           .purge()
-          .catch((e) => reporter.report({ code: 'delivery', message: String(e) }))
+          .catch(deliveryFailed)
           .then(() => p.close());
     },
     opt_in_tracking: (c, options) => {
       optIn(c, options, senders);
-      if (pipe) pipe.resume();
-      else if (!c.consent.out()) pipeline(c);
+      resumeSending(c);
     },
     clear_opt_in_out_tracking: (c, options) => {
       // the default applies again: mixpanel-browser turns persistence back on
       clearOptInOut(c, options);
-      if (c.consent.out()) return;
-      if (pipe) pipe.resume();
-      else pipeline(c);
+      resumeSending(c);
     },
-    start_batch_senders: () => {
+    start_batch_senders: (c) => {
       sendersStarted = true;
-      if (pipe) pipe.resume();
+      resumeSending(c);
     },
     stop_batch_senders: () => notSupported('stop_batch_senders'),
     add_hook: (c, hookName, hook) => c.hooks.add(hookName, hook),
@@ -396,7 +388,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     },
   };
 
-  const getters: Record<Getter, Impl> = {
+  const getters: Record<string, Impl> = {
     get_distinct_id: (c) => c.store.props.distinct_id,
     get_property: (c, name) => {
       const v = own(c.store.props, String(name));
@@ -406,16 +398,6 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     get_api_host: (c) => apiHosts(c.config)[0] || '',
     has_opted_out_tracking: (c) => c.consent.out(),
     has_opted_in_tracking: (c) => c.consent.optedIn(),
-    get_session_recording_properties: () => {
-      notSupported('session recording');
-      return {};
-    },
-    get_tab_id: () => null,
-    is_recording_heatmap_data: () => false,
-    get_session_replay_url: () => {
-      notSupported('session recording');
-      return null;
-    },
   };
 
   /** One `/engage` update per `PEOPLE_ACTIONS` method; the callback is the last argument when it is a function. */
@@ -461,7 +443,19 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
   const api = {
     init,
     people,
-    flags: createFlags((topic) => notSupported(topic)),
+    flags: createFlags(notSupported),
+    // the recording getters need no state: what mixpanel-browser answers when nothing records
+    get_session_recording_properties: () => {
+      notSupported('session recording');
+      // a fresh object each time: the page may change what it is given
+      return {};
+    },
+    get_session_replay_url: () => {
+      notSupported('session recording');
+      return null;
+    },
+    is_recording_heatmap_data: () => false,
+    get_tab_id: () => null,
     get_group: (key: unknown, id: unknown) => {
       try {
         return getGroup(key, id);
@@ -477,7 +471,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     _settle: () => later(() => (pipe ? pipe.settle() : undefined), undefined),
   } as unknown as Mixpanel & Record<string, unknown>;
   for (const method in commands) api[method] = command(method, commands[method]!);
-  for (const method in getters) api[method] = getter(method as Getter, getters[method as Getter]);
+  for (const method in getters) api[method] = getter(method, getters[method]!);
 
   /** Calls a method by its dotted name (`people.set`, or `<instance>.track` on the library). */
   function call(path: string, args: unknown[]): void {
@@ -520,7 +514,7 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     api.__loaded = true;
     if (overflow) invalid('init', `${overflow} calls made before init() were dropped (over ${MAX_QUEUED_CALLS})`);
     startIdentity(c, senders);
-    arriveBeforeReplay(c, api);
+    arrive(c, api);
     for (const [method, args, at] of queue.splice(0)) {
       replayAt = at;
       call(method, args);
@@ -531,11 +525,10 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     } catch (e) {
       invalid('init', 'the loaded callback threw: ' + e);
     }
-    arriveAfterLoaded(c);
     return true;
   }
 
-  return { api, started: () => !!core, start, report: reporter.report };
+  return { api, started: () => !!core, start, report };
 }
 
 /** Merges the acceptable options of `partial` into `config` and reports the others. */

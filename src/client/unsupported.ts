@@ -7,19 +7,23 @@
 import type { Reporter } from '../utils/report';
 import type { FlagVariant, Flags } from './types';
 
-/** mixpanel-browser's session-recording getters, with what each answers when nothing records. */
-export const RECORDING_ANSWERS = {
-  is_recording_heatmap_data: false,
-  get_session_replay_url: null,
-} as const;
-
-/** Says once per instance and topic, in debug mode, that a feature is not part of Outlast. */
+/**
+ * Says once per topic, in debug mode, that a feature is not part of Outlast.
+ * `reporter` gives the instance's current reporter: what was said through an
+ * earlier one (before `init`, with the defaults) is said again through the next.
+ */
 export function onceInDebug(reporter: () => Reporter): (topic: string) => void {
-  const said: Record<string, true> = {};
+  let said: Record<string, true> = {};
+  let saidBy: Reporter | undefined;
   return (topic) => {
+    const current = reporter();
+    if (current !== saidBy) {
+      saidBy = current;
+      said = {};
+    }
     if (said[topic]) return;
     said[topic] = true;
-    reporter().debug(topic + ' is not part of Outlast; the call does nothing');
+    current.debug(topic + ' is not part of Outlast; the call does nothing');
   };
 }
 

@@ -24,13 +24,17 @@ describe('before init', () => {
 
     vi.setSystemTime(20_000_000);
     lib.init('tok');
-    expect(pipes.sent.map((s) => s.body.event ?? Object.keys(s.body).find((k) => k === '$set'))).toEqual([
+    // the first referrer's set_once is queued at init before the replay, as mixpanel-browser's _loaded
+    // queues it before create_mplib executes the snippet's queue: identify() sends it with the $set
+    expect(pipes.sent.map((s) => s.body.event ?? Object.keys(s.body).find((k) => k.startsWith('$set')))).toEqual([
       'first',
       '$set',
+      '$set_once',
       '$identify',
       'second',
     ]);
-    const [first, , , second] = pipes.sent;
+    expect(pipes.sent[2]!.body.$set_once).toEqual({ $initial_referrer: '$direct', $initial_referring_domain: '$direct' });
+    const [first, , , , second] = pipes.sent;
     expect(first!.body.properties.time).toBe(1000);
     expect(first!.body.properties).not.toHaveProperty('plan');
     expect(second!.body.properties).toMatchObject({ time: 9000, plan: 'pro', distinct_id: 'u1' });

@@ -276,6 +276,22 @@ describe('not part of Outlast', () => {
     log.mockRestore();
   });
 
+  it('asked before init, they still say so once init turns debug mode on', () => {
+    const { lib } = setup();
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    expect(lib.flags.is_enabled_sync('f', true)).toBe(true);
+    expect(lib.get_session_recording_properties()).toEqual({});
+    expect(log).not.toHaveBeenCalled();
+    lib.init('tok', { debug: true });
+    lib.flags.is_enabled_sync('f');
+    lib.get_session_replay_url();
+    lib.get_session_replay_url();
+    const lines = log.mock.calls.map((c) => c.join(' '));
+    expect(lines.filter((l) => l.includes('feature flags is not part of Outlast'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('session recording is not part of Outlast'))).toHaveLength(1);
+    log.mockRestore();
+  });
+
   it('toString names the instance as mixpanel-browser does', () => {
     const { lib } = setup();
     lib.init('tok');

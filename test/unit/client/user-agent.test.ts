@@ -1,11 +1,14 @@
 // $browser, $browser_version, $os, $device and the crawler filter, against
 // mixpanel-browser 2.83's `_.info.browser`, `_.info.browserVersion`,
 // `_.info.os`, `_.info.device` and `_.isBlockedUA` (utils.js).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseUserAgent } from '../../../src/client/environment';
 import { isCrawler } from '../../../src/client/properties/bots';
 import { browserOf, deviceOf, osOf } from '../../../src/client/properties/user-agent';
 import { reference } from './mixpanel-reference';
+import { withMixpanelBrowser } from './mixpanel-reference-page';
 import { removeBrowser, setup } from './fake-browser';
 
 const APPLE = 'Apple Computer, Inc.';
@@ -224,11 +227,115 @@ describe('crawlers (_.isBlockedUA)', () => {
     expect(isCrawler(ua)).toBe(false);
   });
 
+  it("every entry of mixpanel-browser's BLOCKED_UA_STRS, in any case, and nothing short of one", () => {
+    const source = readFileSync(fileURLToPath(new URL('../../../node_modules/mixpanel-browser/src/utils.js', import.meta.url)), 'utf8');
+    const list = /var BLOCKED_UA_STRS = \[([^\]]*)\]/.exec(source)![1]!;
+    const entries = [...list.matchAll(/'([^']+)'/g)].map((m) => m[1]!);
+    expect(entries).toHaveLength(24);
+    for (const entry of entries)
+      for (const ua of [entry, 'Mozilla/5.0 (' + entry.toUpperCase() + '/2.1)', entry.slice(0, -1), entry.slice(1)]) {
+        expect([ua, isCrawler(ua)]).toEqual([ua, reference.isBlockedUA(ua)]);
+      }
+  });
+
   it('a crawler page sends no event, and the callback hears 0 (_event_is_disabled)', async () => {
     const { lib, pipes } = setup({ userAgent: CRAWLERS[0] });
     lib.init('tok', { track_pageview: true });
     const status = await new Promise((resolve) => lib.track('x', {}, resolve));
     expect(status).toBe(0);
     expect(pipes.events()).toHaveLength(0);
+  });
+});
+
+describe('every rule of the tables, against mixpanel-browser on made-up user agents', () => {
+  // one token per rule of _.info.browser, _.info.browserVersion, _.info.os and _.info.device (and look-alikes)
+  const TOKENS = [
+    ' OPR/50.1',
+    'Opera/9.80',
+    'Mini',
+    'BlackBerry 9.1',
+    'PlayBook',
+    'bb10',
+    'IEMobile',
+    'WPDesktop',
+    'wpdesktop',
+    'SamsungBrowser/12.1',
+    'Edge/18.1',
+    'Edg/120',
+    'FBIOS',
+    'Whale/2.9',
+    'Chrome/120.1',
+    'CriOS/100',
+    'UCWEB/2',
+    'UCBrowser/3.2',
+    'FxiOS/9',
+    'Mobile',
+    'Android 10',
+    'android 9.1',
+    'Konqueror:4.5',
+    'Firefox/121',
+    'MSIE 9.0',
+    'Trident/7.0',
+    'rv:11.0',
+    'Gecko',
+    'Version/17.2',
+    'Windows Phone',
+    'windows phone',
+    'Windows NT',
+    'Phone',
+    'iPad',
+    'iPod',
+    'iPhone',
+    'Macintosh',
+    'mac',
+    'Linux',
+    'CrOS',
+  ];
+  const agents: string[] = [];
+  for (let i = 0; i < TOKENS.length; i++)
+    for (let j = i; j < TOKENS.length; j++) agents.push(i === j ? TOKENS[i]! : TOKENS[i] + ' ' + TOKENS[j]);
+
+  it('$browser, $browser_version and $device, with and without an Apple vendor and window.opera', () => {
+    for (const ua of agents)
+      for (const vendor of ['', APPLE])
+        for (const opera of [false, true]) {
+          const expected = [reference.info.browser(ua, vendor, opera), reference.info.browserVersion(ua, vendor, opera)];
+          expect([ua, vendor, opera, browserOf(ua, vendor, opera)]).toEqual([ua, vendor, opera, expected]);
+          expect([ua, deviceOf(ua)]).toEqual([ua, reference.info.device(ua)]);
+        }
+  });
+
+  // one mixpanel-browser page per user agent, so fewer: each rule, its case, and two rules at once
+  const SYSTEMS = [
+    'Windows NT',
+    'windows nt',
+    'Windows Phone',
+    'Windows NT WPDesktop',
+    'windows wpdesktop',
+    'iPad',
+    'iPod',
+    'iPhone',
+    'Android 10',
+    'android',
+    'bb10',
+    'PlayBook',
+    'Macintosh',
+    'mac',
+    'Linux',
+    'linux',
+    'CrOS',
+    'Android iPhone',
+    'BB10 Android',
+    'Mac Linux',
+    'curl/8.0',
+  ];
+  it('$os (mixpanel-browser reads it from the page it loads on)', { timeout: 60_000 }, () => {
+    for (const ua of SYSTEMS) {
+      const expected = withMixpanelBrowser({ url: 'https://example.com/', userAgent: ua, storage: new Map() }, (mp) => {
+        mp.init('tok', { persistence: 'localStorage', batch_requests: false });
+        return mp.track('x')!.properties.$os ?? '';
+      });
+      expect([ua, osOf(ua)]).toEqual([ua, expected]);
+    }
   });
 });
