@@ -27,12 +27,12 @@ const SET_ONCE_QUEUE = '__mpso';
 function holdSetOnce(core: InstanceState, props: Props): void {
   // as every people method of mixpanel-browser, nothing while opted out
   if (core.consent.out()) return;
-  const persisted = core.store.props;
-  const queued = persisted[SET_ONCE_QUEUE];
-  const queue: Props = isRecord(queued) ? queued : {};
-  for (const key in props) if (!(key in queue)) queue[key] = props[key]!;
-  persisted[SET_ONCE_QUEUE] = queue;
-  core.store.save();
+  core.store.update((persisted) => {
+    const queued = persisted[SET_ONCE_QUEUE];
+    const queue: Props = isRecord(queued) ? queued : {};
+    for (const key in props) if (!(key in queue)) queue[key] = props[key]!;
+    persisted[SET_ONCE_QUEUE] = queue;
+  });
 }
 
 /** What page views made by the option carry, as mixpanel-browser's do. */
@@ -43,8 +43,10 @@ export function arriveBeforeReplay(core: InstanceState, api: Mixpanel): void {
   const page = currentPage();
   const { config, store } = core;
   // both run first, so that a stopped campaign never reaches the first event
-  const forgot = forgetCampaign(store.props, config);
-  if (rememberArrival(store.props, config, page) || forgot) store.save();
+  store.update((persisted) => {
+    forgetCampaign(persisted, config);
+    rememberArrival(persisted, config, page);
+  });
   if (config.track_pageview)
     trackPageViews(
       () => core.config.track_pageview,

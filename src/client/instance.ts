@@ -288,23 +288,21 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     register: (c, props, options) => {
       const p = clean(c, 'register', props);
       if (isRecord(options) && options.persistent === false) Object.assign(c.extra, p);
-      else {
-        Object.assign(c.store.props, p);
-        c.store.save();
-      }
+      else c.store.update((stored) => Object.assign(stored, p));
     },
     register_once: (c, props, dflt = 'None', options) => {
       const p = clean(c, 'register_once', props);
-      const target = isRecord(options) && options.persistent === false ? c.extra : c.store.props;
-      for (const k in p) if (own(target, k) === undefined || target[k] === dflt) target[k] = p[k]!;
-      c.store.save();
+      const once = (target: Props) => {
+        for (const k in p) if (own(target, k) === undefined || target[k] === dflt) target[k] = p[k]!;
+      };
+      if (isRecord(options) && options.persistent === false) once(c.extra);
+      else c.store.update(once);
     },
     unregister: (c, name, options) => {
       if (name === 'distinct_id' || name === '$device_id') return invalid('unregister', name + ' is identity; use reset()');
       if (!isName(name)) return invalid('unregister', 'needs a property name; got ' + describe(name));
-      if (!isRecord(options) || options.persistent !== false) delete c.store.props[name];
+      if (!isRecord(options) || options.persistent !== false) c.store.update((stored) => delete stored[name]);
       delete c.extra[name];
-      c.store.save();
     },
     identify: (c, id) => identify(c, id, senders),
     alias: (c, name, original) => alias(c, name, original, senders),
@@ -313,8 +311,9 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     time_event: (c, name) => {
       if (!isName(name)) return invalid('time_event', 'needs an event name; got ' + describe(name));
       if (isDisabled(c, name)) return;
-      c.store.timers[name] = c.now();
-      c.store.save();
+      c.store.update((_, timers) => {
+        timers[name] = c.now();
+      });
     },
     set_config: (c, partial) => {
       applyConfig(c.config, partial, c.reporter);

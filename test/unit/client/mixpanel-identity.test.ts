@@ -165,6 +165,22 @@ describe('two tabs never overwrite each other (MixpanelPersistence.load before e
     expect(b.lib.get_distinct_id()).toBe('user-a');
   });
 
+  it('people updates queued by two tabs before identify() both wait, and both reach the user (_add_to_people_queue loads first)', () => {
+    const browser = fakeBrowser();
+    const a = page(browser);
+    const b = page(browser);
+    a.lib.init('tok');
+    b.lib.init('tok');
+    a.lib.people.set({ plan: 'pro' });
+    b.lib.people.set({ theme: 'dark' });
+    a.lib.people.increment('logins');
+    expect(stored(browser.cookies)).toMatchObject({ __mps: { plan: 'pro', theme: 'dark' }, __mpa: { logins: 1 } });
+    b.lib.identify('user-ab');
+    const bodies = b.pipes.sent.filter((s) => s.ep === 'engage').map((s) => s.body);
+    expect(bodies.find((body) => body.$set)!.$set).toMatchObject({ plan: 'pro', theme: 'dark' });
+    expect(bodies.find((body) => body.$add)!.$add).toEqual({ logins: 1 });
+  });
+
   it("one tab's reset() is not undone by the other tab's next change", () => {
     const browser = fakeBrowser();
     const a = page(browser);
