@@ -80,14 +80,12 @@ export function startIdentity(core: InstanceState, senders: IdentitySenders): vo
     const adopted = adoptMixpanelQueues(core.token, pipeline);
     if (adopted) core.reporter.debug(`sending ${adopted} mixpanel-browser request(s)`);
   }
-  // another tab's identify(), reset() or opt-out: localStorage says so at once; a cookie is read again when the tab is seen again
+  // another tab's identify(), reset() or opt-out, for the getters: a write to localStorage says so at once, a
+  // cookie is read again when the tab is shown again (a read that finds the entry unchanged costs one string compare)
+  const refreshStore = () => store.refresh();
   guard(() => {
-    window.addEventListener('storage', (e) => {
-      if (e.key === store.name || e.key === null) store.refresh();
-    });
-    document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible') store.refresh();
-    });
+    addEventListener('storage', refreshStore);
+    document.addEventListener('visibilitychange', refreshStore);
   }, undefined);
 }
 

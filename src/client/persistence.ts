@@ -40,12 +40,11 @@ export interface Persistence {
   /**
    * The entry but its timers: `distinct_id`, `$device_id`, `$user_id`, the
    * super properties, and the internal keys. Read it freely; change it only
-   * inside `update()`.
+   * inside `update()`. Both objects are replaced when another tab's entry is
+   * read: read them from here each time, never keep them.
    */
   props: Props;
   timers: Timers;
-  /** The storage key, `mp_<token>_mixpanel` unless `persistence_name`/`cookie_name` say otherwise. */
-  readonly name: string;
   /** Grows whenever `props` may have changed (a change of this tab's, or another tab's write read): what events carry is made again. */
   version: number;
   /**
@@ -113,12 +112,9 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
     return [props, kept];
   }
 
-  /** Replaces the values in memory, in place: callers hold `props` and `timers`. */
   function adopt([props, timers]: [Props, Timers]): void {
-    for (const k of Object.keys(p.props)) delete p.props[k];
-    for (const k of Object.keys(p.timers)) delete p.timers[k];
-    Object.assign(p.props, props);
-    Object.assign(p.timers, timers);
+    p.props = props;
+    p.timers = timers;
     p.version++;
   }
 
@@ -151,7 +147,6 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
   const p: Persistence = {
     props: {},
     timers: {},
-    name,
     version: 0,
     off: false,
     update(change) {
