@@ -87,6 +87,13 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
   };
   /** The text last read or written: a read that finds it again changes nothing. */
   let lastRaw: string | null = null;
+  /**
+   * The text this page last wrote: writing what is stored already is skipped
+   * only when this page wrote it, so that the first write of a page always
+   * happens and a cookie's expiry starts again at every visit, as
+   * mixpanel-browser's save() at init does.
+   */
+  let lastWritten: string | null = null;
   let readThisTask = false;
 
   /** The entry in `raw`, checked: bad fields are left out and named in `bad`. */
@@ -118,9 +125,9 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
     p.version++;
   }
 
-  /** Takes what `store` holds when it differs from what this tab last read or wrote. */
-  function read(store: KV | null, bad: string[] = []): void {
-    const raw = store && !p.off ? store.get(name) : null;
+  /** Takes what is stored when it differs from what this tab last read or wrote. */
+  function read(bad: string[] = []): void {
+    const raw = kv && !p.off ? kv.get(name) : null;
     // nothing stored (another tab opted out and removed it): this tab keeps what it has, as
     // mixpanel-browser's load() does, and its next write puts it all back
     if (raw === null || raw === lastRaw) lastRaw = raw;
@@ -139,9 +146,10 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
   function write(): void {
     if (!kv || p.off) return;
     const raw = JSON.stringify(Object.keys(p.timers).length ? { ...p.props, __timers: p.timers } : p.props);
-    if (raw === lastRaw) return;
-    if (kv.set(name, raw)) lastRaw = raw;
-    else report(`could not write "${name}" to ${kv.kind}`);
+    if (raw === lastRaw && raw === lastWritten) return;
+    if (!kv.set(name, raw)) return report(`could not write "${name}" to ${kv.kind}`);
+    lastRaw = raw;
+    lastWritten = raw;
   }
 
   const p: Persistence = {
@@ -150,7 +158,7 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
     version: 0,
     off: false,
     update(change) {
-      read(kv);
+      read();
       if (change) change(p.props, p.timers);
       p.version++;
       write();
@@ -159,7 +167,7 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
       if (readThisTask) return;
       readThisTask = true;
       void Promise.resolve().then(() => (readThisTask = false));
-      read(kv);
+      read();
     },
     clear() {
       removeEntry();
@@ -174,7 +182,7 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
 
   // first read, with the checks reported
   const bad: string[] = [];
-  if (!disabled) read(kv, bad);
+  if (!disabled) read(bad);
   // moving between cookie and localStorage, what the other store has is taken over (mixpanel-browser's
   // upgrade()); with persistence disabled, what the configured store has, and it is removed (set_disabled(true))
   takeOver(disabled ? configured : openKV(kv && kv.kind === 'cookie' ? 'localStorage' : 'cookie', config));

@@ -54,6 +54,15 @@ describe('cookie options: MixpanelPersistence and _.cookie.set', () => {
     expect([...jar.values.keys()]).toEqual(['mp_legacy']);
   });
 
+  it('every page writes the cookie again, so that it expires a year after the last visit (save() in the constructor)', () => {
+    const jar = cookieJar();
+    setup({ cookies: jar }).lib.init('tok');
+    removeBrowser();
+    jar.writes.length = 0;
+    setup({ cookies: jar }).lib.init('tok');
+    expect(jar.writes.filter((w) => w.startsWith('mp_tok_mixpanel=') && / expires=/.test(w))).toHaveLength(1);
+  });
+
   it('cross_site_cookie writes SameSite=None; Secure', () => {
     const jar = cookieJar();
     setup({ cookies: jar, url: 'http://shop.example.com/' }).lib.init('tok', { cross_site_cookie: true });
