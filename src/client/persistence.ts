@@ -185,7 +185,8 @@ export function openPersistence(token: string, config: Config, reporter: Reporte
   if (!disabled) read(bad);
   // moving between cookie and localStorage, what the other store has is taken over (mixpanel-browser's
   // upgrade()); with persistence disabled, what the configured store has, and it is removed (set_disabled(true))
-  takeOver(disabled ? configured : openKV(kv && kv.kind === 'cookie' ? 'localStorage' : 'cookie', config));
+  const other = kv && kv.kind === 'cookie' ? 'localStorage' : 'cookie';
+  takeOver(disabled ? configured : openKV(other, config));
   if (bad.length) report(`"${name}" partly unreadable; reset ${bad.join('; ')}`);
   // mixpanel-browser's _init: an identity only when none is stored; an old one without $device_id is kept as it is
   if (!isId(p.props.distinct_id)) Object.assign(p.props, freshIdentity());
