@@ -26,8 +26,10 @@ export function arrive(core: InstanceState, api: Mixpanel): void {
   const page = currentPage();
   const { config, store } = core;
   // both run first, so that a stopped campaign never reaches the first event
-  const forgot = forgetCampaign(store.props, config);
-  if (rememberArrival(store.props, config, page) || forgot) store.save();
+  store.update((persisted) => {
+    forgetCampaign(persisted, config);
+    rememberArrival(persisted, config, page);
+  });
   if (config.track_pageview)
     trackPageViews(
       () => core.config.track_pageview,

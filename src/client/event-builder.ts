@@ -142,8 +142,7 @@ export function buildEvent(core: InstanceState, name: unknown, properties: unkno
   const started = own(store.timers, name);
   if (typeof started === 'number') {
     p.$duration = Math.round(now - started) / 1000;
-    delete store.timers[name];
-    store.save();
+    store.update((_, timers) => delete timers[name]);
   }
   const blacklist = core.config.property_blacklist;
   for (const b of blacklist) if (b !== 'token') delete p[b];

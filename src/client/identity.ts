@@ -9,21 +9,23 @@
  * `$device_id` and `$user_id` on every event and update), and Mixpanel's
  * servers apply the project's ID merge rules, simplified or original, to it.
  *
- * Every change starts from what is stored now (another tab may have
- * identified or reset meanwhile), and a change made by another tab is taken
- * over when it writes localStorage or when this tab becomes visible again.
+ * Every change is a `store.update()`, which starts from what is stored now
+ * (another tab may have identified or reset meanwhile); a change made by
+ * another tab is taken over when it writes localStorage or when this tab
+ * becomes visible again.
  */
 import { MAX_STRING_LENGTH } from '../constants';
 import type { Pipeline } from '../delivery/types';
-import { guard } from '../utils/env';
+import { guard, safeLocalStorage } from '../utils/env';
 import { refuse } from './call-reports';
 import type { InstanceState } from './instance-state';
-import { isRecord, own } from './values';
-import { buildEngage } from './event-builder';
+import { isName, isRecord, own } from './values';
+import { buildEngage, PEOPLE_ACTIONS } from './event-builder';
+import type { PeopleStubMethod } from './method-names';
 import { adoptMixpanelQueues } from './mixpanel-queues';
 import { DEVICE_PREFIX } from './persistence';
 import type { Json, Props } from './sanitize';
-import { cookieKV } from './storage';
+import { openKV } from './storage';
 import { describe } from './validate-config';
 
 /** What the identity rules need from the instance. */
@@ -44,20 +46,10 @@ export interface IdentitySenders {
 const identified = new WeakSet<InstanceState>();
 
 /**
- * Re-reads persistence; when another tab changed it, the shared event properties are made again.
- * Called before every change and every request, as mixpanel-browser reads its persistence before
- * each (MixpanelPersistence.properties, load_prop, register).
+ * Re-reads persistence, at most once per task, as mixpanel-browser reads its
+ * persistence before each request (MixpanelPersistence.properties, load_prop).
  */
-export function refresh(core: InstanceState): void {
-  // once per task: a burst of calls reads storage once, and what another tab writes meanwhile counts from the next task
-  if (readThisTask.has(core)) return;
-  readThisTask.add(core);
-  void Promise.resolve().then(() => readThisTask.delete(core));
-  if (core.store.load()) core.rev++;
-}
-
-/** The instances whose persistence `refresh` read in the current task. */
-const readThisTask = new WeakSet<InstanceState>();
+export const refresh = (core: InstanceState): void => core.store.refresh();
 
 /**
  * Takes the identity over from a previous page or from mixpanel-browser, as
@@ -66,65 +58,69 @@ const readThisTask = new WeakSet<InstanceState>();
  */
 export function startIdentity(core: InstanceState, senders: IdentitySenders): void {
   const { consent, config, store } = core;
-  // an opt-out kept in a cookie moves to localStorage when that is where choices are kept
-  if (config.opt_out_tracking_persistence_type === 'localStorage') {
+  // an opt-in or opt-out kept in a cookie moves to localStorage when that is where choices are kept
+  if (config.opt_out_tracking_persistence_type === 'localStorage' && safeLocalStorage()) {
     const cookie = { persistence_type: 'cookie' };
-    if (!consent.optedIn() && consent.optedIn(cookie)) consent.set('1');
-    if (!consent.optedOut() && consent.optedOut(cookie)) consent.set('0');
-    consent.clear(cookie);
+    const choice = consent.get(cookie);
+    if (choice === '0' || choice === '1') consent.set(choice);
+    consent.set(null, cookie);
   }
+  const cookies = openKV('cookie', config);
   if (consent.out()) {
     // mixpanel-browser: an opted-out visitor's persistence is cleared and stays off
-    store.off = true;
-    store.remove();
-  } else if (!consent.optedIn() && (config.opt_out_tracking_by_default || hasOptOutCookie())) {
-    guard(() => cookieKV(config)?.remove('mp_optout'), undefined);
+    store.stop();
+  } else if (!consent.optedIn() && (config.opt_out_tracking_by_default || (cookies && cookies.get('mp_optout')))) {
+    // mp_optout: mixpanel-browser's cookie of an older way of opting out by default
+    if (cookies) cookies.remove('mp_optout');
     optOut(core, { clear_persistence: config.opt_out_persistence_by_default }, senders);
   }
-  store.save();
-  if (!consent.out()) {
-    const pipeline = senders.pipeline(core);
-    if (pipeline) {
-      const adopted = adoptMixpanelQueues(core.token, pipeline);
-      if (adopted) core.reporter.debug(`sending ${adopted} mixpanel-browser request(s)`);
-    }
+  store.update();
+  const pipeline = consent.out() ? null : senders.pipeline(core);
+  if (pipeline) {
+    const adopted = adoptMixpanelQueues(core.token, pipeline);
+    if (adopted) core.reporter.debug(`sending ${adopted} mixpanel-browser request(s)`);
   }
-  // another tab's identify(), reset() or opt-out: localStorage says so at once; a cookie is read again when the tab is seen again
-  const onChange = () => refresh(core);
+  // another tab's identify(), reset() or opt-out, for the getters: a write to localStorage says so at once, a
+  // cookie is read again when the tab is shown again (a read that finds the entry unchanged costs one string compare)
+  const refreshStore = () => store.refresh();
   guard(() => {
-    window.addEventListener('storage', (e) => {
-      if (e.key === store.name || e.key === null) onChange();
-    });
-    document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible') onChange();
-    });
+    addEventListener('storage', refreshStore);
+    document.addEventListener('visibilitychange', refreshStore);
   }, undefined);
 }
 
-/** mixpanel-browser's `mp_optout` cookie, an older way of opting out by default. */
-const hasOptOutCookie = (): boolean => guard(() => /(^|;\s*)mp_optout=/.test(document.cookie), false);
-
-/** `register()` of mixpanel-browser's persistence: set and write. */
-function register(core: InstanceState, props: Props): void {
-  Object.assign(core.store.props, props);
-  core.store.save();
-  // what every event carries changed within one method call (alias() tracks, then identifies):
-  // the shared part of the next event is made again
-  core.rev++;
-}
+/** An id identify() and alias() accept: a string of 1 to `MAX_STRING_LENGTH` characters. */
+const isId = (v: unknown): v is string => isName(v) && v.length <= MAX_STRING_LENGTH;
 
 /**
- * mixpanel-browser's `identify(new_distinct_id)`. Without an id it keeps the
- * current one (and sends the people updates waiting for it). Returns -1 when
- * the id is refused, as mixpanel-browser does.
+ * mixpanel-browser's `identify(new_distinct_id)`, in one change of the
+ * stored entry: `$user_id`, the `$device_id` of an older visitor, the
+ * distinct_id (unless it is the alias just made), and the people updates
+ * that waited for it, which are sent, then `$identify`. Without an id it
+ * keeps the current one (and sends the waiting updates). Returns -1 when the
+ * id is refused, as mixpanel-browser does.
  */
 export function identify(core: InstanceState, id: unknown, senders: IdentitySenders): -1 | undefined {
-  refresh(core);
-  const { store } = core;
-  const previous = store.props.distinct_id as string;
-  let next = id == null ? previous : id;
-  if (typeof next === 'number') next = String(next);
-  if (typeof next !== 'string' || !next || next.length > MAX_STRING_LENGTH || (next !== previous && next.startsWith(DEVICE_PREFIX))) {
+  let previous = '';
+  let next = typeof id === 'number' ? String(id) : id;
+  let usable = false;
+  const sends: Array<[op: string, value: Json]> = [];
+  core.store.update((props) => {
+    previous = props.distinct_id as string;
+    if (next == null) next = previous;
+    usable = isId(next) && (next === previous || !next.startsWith(DEVICE_PREFIX));
+    if (!usable) return;
+    if (next !== previous) props.$user_id = next as string;
+    // an id stored by an older mixpanel-browser, before it kept $device_id: that id was the device's
+    if (!props.$device_id) Object.assign(props, { $had_persisted_distinct_id: true, $device_id: previous });
+    // a new id replaces the distinct_id, unless it is the one alias() just made
+    if (next !== previous && next !== props.__alias) {
+      delete props.__alias;
+      props.distinct_id = next as string;
+    }
+    takePeople(props, sends);
+  });
+  if (!usable) {
     refuse(
       core.reporter,
       'identify',
@@ -132,16 +128,8 @@ export function identify(core: InstanceState, id: unknown, senders: IdentitySend
     );
     return -1;
   }
-  if (next !== previous) register(core, { $user_id: next });
-  // an id stored by an older mixpanel-browser, before it kept $device_id: that id was the device's
-  if (!store.props.$device_id) register(core, { $had_persisted_distinct_id: true, $device_id: previous });
-  // a new id replaces the distinct_id, unless it is the one alias() just made
-  if (next !== previous && next !== store.props.__alias) {
-    delete store.props.__alias;
-    register(core, { distinct_id: next });
-  }
   identified.add(core);
-  flushPeople(core, senders);
+  for (const [op, value] of sends) senders.engage(core, op, value);
   // on every change of id: Mixpanel's ID merge decides on the server what it means
   if (next !== previous) senders.track(core, '$identify', { distinct_id: next, $anon_distinct_id: previous });
   return undefined;
@@ -156,10 +144,10 @@ export function identify(core: InstanceState, id: unknown, senders: IdentitySend
  * mixpanel-browser does.
  */
 export function alias(core: InstanceState, name: unknown, original: unknown, senders: IdentitySenders): -1 | -2 | undefined {
-  refresh(core);
   const { store } = core;
+  store.refresh();
   const from = original === undefined ? store.props.distinct_id : original;
-  if (typeof name !== 'string' || !name || name.length > MAX_STRING_LENGTH || typeof from !== 'string' || !from) {
+  if (!isId(name) || !isId(from)) {
     refuse(core.reporter, 'alias', `needs ids of 1-${MAX_STRING_LENGTH} characters; got ${describe(name)}`);
     return undefined;
   }
@@ -167,16 +155,15 @@ export function alias(core: InstanceState, name: unknown, original: unknown, sen
     refuse(core.reporter, 'alias', 'alias is an existing people distinct_id');
     return -2;
   }
-  if (name === from) {
-    refuse(core.reporter, 'alias', 'alias equals the distinct_id');
-    identify(core, name, senders);
-    return -1;
+  if (name === from) refuse(core.reporter, 'alias', 'alias equals the distinct_id');
+  else {
+    store.update((props) => {
+      props.__alias = name;
+    });
+    senders.track(core, '$create_alias', { alias: name, distinct_id: from });
   }
-  store.props.__alias = name;
-  store.save();
-  senders.track(core, '$create_alias', { alias: name, distinct_id: from });
   identify(core, name, senders);
-  return undefined;
+  return name === from ? -1 : undefined;
 }
 
 /**
@@ -191,22 +178,19 @@ export function reset(core: InstanceState): void {
 }
 
 /**
- * mixpanel-browser's people queue keys (mixpanel-persistence.js), by update
- * action, in the order its `_flush` sends them; the last two hold lists.
+ * mixpanel-browser's people queues (mixpanel-persistence.js): the `people`
+ * method of each and its key in the entry, in the order its `_flush` sends
+ * them; the last two hold lists.
  */
-const QUEUE_KEYS: Record<string, string> = {
-  $set: '__mps',
-  $set_once: '__mpso',
-  $unset: '__mpus',
-  $add: '__mpa',
-  $union: '__mpu',
-  $append: '__mpap',
-  $remove: '__mpr',
-};
-const ACTIONS = Object.keys(QUEUE_KEYS);
-
-/** The `people` method that sends each action when the queue is flushed. */
-const FLUSH_OPS = ['set', 'set_once', 'unset', 'increment', 'union', 'append', 'remove'];
+const QUEUES: Array<[op: PeopleStubMethod, key: string]> = [
+  ['set', '__mps'],
+  ['set_once', '__mpso'],
+  ['unset', '__mpus'],
+  ['increment', '__mpa'],
+  ['union', '__mpu'],
+  ['append', '__mpap'],
+  ['remove', '__mpr'],
+];
 
 type JsonObject = Record<string, Json>;
 
@@ -219,9 +203,8 @@ type JsonObject = Record<string, Json>;
  * property, a `$remove` cancels the `$append` of the same value, and any
  * update but `$remove` cancels a waiting `$unset`.
  */
-function enqueuePeople(props: Props, action: string, data: Json): void {
-  const [set, setOnce, unset, add, union, append, remove] = ACTIONS.map((a, i) => {
-    const key = QUEUE_KEYS[a]!;
+function enqueuePeople(props: Props, op: string, data: Json): void {
+  const [set, setOnce, unset, add, union, append, remove] = QUEUES.map(([, key], i) => {
     if (i > 4 ? !Array.isArray(props[key]) : !isRecord(props[key])) props[key] = i > 4 ? [] : {};
     return props[key] as JsonObject;
   }) as [JsonObject, JsonObject, JsonObject, JsonObject, JsonObject, JsonObject[], JsonObject[]];
@@ -231,31 +214,31 @@ function enqueuePeople(props: Props, action: string, data: Json): void {
   const cancel = (queues: JsonObject[]) => {
     for (const q of queues) for (const k of names) delete q[k];
   };
-  if (action === '$unset') {
+  if (op === 'unset') {
     cancel([set, setOnce, add, union, ...append]);
     for (const k of names) unset[k] = true;
     return;
   }
   if (!isRecord(data)) return;
-  if (action === '$remove') {
+  if (op === 'remove') {
     remove.push(data);
     for (const item of append) for (const k of names) if (item[k] === data[k]) delete item[k];
     return;
   }
   cancel([unset]);
-  if (action === '$set') {
+  if (op === 'set') {
     Object.assign(set, data);
     cancel([add, union]);
-  } else if (action === '$append') append.push(data);
+  } else if (op === 'append') append.push(data);
   else
     for (const k of names) {
       const v = data[k]!;
-      if (action === '$set_once') {
+      if (op === 'set_once') {
         if (!(k in setOnce)) setOnce[k] = v;
-      } else if (action === '$add') {
+      } else if (op === 'increment') {
         if (k in set) set[k] = (set[k] as number) + (v as number);
         else add[k] = ((add[k] as number) || 0) + (v as number);
-      } else if (action === '$union' && Array.isArray(v)) {
+      } else if (op === 'union' && Array.isArray(v)) {
         const list = Array.isArray(union[k]) ? (union[k] as Json[]) : (union[k] = []);
         for (const item of v) if (list.indexOf(item) < 0) list.push(item);
       }
@@ -278,13 +261,8 @@ export function holdPeople(core: InstanceState, op: string, a: unknown, b: unkno
     const built = buildEngage(core, op, a, b);
     if (!built) return true;
     const body = JSON.parse(built) as JsonObject;
-    const action = ACTIONS.find((k) => k in body);
-    if (action) {
-      refresh(core);
-      enqueuePeople(core.store.props, action, body[action]!);
-      core.store.save();
-      core.reporter.debug('kept until identify()', body);
-    }
+    core.store.update((props) => enqueuePeople(props, op, body[PEOPLE_ACTIONS[op as PeopleStubMethod]]!));
+    core.reporter.debug('kept until identify()', body);
   }
   if (typeof callback === 'function')
     try {
@@ -296,27 +274,21 @@ export function holdPeople(core: InstanceState, op: string, a: unknown, b: unkno
 }
 
 /**
- * mixpanel-browser's `MixpanelPeople._flush`: sends what waited for
- * `identify()`, one request per queue, and one per `$append` and `$remove`,
- * the last queued first, as it pops them.
+ * mixpanel-browser's `MixpanelPeople._flush`: takes what waited for
+ * `identify()` out of `props` into `sends`, one request per queue, and one
+ * per `$append` and `$remove`, the last queued first, as it pops them.
  */
-function flushPeople(core: InstanceState, senders: IdentitySenders): void {
-  const { props } = core.store;
-  const sends: Array<[op: string, value: unknown]> = [];
-  ACTIONS.forEach((action, i) => {
-    const key = QUEUE_KEYS[action]!;
+function takePeople(props: Props, sends: Array<[op: string, value: Json]>): void {
+  for (const [op, key] of QUEUES) {
     const q = own(props, key) as Json | undefined;
     if (Array.isArray(q)) {
-      for (let j = q.length - 1; j >= 0; j--) if (isRecord(q[j]) && Object.keys(q[j]!).length) sends.push([FLUSH_OPS[i]!, q[j]]);
-    } else if (isRecord(q) && Object.keys(q).length) sends.push([FLUSH_OPS[i]!, action === '$unset' ? Object.keys(q) : q]);
+      for (let j = q.length - 1; j >= 0; j--) if (isRecord(q[j]) && Object.keys(q[j]!).length) sends.push([op, q[j]!]);
+    } else if (isRecord(q) && Object.keys(q).length) sends.push([op, op === 'unset' ? Object.keys(q) : q]);
     delete props[key];
-  });
-  if (!sends.length) return;
-  core.store.save();
-  for (const [op, value] of sends) senders.engage(core, op, value);
+  }
 }
 
-/** Options of `opt_out_tracking` as mixpanel-browser takes them. */
+/** Options of the opt-in/out methods as mixpanel-browser takes them. */
 const optionsOf = (options: unknown): Record<string, unknown> => (isRecord(options) ? options : {});
 
 /**
@@ -333,10 +305,7 @@ export function optOut(core: InstanceState, options: unknown, senders: IdentityS
     senders.engage(core, 'set', { $transactions: [] });
   }
   core.consent.set('0', o);
-  if (o.clear_persistence !== false && !core.store.off) {
-    core.store.remove();
-    core.store.off = true;
-  }
+  if (o.clear_persistence !== false) core.store.stop();
 }
 
 /**
@@ -349,11 +318,11 @@ export function optOut(core: InstanceState, options: unknown, senders: IdentityS
 export function optIn(core: InstanceState, options: unknown, senders: IdentitySenders): void {
   const o = optionsOf(options);
   core.consent.set('1', o);
-  const event = typeof o.track_event_name === 'string' && o.track_event_name ? o.track_event_name : '$opt_in';
+  const event = isName(o.track_event_name) ? o.track_event_name : '$opt_in';
   if (typeof o.track === 'function')
     guard(() => (o.track as (e: string, p: unknown, x: unknown) => void)(event, o.track_properties, { send_immediately: true }), undefined);
   else if (o.track !== false) senders.track(core, event, o.track_properties);
-  if (o.enable_persistence !== false) enablePersistence(core);
+  enablePersistence(core, o);
 }
 
 /**
@@ -362,12 +331,13 @@ export function optIn(core: InstanceState, options: unknown, senders: IdentitySe
  */
 export function clearOptInOut(core: InstanceState, options: unknown): void {
   const o = optionsOf(options);
-  core.consent.clear(o);
-  if (o.enable_persistence !== false) enablePersistence(core);
+  core.consent.set(null, o);
+  enablePersistence(core, o);
 }
 
-function enablePersistence(core: InstanceState): void {
-  if (core.config.disable_persistence || !core.store.off) return;
+/** mixpanel-browser's `_gdpr_update_persistence({ enable_persistence })`: what this page holds is stored again. */
+function enablePersistence(core: InstanceState, o: Record<string, unknown>): void {
+  if (o.enable_persistence === false || !core.store.off) return;
   core.store.off = false;
-  core.store.save();
+  core.store.update();
 }

@@ -200,9 +200,14 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     return out;
   };
 
-  /** The super properties a register-like call changes: this page's only with `{ persistent: false }`, else the persisted ones. */
-  const superProperties = (c: InstanceState, options: unknown): Props =>
-    isRecord(options) && options.persistent === false ? c.extra : c.store.props;
+  /**
+   * Applies a register-like call's change to this page's super properties with `{ persistent: false }`,
+   * else to the persisted ones, read afresh and written back whole.
+   */
+  const changeSuperProperties = (c: InstanceState, options: unknown, change: (target: Props) => unknown): void => {
+    if (isRecord(options) && options.persistent === false) change(c.extra);
+    else c.store.update(change);
+  };
 
   /** Runs `impl` with the state, counting the call as one that may change what every event carries. */
   const run = (c: InstanceState, changes: boolean, impl: Impl, args: unknown[]): unknown => {
@@ -285,21 +290,20 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
       api.track(event, props, callback);
     }),
     register: (c, props, options) => {
-      Object.assign(superProperties(c, options), clean(c, 'register', props));
-      c.store.save();
+      const p = clean(c, 'register', props);
+      changeSuperProperties(c, options, (target) => Object.assign(target, p));
     },
     register_once: (c, props, dflt = 'None', options) => {
       const p = clean(c, 'register_once', props);
-      const target = superProperties(c, options);
-      for (const k in p) if (own(target, k) === undefined || target[k] === dflt) target[k] = p[k]!;
-      c.store.save();
+      changeSuperProperties(c, options, (target) => {
+        for (const k in p) if (own(target, k) === undefined || target[k] === dflt) target[k] = p[k]!;
+      });
     },
     unregister: (c, name, options) => {
       if (name === 'distinct_id' || name === '$device_id') return invalid('unregister', name + ' is identity; use reset()');
       if (!isName(name)) return invalid('unregister', 'needs a property name; got ' + describe(name));
-      delete superProperties(c, options)[name];
+      changeSuperProperties(c, options, (target) => delete target[name]);
       delete c.extra[name];
-      c.store.save();
     },
     identify: (c, id) => identify(c, id, senders),
     alias: (c, name, original) => alias(c, name, original, senders),
@@ -308,8 +312,9 @@ export function createInstance(createPipeline: PipelineFactory, init: Mixpanel['
     time_event: (c, name) => {
       if (!isName(name)) return invalid('time_event', 'needs an event name; got ' + describe(name));
       if (isDisabled(c, name)) return;
-      c.store.timers[name] = c.now();
-      c.store.save();
+      c.store.update((_, timers) => {
+        timers[name] = c.now();
+      });
     },
     set_config: (c, partial) => {
       applyConfig(c.config, partial, c.reporter);

@@ -12,9 +12,8 @@
  */
 import type { Endpoint } from '../config';
 import type { Pipeline } from '../delivery/types';
-import { guard } from '../utils/env';
+import { guard, safeLocalStorage } from '../utils/env';
 import { isRecord } from './values';
-import { localKV } from './storage';
 
 /** mixpanel-browser's queue key suffixes, by the endpoint they are sent to. */
 const QUEUES: Array<[suffix: string, ep: Endpoint]> = [
@@ -23,39 +22,38 @@ const QUEUES: Array<[suffix: string, ep: Endpoint]> = [
   ['_gr', 'groups'],
 ];
 
-/** The payloads stored in one queue's text; anything else in it is skipped. */
-function payloads(raw: string): string[] {
-  const entries = guard(() => JSON.parse(raw) as unknown, null);
-  if (!Array.isArray(entries)) return [];
-  const out: string[] = [];
-  for (const entry of entries) if (isRecord(entry) && isRecord(entry.payload)) out.push(JSON.stringify(entry.payload));
-  return out;
-}
-
 /**
- * Moves mixpanel-browser's queued requests for `token` into `pipeline`.
- * Returns how many were taken over; never throws.
+ * Moves mixpanel-browser's queued requests for `token` into `pipeline`; an
+ * entry that is not `{ payload: {...} }` is skipped. Returns how many were
+ * taken over; never throws.
  */
 export function adoptMixpanelQueues(token: string, pipeline: Pipeline): number {
-  const kv = localKV();
-  if (!kv) return 0;
-  let count = 0;
+  const storage = safeLocalStorage();
+  if (!storage) return 0;
   const taken: Array<[key: string, raw: string]> = [];
-  for (const [suffix, ep] of QUEUES) {
-    const key = '__mpq_' + token + suffix;
-    const raw = kv.get(key);
-    if (!raw) continue;
-    kv.remove(key);
-    taken.push([key, raw]);
-    for (const json of payloads(raw)) {
-      pipeline.enqueue(ep, json);
-      count++;
+  let count = 0;
+  guard(() => {
+    for (const [suffix, ep] of QUEUES) {
+      const key = '__mpq_' + token + suffix;
+      const raw = storage.getItem(key);
+      if (!raw) continue;
+      storage.removeItem(key);
+      taken.push([key, raw]);
+      const entries = guard(() => JSON.parse(raw) as unknown, null);
+      if (Array.isArray(entries))
+        for (const entry of entries)
+          if (isRecord(entry) && isRecord(entry.payload)) {
+            pipeline.enqueue(ep, JSON.stringify(entry.payload));
+            count++;
+          }
     }
-  }
+  }, undefined);
   if (taken.length)
-    pipeline.settle().catch(() => {
+    pipeline.settle().catch(() =>
       // the outbox could not keep them: leave them where they were for the next page
-      for (const [key, raw] of taken) if (!kv.get(key)) kv.set(key, raw);
-    });
+      guard(() => {
+        for (const [key, raw] of taken) if (!storage.getItem(key)) storage.setItem(key, raw);
+      }, undefined),
+    );
   return count;
 }

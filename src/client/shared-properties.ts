@@ -23,13 +23,17 @@ export interface SharedProperties {
 }
 
 /** The last shared part of each instance, and what it was made from. */
-const made = new WeakMap<InstanceState, [rev: number, page: Page, blacklist: readonly string[], shared: SharedProperties]>();
+const made = new WeakMap<InstanceState, [changes: number, page: Page, blacklist: readonly string[], shared: SharedProperties]>();
+
+/** Counts what may have changed what every event carries: both counts only grow, so their sum moves whenever either does. */
+const changes = (core: InstanceState): number => core.rev + core.store.version;
 
 /**
  * The shared part for `core`, made again when the page's automatic properties
  * are (a new URL, or `PAGE_PROPERTIES_MS` later), the blacklist is replaced,
- * or a method other than `track()` or a getter has run since (`core.rev`: the
- * instance counts those, as any of them may change what every event carries).
+ * a method other than `track()` or a getter has run since (`core.rev`: the
+ * instance counts those, as any of them may change what every event carries),
+ * or the persisted entry changed (`store.version`: another tab's write too).
  * Before that, the persisted properties get what mixpanel-browser registers
  * before each event (search engine, campaign, first referrer): the same
  * values while the page is the same, so registering them once per make is enough.
@@ -38,9 +42,9 @@ export function sharedProperties(core: InstanceState): SharedProperties {
   const page = currentPage();
   const blacklist = core.config.property_blacklist;
   const last = made.get(core);
-  if (last && last[0] === core.rev && last[1] === page && last[2] === blacklist) return last[3];
+  if (last && last[0] === changes(core) && last[1] === page && last[2] === blacklist) return last[3];
   const { config, store } = core;
-  if (rememberArrival(store.props, config, page)) store.save();
+  store.update((persisted) => rememberArrival(persisted, config, page));
   const loader = typeof config.mp_loader === 'string' && config.mp_loader ? config.mp_loader : LOADER_NAME + '/' + LIB_VERSION;
   // mixpanel-browser's precedence: automatic < the URL's marketing parameters < super properties
   const props: Props = { ...page.props, mp_lib: LIB_NAME, $lib_version: COMPATIBLE_LIB_VERSION, mp_loader: loader };
@@ -56,6 +60,6 @@ export function sharedProperties(core: InstanceState): SharedProperties {
     count: Object.keys(props).length,
     plain: !touched('time') && !touched('$insert_id'),
   };
-  made.set(core, [core.rev, page, blacklist, shared]);
+  made.set(core, [changes(core), page, blacklist, shared]);
   return shared;
 }

@@ -1,15 +1,14 @@
 /**
- * Small string key-value stores for what the client keeps between pages
- * (identity, super properties, the opt-out choice): localStorage, a cookie, or
- * memory, all behind the same guarded face. A write reports whether it took.
+ * The one string key-value face over a cookie and localStorage, for what the
+ * client keeps between pages (identity, super properties, the tracking
+ * choice, mixpanel-browser's unsent queues). Every call is guarded; a write
+ * reports whether it took.
  */
 import type { Config } from '../config';
 import { guard, safeLocalStorage } from '../utils/env';
 
-type Backend = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
-
 export interface KV {
-  readonly kind: string;
+  readonly kind: 'cookie' | 'localStorage';
   get(key: string): string | null;
   /** False when the browser refused the write (quota, blocked cookies). */
   set(key: string, value: string): boolean;
@@ -21,22 +20,6 @@ export type CookieOptions = Pick<
   Config,
   'cookie_domain' | 'cross_subdomain_cookie' | 'secure_cookie' | 'cookie_expiration' | 'cross_site_cookie'
 >;
-
-/** `backend` with every call guarded; a write that throws returns false. */
-const wrap = (kind: string, b: Backend | null): KV | null =>
-  b && {
-    kind,
-    get: (k) => guard(() => b.getItem(k), null),
-    set: (k, v) =>
-      guard(() => {
-        b.setItem(k, v);
-        return true;
-      }, false),
-    remove: (k) => guard(() => b.removeItem(k), undefined),
-  };
-
-/** localStorage, or null when the page may not use it. */
-export const localKV = (): KV | null => wrap('localStorage', safeLocalStorage());
 
 /**
  * The registrable domain mixpanel-browser puts its cookie on
@@ -57,59 +40,61 @@ export function cookieDomain(host: string): string {
   return match ? '.' + match[0] : '';
 }
 
-/** One `document.cookie` line, as mixpanel-browser writes them (`_.cookie.set`). */
-function cookieLine(o: CookieOptions, name: string, value: string, days: number, domain: string): string {
-  let line = name + '=' + encodeURIComponent(value);
-  // mixpanel-browser: no expiry is a session cookie
+function readCookie(key: string): string | null {
+  for (const part of document.cookie.split(/;\s*/)) {
+    const i = part.indexOf('=');
+    if (part.slice(0, i) === key) return decodeURIComponent(part.slice(i + 1));
+  }
+  return null;
+}
+
+/** Writes one cookie as mixpanel-browser does (`_.cookie.set`); `days` < 0 deletes it, 0 makes a session cookie. */
+function writeCookie(o: CookieOptions, key: string, value: string, days: number, domain: string): void {
+  let line = key + '=' + encodeURIComponent(value);
   if (days) line += '; expires=' + new Date(Date.now() + days * 864e5).toUTCString();
   line += '; path=/';
   if (domain) line += '; domain=' + domain;
-  if (o.cross_site_cookie) return line + '; SameSite=None; Secure';
+  if (o.cross_site_cookie) line += '; SameSite=None; Secure';
   // a cookie that only https pages need is never sent in clear: Secure on https even without secure_cookie
-  return line + '; SameSite=Lax' + (o.secure_cookie || location.protocol === 'https:' ? '; Secure' : '');
+  else line += '; SameSite=Lax' + (o.secure_cookie || location.protocol === 'https:' ? '; Secure' : '');
+  document.cookie = line;
 }
-
-/** `document.cookie`, or null when there is no document or cookies are blocked. */
-export function cookieKV(o: CookieOptions): KV | null {
-  const get = (k: string): string | null => {
-    for (const part of document.cookie.split(/;\s*/)) {
-      const i = part.indexOf('=');
-      if (part.slice(0, i) === k) return guard(() => decodeURIComponent(part.slice(i + 1)), null);
-    }
-    return null;
-  };
-  const write = (k: string, v: string, days: number, domain: string): void => {
-    document.cookie = cookieLine(o, k, v, days, domain);
-  };
-  const domain = (): string => {
-    if (o.cookie_domain) return o.cookie_domain;
-    return o.cross_subdomain_cookie ? cookieDomain(location.hostname) : '';
-  };
-  if (!guard(() => typeof document.cookie === 'string', false)) return null;
-  return wrap('cookie', {
-    getItem: get,
-    setItem(k, v) {
-      const d = domain();
-      write(k, v, o.cookie_expiration, d);
-      if (get(k) !== v && d) write(k, v, o.cookie_expiration, '');
-      if (get(k) !== v) throw new Error('cookie refused');
-    },
-    // both the site-wide and the host-only cookie: either may be there (mixpanel-browser's remove does the same)
-    removeItem(k) {
-      write(k, '', -1, domain());
-      write(k, '', -1, '');
-    },
-  });
-}
-
-/** A store that lasts as long as the page. */
-export const memoryKV = (): KV => {
-  const m = new Map<string, string>();
-  return wrap('memory', { getItem: (k) => m.get(k) || null, setItem: (k, v) => void m.set(k, v), removeItem: (k) => void m.delete(k) })!;
-};
 
 /**
- * The store for `persistence: 'cookie' | 'localStorage'`, falling back to the
- * cookie when localStorage is unusable, then to memory.
+ * The store for `type`: localStorage when asked for and usable, else the
+ * cookie (as mixpanel-browser falls back for its persistence and its opt-out
+ * choice); null when the page may use neither.
  */
-export const pickKV = (kind: string, o: CookieOptions): KV => (kind === 'cookie' ? null : localKV()) || cookieKV(o) || memoryKV();
+export function openKV(type: string, o: CookieOptions): KV | null {
+  const local = type === 'localStorage' ? safeLocalStorage() : null;
+  if (local)
+    return {
+      kind: 'localStorage',
+      get: (k) => guard(() => local.getItem(k), null),
+      set: (k, v) =>
+        guard(() => {
+          local.setItem(k, v);
+          return true;
+        }, false),
+      remove: (k) => guard(() => local.removeItem(k), undefined),
+    };
+  if (!guard(() => typeof document.cookie === 'string', false)) return null;
+  const domain = (): string => o.cookie_domain || (o.cross_subdomain_cookie ? cookieDomain(location.hostname) : '');
+  return {
+    kind: 'cookie',
+    get: (k) => guard(() => readCookie(k), null),
+    set: (k, v) =>
+      guard(() => {
+        const d = domain();
+        writeCookie(o, k, v, o.cookie_expiration, d);
+        if (readCookie(k) !== v && d) writeCookie(o, k, v, o.cookie_expiration, '');
+        return readCookie(k) === v;
+      }, false),
+    // both the site-wide and the host-only cookie: either may be there (mixpanel-browser's remove does the same)
+    remove: (k) =>
+      guard(() => {
+        writeCookie(o, k, '', -1, domain());
+        writeCookie(o, k, '', -1, '');
+      }, undefined),
+  };
+}

@@ -54,6 +54,15 @@ describe('cookie options: MixpanelPersistence and _.cookie.set', () => {
     expect([...jar.values.keys()]).toEqual(['mp_legacy']);
   });
 
+  it('every page writes the cookie again, so that it expires a year after the last visit (save() in the constructor)', () => {
+    const jar = cookieJar();
+    setup({ cookies: jar }).lib.init('tok');
+    removeBrowser();
+    jar.writes.length = 0;
+    setup({ cookies: jar }).lib.init('tok');
+    expect(jar.writes.filter((w) => w.startsWith('mp_tok_mixpanel=') && / expires=/.test(w)).length).toBeGreaterThan(0);
+  });
+
   it('cross_site_cookie writes SameSite=None; Secure', () => {
     const jar = cookieJar();
     setup({ cookies: jar, url: 'http://shop.example.com/' }).lib.init('tok', { cross_site_cookie: true });
@@ -163,6 +172,22 @@ describe('two tabs never overwrite each other (MixpanelPersistence.load before e
     expect(entry).toMatchObject({ distinct_id: 'user-a', $user_id: 'user-a', theme: 'dark', plan: 'pro' });
     expect(Object.keys(entry.__timers)).toEqual(['Upload']);
     expect(b.lib.get_distinct_id()).toBe('user-a');
+  });
+
+  it('people updates queued by two tabs before identify() both wait, and both reach the user (_add_to_people_queue loads first)', () => {
+    const browser = fakeBrowser();
+    const a = page(browser);
+    const b = page(browser);
+    a.lib.init('tok');
+    b.lib.init('tok');
+    a.lib.people.set({ plan: 'pro' });
+    b.lib.people.set({ theme: 'dark' });
+    a.lib.people.increment('logins');
+    expect(stored(browser.cookies)).toMatchObject({ __mps: { plan: 'pro', theme: 'dark' }, __mpa: { logins: 1 } });
+    b.lib.identify('user-ab');
+    const bodies = b.pipes.sent.filter((s) => s.ep === 'engage').map((s) => s.body);
+    expect(bodies.find((body) => body.$set)!.$set).toMatchObject({ plan: 'pro', theme: 'dark' });
+    expect(bodies.find((body) => body.$add)!.$add).toEqual({ logins: 1 });
   });
 
   it("one tab's reset() is not undone by the other tab's next change", () => {

@@ -172,6 +172,17 @@ describe('opt-out as mixpanel-browser keeps it', () => {
     expect(cookies.values.has('mp_tok_mixpanel')).toBe(false);
   });
 
+  it('a choice kept in a cookie stays there when localStorage cannot be used (_gdpr_init checks is_supported)', () => {
+    const cookies = cookieJar();
+    cookies.values.set('__mp_opt_in_out_tok', '0');
+    const { lib, pipes } = setup({ cookies, localStorage: null });
+    lib.init('tok');
+    lib.track('x');
+    expect(cookies.values.get('__mp_opt_in_out_tok')).toBe('0');
+    expect(lib.has_opted_out_tracking()).toBe(true);
+    expect(pipes.sent).toHaveLength(0);
+  });
+
   it('a choice kept in a cookie moves to localStorage (_gdpr_init)', () => {
     const cookies = cookieJar();
     cookies.values.set('__mp_opt_in_out_tok', '1');
