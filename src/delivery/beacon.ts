@@ -5,7 +5,7 @@ import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
 import type { BeaconLedger } from './beacon-ledger';
 import type { HandoffLedger } from './handoff-ledger';
-import { encodeBody, endpointUrl, FORM_TYPE } from './wire';
+import { encodeBody, endpointUrl, fetchTransport, FORM_TYPE } from './wire';
 
 /** One beacon: records of one endpoint and their encoded body. */
 export interface BeaconChunk {
@@ -88,19 +88,9 @@ const fetchKeepsAlive = (): boolean => {
  */
 function sendAfterUnload(url: string, body: string, answered: (status: number) => void): boolean {
   if (fetchKeepsAlive()) {
-    fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': FORM_TYPE },
-      body,
-      credentials: 'omit',
-      cache: 'no-store',
-      keepalive: true,
-    }).then(
-      (res) => answered(res.status),
-      // No answer: after a navigation nobody is left to read it, and the browser may have failed
-      // only the page's side of a request it still sends, so it says nothing either way.
-      () => undefined,
-    );
+    // No answer (status 0): after a navigation nobody is left to read it, and the browser may have
+    // failed only the page's side of a request it still sends, so it says nothing either way.
+    void fetchTransport(url, body, undefined, true).then((answer) => answered(answer.status));
     return true;
   }
   return navigator.sendBeacon(url, new Blob([body], { type: FORM_TYPE }));

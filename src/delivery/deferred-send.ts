@@ -3,7 +3,7 @@ import { DEFERRED_SEND_DELAY_MS, FETCH_LATER_BODY_BUDGET } from '../constants';
 import type { Reporter } from '../utils/report';
 import { planBeacons } from './beacon';
 import type { BeaconLedger } from './beacon-ledger';
-import { endpointUrl, FORM_TYPE } from './wire';
+import { endpointUrl, formPost } from './wire';
 
 /** `fetchLater()` (Fetch standard, "deferred fetching"), as far as Outlast calls it. */
 type FetchLater = (url: string, init: RequestInit) => unknown;
@@ -75,13 +75,7 @@ export function createDeferredSend({ ledger, config, reporter, host, active }: D
     const signal = (armed = new AbortController()).signal;
     try {
       for (const c of planBeacons(records, FETCH_LATER_BODY_BUDGET, cfg.api_payload_format, Math.max(1, cfg.batch_size))) {
-        fetchLater(endpointUrl(host(), cfg, c.ep), {
-          method: 'POST',
-          headers: { 'Content-Type': FORM_TYPE },
-          body: c.body,
-          credentials: 'omit',
-          signal,
-        });
+        fetchLater(endpointUrl(host(), cfg, c.ep), formPost(c.body, signal));
       }
     } catch (e) {
       // Past the origin's quota (other scripts on the page may defer requests there too), or
