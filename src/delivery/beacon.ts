@@ -3,8 +3,7 @@ import { BEACON_BUDGET_BYTES } from '../constants';
 import type { OutboxRecord } from '../outbox/types';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
-import type { BeaconLedger } from './beacon-ledger';
-import type { HandoffLedger } from './handoff-ledger';
+import type { Ledger } from './ledger';
 import { encodeBody, endpointUrl, fetchTransport, FORM_TYPE } from './wire';
 
 /** One beacon: records of one endpoint and their encoded body. */
@@ -57,13 +56,12 @@ export function planBeacons(
 }
 
 export interface BeaconOptions {
-  ledger: Pick<BeaconLedger, 'pending'> & Partial<Pick<BeaconLedger, 'keepaliveRequests'>>;
+  /** What is pending, and where what is handed to the browser is recorded, so that no later sender sends it again. */
+  ledger: Pick<Ledger, 'pending' | 'handedOff'>;
   config: () => Config;
   reporter: Reporter;
   /** The host requests go to now. */
   host: () => string;
-  /** Where what is handed to the browser is recorded, so that no later sender sends it again; its held records are not beaconed again. */
-  handoff?: Pick<HandoffLedger, 'handedOff' | 'heldIds'>;
   /** Whether `host` failed its last request: what goes to it then is not recorded as handed off. */
   failing?: (host: string) => boolean;
   /** A beacon's answer, read when the page lives on (a tab switch): `ok` for a 2xx, false for a host failure. */
@@ -111,22 +109,23 @@ export function beaconUnacknowledged(o: BeaconOptions): number {
   const cfg = o.config();
   if (!cfg.unload_beacon || isOffline()) return 0;
   const pending = o.ledger.pending();
-  const held = o.handoff ? o.handoff.heldIds() : new Set<string>();
-  const records = pending.records.filter((r) => !held.has(r.id));
   const host = o.host();
   const at = Date.now();
   const answered = (status: number): void => {
     if (status >= 200 && status < 300) o.answered?.(host, at, true);
     else if (status >= 500 || status === 408 || status === 429) o.answered?.(host, at, false);
   };
-  const handed = new Map<string, string[]>([[host, []]]);
-  for (const c of planBeacons(records, BEACON_BUDGET_BYTES - pending.keepaliveBytes, cfg.api_payload_format, Math.max(1, cfg.batch_size))) {
+  const ids: string[] = [];
+  for (const c of planBeacons(
+    pending.records,
+    BEACON_BUDGET_BYTES - pending.keepaliveBytes,
+    cfg.api_payload_format,
+    Math.max(1, cfg.batch_size),
+  )) {
     if (!sendAfterUnload(endpointUrl(host, cfg, c.ep), c.body, answered)) break;
-    handed.get(host)!.push(...c.records.map((r) => r.id));
+    ids.push(...c.records.map((r) => r.id));
   }
-  const count = handed.get(host)!.length;
-  for (const k of o.ledger.keepaliveRequests?.() || []) handed.set(k.host, (handed.get(k.host) || []).concat(k.ids));
-  if (o.handoff) for (const [to, ids] of handed) if (!o.failing?.(to)) o.handoff.handedOff(ids, to, at);
-  o.reporter.debug(`hide: beaconed ${count} of ${records.length} record(s)`);
-  return count;
+  o.ledger.handedOff(ids, host, at, o.failing);
+  o.reporter.debug(`hide: beaconed ${ids.length} of ${pending.records.length} record(s)`);
+  return ids.length;
 }

@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import { DEFERRED_SEND_DELAY_MS, FETCH_LATER_BODY_BUDGET } from '../constants';
 import type { Reporter } from '../utils/report';
 import { planBeacons } from './beacon';
-import type { BeaconLedger } from './beacon-ledger';
+import type { Ledger } from './ledger';
 import { endpointUrl, formPost } from './wire';
 
 /** `fetchLater()` (Fetch standard, "deferred fetching"), as far as Outlast calls it. */
@@ -20,7 +20,7 @@ export interface DeferredSend {
 }
 
 export interface DeferredSendOptions {
-  ledger: Pick<BeaconLedger, 'pending' | 'onChange'>;
+  ledger: Pick<Ledger, 'pending' | 'onChange'>;
   config: () => Config;
   reporter: Reporter;
   /** The host the unload beacon would use. */
