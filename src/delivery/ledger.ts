@@ -1,6 +1,7 @@
 import { KEEPALIVE_UNKNOWN_MS, STORAGE_PREFIX } from '../constants';
 import type { OutboxRecord } from '../outbox/types';
 import { safeLocalStorage } from '../utils/env';
+import { storedJson } from './stored-json';
 
 /**
  * What the ledger keeps of this page's records (a quarter more between
@@ -127,7 +128,7 @@ export function createLedger(
   let requests: KeepaliveRequest[] = [];
   const listeners: Array<(added: boolean) => void> = [];
   const changed = (added: boolean): void => listeners.forEach((listener) => listener(added));
-  const key = `${STORAGE_PREFIX}handoff_${token}`;
+  const stored = storedJson(`${STORAGE_PREFIX}handoff_${token}`, storage);
   let memory: StoredHandoff[] = [];
 
   const forget = (id: string): void => {
@@ -151,15 +152,10 @@ export function createLedger(
 
   /** The stored hand-offs within their window; a broken value counts as none (its records are then simply sent). */
   const read = (): StoredHandoff[] => {
-    const ls = storage();
     let entries = memory;
-    if (ls) {
-      try {
-        const parsed: unknown = JSON.parse(ls.getItem(key) || '[]');
-        entries = Array.isArray(parsed) ? parsed.filter(isStored) : [];
-      } catch {
-        entries = [];
-      }
+    if (storage()) {
+      const parsed = stored.read();
+      entries = Array.isArray(parsed) ? parsed.filter(isStored) : [];
     }
     const t = now();
     return entries.filter(([at]) => at <= t && t - at <= trustMs());
@@ -168,14 +164,8 @@ export function createLedger(
     let ids = entries.reduce((n, e) => n + e[2].length, 0);
     while (ids > HANDOFF_MAX_IDS) ids -= entries.shift()![2].length;
     memory = entries;
-    const ls = storage();
-    try {
-      if (!ls) return;
-      if (entries.length) ls.setItem(key, JSON.stringify(entries));
-      else ls.removeItem(key);
-    } catch {
-      // storage full: an entry not written is a hand-off not held, sent again (a duplicate, nothing lost)
-    }
+    // storage full: an entry not written is a hand-off not held, sent again (a duplicate, nothing lost)
+    stored.write(entries.length ? entries : null);
   };
   const heldIds = (): Set<string> => {
     const out = new Set<string>();

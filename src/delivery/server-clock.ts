@@ -1,6 +1,7 @@
 import { CLOCK_SKEW_CORRECTION_MS, STORAGE_PREFIX } from '../constants';
 import type { OutboxRecord } from '../outbox/types';
 import { guard } from '../utils/env';
+import { storedJson } from './stored-json';
 
 /**
  * The ingest hosts' clock as this page knows it, from the `Date` header of
@@ -28,9 +29,9 @@ export interface ServerClock {
  * throws (blocked, full) leaves the estimate to this page.
  */
 export function serverClock(token?: string, storage: () => Storage = () => localStorage): ServerClock {
-  const key = STORAGE_PREFIX + 'clock_' + token;
+  const stored = storedJson(STORAGE_PREFIX + 'clock_' + token, storage);
   // a stored value that is not a number of ms within the epoch's range (garbage, Infinity) counts as none
-  let offset = token == null ? 0 : guard(() => Number(storage().getItem(key)), 0);
+  let offset = token == null ? 0 : Number(stored.read());
   if (!(Math.abs(offset) < 1e13)) offset = 0;
   return {
     offset: () => offset,
@@ -46,7 +47,7 @@ export function serverClock(token?: string, storage: () => Storage = () => local
       // within the header's resolution of the last estimate: nothing new to store
       if (Math.abs(estimate - offset) < 1000) return;
       offset = estimate;
-      if (token != null) guard(() => storage().setItem(key, String(offset)), undefined);
+      if (token != null) stored.write(offset);
     },
   };
 }
