@@ -4,6 +4,7 @@ import type { OutboxRecord } from '../outbox/types';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
 import type { Ledger } from './ledger';
+import { classify } from './retry-policy';
 import { encodeBody, endpointUrl, fetchTransport, FORM_TYPE } from './wire';
 
 /** One beacon: records of one endpoint and their encoded body. */
@@ -111,9 +112,10 @@ export function beaconUnacknowledged(o: BeaconOptions): number {
   const pending = o.ledger.pending();
   const host = o.host();
   const at = Date.now();
+  // a 2xx, or a host failure as the sender counts one; a refusal says nothing of the hand-offs
   const answered = (status: number): void => {
-    if (status >= 200 && status < 300) o.answered?.(host, at, true);
-    else if (status >= 500 || status === 408 || status === 429) o.answered?.(host, at, false);
+    const verdict = classify(status);
+    if (status && (verdict === 'ok' || verdict === 'retry')) o.answered?.(host, at, verdict === 'ok');
   };
   const ids: string[] = [];
   for (const c of planBeacons(

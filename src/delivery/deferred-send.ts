@@ -84,10 +84,12 @@ export function createDeferredSend({ ledger, config, reporter, host, active }: D
     }
   }
 
-  ledger.onChange((added) => {
+  /** Records joined: arm again soon. Records left (or anything else changed): abort what is armed at once, then the same. */
+  const changed = (added: boolean): void => {
     if (!added) disarm();
     soon();
-  });
+  };
+  ledger.onChange(changed);
 
   return {
     handOver() {
@@ -95,9 +97,6 @@ export function createDeferredSend({ ledger, config, reporter, host, active }: D
       const { records } = ledger.pending();
       if (records.length) beaconedThrough = records[records.length - 1]!.id;
     },
-    update() {
-      disarm();
-      soon();
-    },
+    update: () => changed(false),
   };
 }

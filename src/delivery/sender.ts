@@ -144,12 +144,13 @@ export function createSender({
     while (running && online() && requests.size < Math.max(1, config().max_in_flight)) {
       const wait = hosts().next().at - Date.now();
       if (wait > 0) return schedule(wait);
+      // the outbox passes over what is in flight (a copy: requests end while it reads)
       const found = await outbox.oldest(Math.max(1, config().batch_size), new Set(inFlight));
-      const first = found.find((r) => !inFlight.has(r.id)); // an outbox that ignored `skip` must not make us spin
+      const first = found[0];
       if (!running || !first) return;
       fresh = 0;
       schedule(null); // sending now; the next timer is set once this pass ends
-      const batch = found.filter((r) => r.ep === first.ep && !inFlight.has(r.id));
+      const batch = found.filter((r) => r.ep === first.ep);
       batch.forEach((r) => inFlight.add(r.id));
       const done: Promise<void> = deliverSplitting(batch, attempt, giveUp)
         .then(
