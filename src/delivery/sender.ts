@@ -194,14 +194,8 @@ export function createSender({
           host,
         )
       : () => undefined;
-    let res;
     const sentAt = Date.now();
-    try {
-      res = await transport(endpointUrl(host, cfg, records[0]!.ep), body, ctl.signal, keep, cfg.xhr_headers);
-    } catch (e) {
-      ended(true);
-      throw e;
-    }
+    const res = await transport(endpointUrl(host, cfg, records[0]!.ep), body, ctl.signal, keep, cfg.xhr_headers); // never throws
     clearTimeout(deadline);
     controllers.delete(ctl);
     // without an answer, and not aborted by us, the browser may still be sending it
