@@ -35,7 +35,7 @@ export type HoldingOutbox = Pick<Outbox, 'oldest' | 'remove' | 'drop'>;
  */
 export function holdHandedOff(outbox: HoldingOutbox, handoff: Pick<Ledger, 'held' | 'heldIds'>, host: () => string): HoldingOutbox {
   const probed = new Set<string>();
-  const real = (ids: string[]): string[] => ids.filter((id) => id.indexOf(PROBE_ID) !== 0);
+  const real = (id: string): boolean => id.indexOf(PROBE_ID) !== 0;
 
   async function oldest(limit: number, skip?: ReadonlySet<string>): Promise<OutboxRecord[]> {
     const held = handoff.heldIds();
@@ -58,9 +58,9 @@ export function holdHandedOff(outbox: HoldingOutbox, handoff: Pick<Ledger, 'held
 
   return {
     oldest,
-    remove: (ids) => outbox.remove(real(ids)),
+    remove: (ids) => outbox.remove(ids.filter(real)),
     async drop(records, reason) {
-      const kept = records.filter((r) => real([r.id]).length);
+      const kept = records.filter((r) => real(r.id));
       if (kept.length) await outbox.drop(kept, reason);
     },
   };
