@@ -31,7 +31,7 @@ const GROUPS = {
   'persistence (cookie, storage)': ['src/client/persistence.ts', 'src/client/storage.ts', 'src/client/consent.ts'],
   'stub replay (cdn)': ['src/cdn/replay.ts'],
   'clock correction': ['src/delivery/server-clock.ts'],
-  'unload beacon and ledger': ['src/delivery/beacon.ts', 'src/delivery/beacon-ledger.ts'],
+  'unload beacon and ledger': ['src/delivery/beacon.ts', 'src/delivery/ledger.ts'],
   'leader election': ['src/delivery/leader.ts'],
   'localStorage / memory fallback stores': ['src/outbox/fallback-store.ts', 'src/outbox/sorted-store.ts'],
 };

@@ -3,9 +3,9 @@ import { BEACON_BUDGET_BYTES } from '../constants';
 import type { OutboxRecord } from '../outbox/types';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
-import type { BeaconLedger } from './beacon-ledger';
-import type { HandoffLedger } from './handoff-ledger';
-import { encodeBody, endpointUrl, FORM_TYPE } from './wire';
+import type { Ledger } from './ledger';
+import { classify } from './retry-policy';
+import { encodeBody, endpointUrl, fetchTransport, FORM_TYPE } from './wire';
 
 /** One beacon: records of one endpoint and their encoded body. */
 export interface BeaconChunk {
@@ -57,13 +57,12 @@ export function planBeacons(
 }
 
 export interface BeaconOptions {
-  ledger: Pick<BeaconLedger, 'pending'> & Partial<Pick<BeaconLedger, 'keepaliveRequests'>>;
+  /** What is pending, and where what is handed to the browser is recorded, so that no later sender sends it again. */
+  ledger: Pick<Ledger, 'pending' | 'handedOff'>;
   config: () => Config;
   reporter: Reporter;
   /** The host requests go to now. */
   host: () => string;
-  /** Where what is handed to the browser is recorded, so that no later sender sends it again; its held records are not beaconed again. */
-  handoff?: Pick<HandoffLedger, 'handedOff' | 'heldIds'>;
   /** Whether `host` failed its last request: what goes to it then is not recorded as handed off. */
   failing?: (host: string) => boolean;
   /** A beacon's answer, read when the page lives on (a tab switch): `ok` for a 2xx, false for a host failure. */
@@ -88,19 +87,9 @@ const fetchKeepsAlive = (): boolean => {
  */
 function sendAfterUnload(url: string, body: string, answered: (status: number) => void): boolean {
   if (fetchKeepsAlive()) {
-    fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': FORM_TYPE },
-      body,
-      credentials: 'omit',
-      cache: 'no-store',
-      keepalive: true,
-    }).then(
-      (res) => answered(res.status),
-      // No answer: after a navigation nobody is left to read it, and the browser may have failed
-      // only the page's side of a request it still sends, so it says nothing either way.
-      () => undefined,
-    );
+    // No answer (status 0): after a navigation nobody is left to read it, and the browser may have
+    // failed only the page's side of a request it still sends, so it says nothing either way.
+    void fetchTransport(url, body, undefined, true).then((answer) => answered(answer.status));
     return true;
   }
   return navigator.sendBeacon(url, new Blob([body], { type: FORM_TYPE }));
@@ -121,22 +110,24 @@ export function beaconUnacknowledged(o: BeaconOptions): number {
   const cfg = o.config();
   if (!cfg.unload_beacon || isOffline()) return 0;
   const pending = o.ledger.pending();
-  const held = o.handoff ? o.handoff.heldIds() : new Set<string>();
-  const records = pending.records.filter((r) => !held.has(r.id));
   const host = o.host();
   const at = Date.now();
+  // a 2xx, or a host failure as the sender counts one; a refusal says nothing of the hand-offs
   const answered = (status: number): void => {
-    if (status >= 200 && status < 300) o.answered?.(host, at, true);
-    else if (status >= 500 || status === 408 || status === 429) o.answered?.(host, at, false);
+    const verdict = classify(status);
+    if (status && (verdict === 'ok' || verdict === 'retry')) o.answered?.(host, at, verdict === 'ok');
   };
-  const handed = new Map<string, string[]>([[host, []]]);
-  for (const c of planBeacons(records, BEACON_BUDGET_BYTES - pending.keepaliveBytes, cfg.api_payload_format, Math.max(1, cfg.batch_size))) {
+  const ids: string[] = [];
+  for (const c of planBeacons(
+    pending.records,
+    BEACON_BUDGET_BYTES - pending.keepaliveBytes,
+    cfg.api_payload_format,
+    Math.max(1, cfg.batch_size),
+  )) {
     if (!sendAfterUnload(endpointUrl(host, cfg, c.ep), c.body, answered)) break;
-    handed.get(host)!.push(...c.records.map((r) => r.id));
+    ids.push(...c.records.map((r) => r.id));
   }
-  const count = handed.get(host)!.length;
-  for (const k of o.ledger.keepaliveRequests?.() || []) handed.set(k.host, (handed.get(k.host) || []).concat(k.ids));
-  if (o.handoff) for (const [to, ids] of handed) if (!o.failing?.(to)) o.handoff.handedOff(ids, to, at);
-  o.reporter.debug(`hide: beaconed ${count} of ${records.length} record(s)`);
-  return count;
+  o.ledger.handedOff(ids, host, at, o.failing);
+  o.reporter.debug(`hide: beaconed ${ids.length} of ${pending.records.length} record(s)`);
+  return ids.length;
 }

@@ -2,8 +2,8 @@ import type { Config } from '../config';
 import { DEFERRED_SEND_DELAY_MS, FETCH_LATER_BODY_BUDGET } from '../constants';
 import type { Reporter } from '../utils/report';
 import { planBeacons } from './beacon';
-import type { BeaconLedger } from './beacon-ledger';
-import { endpointUrl, FORM_TYPE } from './wire';
+import type { Ledger } from './ledger';
+import { endpointUrl, formPost } from './wire';
 
 /** `fetchLater()` (Fetch standard, "deferred fetching"), as far as Outlast calls it. */
 type FetchLater = (url: string, init: RequestInit) => unknown;
@@ -20,7 +20,7 @@ export interface DeferredSend {
 }
 
 export interface DeferredSendOptions {
-  ledger: Pick<BeaconLedger, 'pending' | 'onChange'>;
+  ledger: Pick<Ledger, 'pending' | 'onChange'>;
   config: () => Config;
   reporter: Reporter;
   /** The host the unload beacon would use. */
@@ -75,13 +75,7 @@ export function createDeferredSend({ ledger, config, reporter, host, active }: D
     const signal = (armed = new AbortController()).signal;
     try {
       for (const c of planBeacons(records, FETCH_LATER_BODY_BUDGET, cfg.api_payload_format, Math.max(1, cfg.batch_size))) {
-        fetchLater(endpointUrl(host(), cfg, c.ep), {
-          method: 'POST',
-          headers: { 'Content-Type': FORM_TYPE },
-          body: c.body,
-          credentials: 'omit',
-          signal,
-        });
+        fetchLater(endpointUrl(host(), cfg, c.ep), formPost(c.body, signal));
       }
     } catch (e) {
       // Past the origin's quota (other scripts on the page may defer requests there too), or
@@ -90,10 +84,12 @@ export function createDeferredSend({ ledger, config, reporter, host, active }: D
     }
   }
 
-  ledger.onChange((added) => {
+  /** Records joined: arm again soon. Records left (or anything else changed): abort what is armed at once, then the same. */
+  const changed = (added: boolean): void => {
     if (!added) disarm();
     soon();
-  });
+  };
+  ledger.onChange(changed);
 
   return {
     handOver() {
@@ -101,9 +97,6 @@ export function createDeferredSend({ ledger, config, reporter, host, active }: D
       const { records } = ledger.pending();
       if (records.length) beaconedThrough = records[records.length - 1]!.id;
     },
-    update() {
-      disarm();
-      soon();
-    },
+    update: () => changed(false),
   };
 }

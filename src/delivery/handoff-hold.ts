@@ -1,6 +1,6 @@
 import { RECORD_VERSION } from '../constants';
 import type { Outbox, OutboxRecord } from '../outbox/types';
-import type { HandoffLedger } from './handoff-ledger';
+import type { Ledger } from './ledger';
 
 /**
  * Profile operations Mixpanel applies once per request received (its /engage reference:
@@ -17,7 +17,7 @@ const PROBE_ID = 'handoff-probe-';
 export type HoldingOutbox = Pick<Outbox, 'oldest' | 'remove' | 'drop'>;
 
 /**
- * The outbox as the sender sees it while hand-offs are held (`handoff-ledger.ts`):
+ * The outbox as the sender sees it while hand-offs are held (`ledger.ts`):
  * `oldest` passes over every held record, so no sender sends one again while
  * its hand-off may have arrived.
  *
@@ -33,9 +33,9 @@ export type HoldingOutbox = Pick<Outbox, 'oldest' | 'remove' | 'drop'>;
  *   (`$insert_id`) or an idempotent profile update, sent again.
  * A profile that a held `$delete` may have removed gets no probe.
  */
-export function holdHandedOff(outbox: HoldingOutbox, handoff: Pick<HandoffLedger, 'held' | 'heldIds'>, host: () => string): HoldingOutbox {
+export function holdHandedOff(outbox: HoldingOutbox, handoff: Pick<Ledger, 'held' | 'heldIds'>, host: () => string): HoldingOutbox {
   const probed = new Set<string>();
-  const real = (ids: string[]): string[] => ids.filter((id) => id.indexOf(PROBE_ID) !== 0);
+  const real = (id: string): boolean => id.indexOf(PROBE_ID) !== 0;
 
   async function oldest(limit: number, skip?: ReadonlySet<string>): Promise<OutboxRecord[]> {
     const held = handoff.heldIds();
@@ -58,9 +58,9 @@ export function holdHandedOff(outbox: HoldingOutbox, handoff: Pick<HandoffLedger
 
   return {
     oldest,
-    remove: (ids) => outbox.remove(real(ids)),
+    remove: (ids) => outbox.remove(ids.filter(real)),
     async drop(records, reason) {
-      const kept = records.filter((r) => real([r.id]).length);
+      const kept = records.filter((r) => real(r.id));
       if (kept.length) await outbox.drop(kept, reason);
     },
   };

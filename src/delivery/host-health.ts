@@ -10,8 +10,8 @@
  * page: this record only carries them to the next one.
  */
 import { STORAGE_PREFIX } from '../constants';
-import { guard } from '../utils/env';
 import { RETRY_AFTER_MAX_MS } from './retry-policy';
+import { storedJson } from './stored-json';
 
 /** What is known of one host; times in ms since epoch, by the device clock. */
 export interface HostState {
@@ -46,17 +46,17 @@ export interface HostHealth {
 const FIELDS = ['ok', 'skip', 'hold', 'fail'] as const;
 
 /**
- * The record in `raw` for `hosts`, one entry for each, keeping only numbers
+ * The record in `stored` (as parsed from its JSON) for `hosts`, one entry for each, keeping only numbers
  * no further ahead of `now` than the longest `Retry-After` honoured (a clock
  * set back, or a value not ours, cannot park a host for longer). Anything else
- * (not JSON, not an object, another type) is ignored; a time already past is
+ * (not an object, another type) is ignored; a time already past is
  * kept and means nothing.
  */
-export function parseHostHealth(raw: string | null, hosts: string[], now: number): HostHealthRecord {
+export function parseHostHealth(stored: unknown, hosts: string[], now: number): HostHealthRecord {
   const found: HostHealthRecord = {};
-  const stored = guard(() => JSON.parse(raw!) || {}, {}); // property reads on a number or string read undefined
+  const record = (stored || {}) as Record<string, Record<string, unknown> | undefined>; // property reads on a number or string read undefined
   for (const host of hosts) {
-    const entry = stored[host] || {};
+    const entry = record[host] || {};
     const state: HostState = (found[host] = {});
     for (const field of FIELDS) {
       const at = entry[field];
@@ -68,21 +68,16 @@ export function parseHostHealth(raw: string | null, hosts: string[], now: number
 
 /** The record of `token` in `storage` (localStorage by default). */
 export function hostHealth(token: string, storage: () => Storage = () => localStorage, now = Date.now): HostHealth {
-  const key = STORAGE_PREFIX + 'hosts_' + token;
-  const read = (hosts: string[]): HostHealthRecord =>
-    parseHostHealth(
-      guard(() => storage().getItem(key), null),
-      hosts,
-      now(),
-    );
+  const stored = storedJson(STORAGE_PREFIX + 'hosts_' + token, storage);
+  const read = (hosts: string[]): HostHealthRecord => parseHostHealth(stored.read(), hosts, now());
   return {
     read,
     write(host, state, hosts) {
       const record = read(hosts);
       record[host] = { ...record[host], ...state };
-      guard(() => storage().setItem(key, JSON.stringify(record)), undefined);
+      stored.write(record);
     },
-    forget: () => guard(() => storage().removeItem(key), undefined),
+    forget: () => stored.write(null),
   };
 }
 

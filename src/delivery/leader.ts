@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import { STORAGE_PREFIX } from '../constants';
 import { guard, safeLocalStorage } from '../utils/env';
 import { uuid } from '../utils/uuid';
+import { storedJson } from './stored-json';
 
 /** The part of `LockManager` used here (a fake one in tests). */
 export interface LockLike {
@@ -59,7 +60,6 @@ export function electSender(
   const storage = 'storage' in env ? env.storage : safeLocalStorage();
   const now = env.now || Date.now;
   const nudgeKey = STORAGE_PREFIX + 'nudge_' + token;
-  const leaseKey = STORAGE_PREFIX + 'sender_' + token;
   const id = uuid();
   const cleanups: Array<() => void> = [];
   let nudged = () => {};
@@ -73,7 +73,8 @@ export function electSender(
       onChange(value);
     }
   };
-  const lease = (): { id?: string; exp?: number } => guard(() => JSON.parse(storage!.getItem(leaseKey)!) || {}, {});
+  const leaseStore = storedJson(STORAGE_PREFIX + 'sender_' + token, () => storage!);
+  const lease = (): { id?: string; exp?: number } => leaseStore.read() || {};
 
   // nudges
   const channel = guard(
@@ -115,17 +116,14 @@ export function electSender(
     const tick = () => {
       timer = setTimeout(tick, leaseMs() / 2);
       const held = lease();
-      const mine = guard(() => {
-        if (held.id !== id && held.exp! > now()) return false; // another tab's, still valid
-        storage.setItem(leaseKey, JSON.stringify({ id, exp: now() + leaseMs() }));
-        return lease().id === id; // read back: of two tabs that wrote at once, the last write wins for both
-      }, false);
-      setLeader(mine);
+      // free, expired or ours: take it (another tab's that is still valid is left alone)
+      if (held.id === id || !(held.exp! > now())) leaseStore.write({ id, exp: now() + leaseMs() });
+      setLeader(lease().id === id); // read back: of two tabs that wrote at once, the last write wins for both
     };
     tick();
     cleanups.push(() => {
       clearTimeout(timer);
-      if (lease().id === id) storage.removeItem(leaseKey); // hand over at once
+      if (lease().id === id) leaseStore.write(null); // hand over at once
     });
   } else setLeader(true);
 

@@ -3,12 +3,11 @@ import { createOutbox } from '../outbox/outbox';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
 import { beaconUnacknowledged } from './beacon';
-import { createBeaconLedger } from './beacon-ledger';
 import { holdHandedOff } from './handoff-hold';
-import { createHandoffLedger } from './handoff-ledger';
 import { beaconHost, hostHealth, isPassedOver } from './host-health';
 import { createDeferredSend } from './deferred-send';
 import { electSender, type Election } from './leader';
+import { createLedger } from './ledger';
 import { watchPageLifecycle } from './page-lifecycle';
 import { createSender } from './sender';
 import { serverClock } from './server-clock';
@@ -32,7 +31,9 @@ export interface PipelineOptions {
 export function createPipeline({ token, config, reporter }: PipelineOptions): Pipeline {
   const done = async (): Promise<void> => undefined;
   const outbox = createOutbox({ token, config, reporter });
-  const ledger = createBeaconLedger();
+  // what a hide handed the browser is held back from every sender until its host confirms it
+  // (a 2xx to a later request: acknowledged unsent) or fails (released: sent as usual)
+  const ledger = createLedger(token, () => config().handoff_trust_ms);
   outbox.onEnqueue(ledger.enqueued);
   outbox.onDrop(ledger.dropped);
   // What this tab's sender gets acknowledged leaves the ledger at once, before the store has
@@ -43,20 +44,17 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     await outbox.remove(ids);
     election.announce(ids);
   };
-  // What a hide handed the browser is held back from every sender until its host confirms it
-  // (a 2xx to a later request: acknowledged unsent) or fails (released: sent as usual).
-  const handoff = createHandoffLedger(token, () => config().handoff_trust_ms);
   const failing = new Set<string>();
   const answered = (host: string, startedAt: number, ok: boolean): void => {
     if (ok) failing.delete(host);
     else failing.add(host);
-    const confirmed = handoff.answered(host, startedAt, ok);
+    const confirmed = ledger.answered(host, startedAt, ok);
     if (confirmed.length) {
       reporter.debug(`${host}: answered after a hand-off of ${confirmed.length} record(s); not sending them again`);
       remove(confirmed).catch(done);
     }
   };
-  const holding = holdHandedOff({ ...outbox, remove }, handoff, () => sender.state().host);
+  const holding = holdHandedOff({ ...outbox, remove }, ledger, () => sender.state().host);
   const health = hostHealth(token);
   const sender = createSender({ outbox: { ...outbox, ...holding }, config, reporter, ledger, clock: serverClock(token), answered, health });
   let paused = false;
@@ -89,8 +87,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
    */
   const tellWorker = (): void => {
     if (!worker || paused) return;
-    const held = handoff.heldIds();
-    if (sender.state().retried || ledger.pending().records.some((r) => !held.has(r.id))) worker.hidden();
+    if (sender.state().retried || ledger.pending().records.length) worker.hidden();
   };
 
   // Records of a newer schema version are in the outbox: a newer build runs in another tab (a
@@ -135,7 +132,6 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
           config,
           reporter,
           host: unloadHost,
-          handoff,
           // failing as this page saw it, or as any page of the token learned it
           failing: (host) => failing.has(host) || isPassedOver(health.read(apiHosts(config()))[host]),
           answered,
@@ -193,7 +189,6 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
       if (worker) worker.forget();
       sender.abort();
       ledger.clear();
-      handoff.clear();
       health.forget(); // not personal, but an opted-out token leaves nothing behind
       return outbox.clear();
     },

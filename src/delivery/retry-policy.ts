@@ -51,11 +51,9 @@ export function classify(status: number, body = ''): Verdict {
 }
 
 /** The reason a dropped record is reported with, by the verdict that dropped it. */
-export function dropReason(verdict: Refusal): string {
-  if (verdict === 'split') return 'too_large';
-  if (verdict === 'reject') return 'rejected';
-  return 'refused_by_every_host';
-}
+const DROP_REASONS: Record<Refusal, string> = { split: 'too_large', reject: 'rejected', refused: 'refused_by_every_host' };
+
+export const dropReason = (verdict: Refusal): string => DROP_REASONS[verdict];
 
 /**
  * The longest `Retry-After` we honour. Mixpanel's rate limits reset within

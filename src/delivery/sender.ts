@@ -3,9 +3,9 @@ import { KEEPALIVE_BODY_LIMIT, KEEPALIVE_UNKNOWN_MS, RETENTION_MS } from '../con
 import type { Outbox, OutboxRecord } from '../outbox/types';
 import { isOffline } from '../utils/env';
 import type { Reporter } from '../utils/report';
-import { createBeaconLedger, type BeaconLedger } from './beacon-ledger';
 import type { HostHealth } from './host-health';
 import { createHostRotation, type HostRotation } from './hosts';
+import type { Ledger } from './ledger';
 import { backoffDelay, classify, deliverSplitting, dropReason, retryAfterMs, type Refusal, type Verdict } from './retry-policy';
 import { serverClock, shiftTimes, type ServerClock } from './server-clock';
 import type { DeliveryState } from './types';
@@ -21,8 +21,11 @@ export interface SenderOptions {
   online?: () => boolean;
   /** Jitter source, for tests. */
   random?: () => number;
-  /** Where `keepalive` requests are recorded for the unload beacon (and their bytes read against the browser's budget). */
-  ledger?: Pick<BeaconLedger, 'keepaliveStarted' | 'keepaliveBytes'>;
+  /**
+   * Where `keepalive` requests are recorded for the unload beacon (and their bytes read against the
+   * browser's budget); without one no request is `keepalive` (a sender outside a page: the service worker's).
+   */
+  ledger?: Pick<Ledger, 'keepaliveStarted' | 'keepaliveBytes'>;
   /** The hosts' clock, learned from their `Date` headers and used to correct event times; one of its own, not persisted, by default. */
   clock?: ServerClock;
   /** Told of every answer that says how `host` is: `ok` for a 2xx, false for a failure (no answer, 5xx, timeout); `startedAt` is when the request left. */
@@ -63,7 +66,7 @@ export function createSender({
   transport = fetchTransport,
   online = () => !isOffline(),
   random = Math.random,
-  ledger = createBeaconLedger(),
+  ledger = { keepaliveStarted: () => () => undefined, keepaliveBytes: () => Infinity },
   clock = serverClock(),
   answered = () => undefined,
   health,
@@ -141,12 +144,13 @@ export function createSender({
     while (running && online() && requests.size < Math.max(1, config().max_in_flight)) {
       const wait = hosts().next().at - Date.now();
       if (wait > 0) return schedule(wait);
+      // the outbox passes over what is in flight (a copy: requests end while it reads)
       const found = await outbox.oldest(Math.max(1, config().batch_size), new Set(inFlight));
-      const first = found.find((r) => !inFlight.has(r.id)); // an outbox that ignored `skip` must not make us spin
+      const first = found[0];
       if (!running || !first) return;
       fresh = 0;
       schedule(null); // sending now; the next timer is set once this pass ends
-      const batch = found.filter((r) => r.ep === first.ep && !inFlight.has(r.id));
+      const batch = found.filter((r) => r.ep === first.ep);
       batch.forEach((r) => inFlight.add(r.id));
       const done: Promise<void> = deliverSplitting(batch, attempt, giveUp)
         .then(
@@ -190,14 +194,8 @@ export function createSender({
           host,
         )
       : () => undefined;
-    let res;
     const sentAt = Date.now();
-    try {
-      res = await transport(endpointUrl(host, cfg, records[0]!.ep), body, ctl.signal, keep, cfg.xhr_headers);
-    } catch (e) {
-      ended(true);
-      throw e;
-    }
+    const res = await transport(endpointUrl(host, cfg, records[0]!.ep), body, ctl.signal, keep, cfg.xhr_headers); // never throws
     clearTimeout(deadline);
     controllers.delete(ctl);
     // without an answer, and not aborted by us, the browser may still be sending it

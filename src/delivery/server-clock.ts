@@ -1,6 +1,7 @@
 import { CLOCK_SKEW_CORRECTION_MS, STORAGE_PREFIX } from '../constants';
 import type { OutboxRecord } from '../outbox/types';
 import { guard } from '../utils/env';
+import { storedJson } from './stored-json';
 
 /**
  * The ingest hosts' clock as this page knows it, from the `Date` header of
@@ -28,9 +29,9 @@ export interface ServerClock {
  * throws (blocked, full) leaves the estimate to this page.
  */
 export function serverClock(token?: string, storage: () => Storage = () => localStorage): ServerClock {
-  const key = STORAGE_PREFIX + 'clock_' + token;
+  const stored = storedJson(STORAGE_PREFIX + 'clock_' + token, storage);
   // a stored value that is not a number of ms within the epoch's range (garbage, Infinity) counts as none
-  let offset = token == null ? 0 : guard(() => Number(storage().getItem(key)), 0);
+  let offset = token == null ? 0 : Number(stored.read());
   if (!(Math.abs(offset) < 1e13)) offset = 0;
   return {
     offset: () => offset,
@@ -46,7 +47,7 @@ export function serverClock(token?: string, storage: () => Storage = () => local
       // within the header's resolution of the last estimate: nothing new to store
       if (Math.abs(estimate - offset) < 1000) return;
       offset = estimate;
-      if (token != null) guard(() => storage().setItem(key, String(offset)), undefined);
+      if (token != null) stored.write(offset);
     },
   };
 }
@@ -65,41 +66,16 @@ export function shiftTimes(records: OutboxRecord[], shiftMs: number): OutboxReco
   });
 }
 
-const TIME_KEY = '"time":';
-
 /**
  * `json` (an event as JSON text) with `shiftMs` added to `properties.time`,
- * which is in seconds. Only the number's text is replaced; an event without
- * a numeric `time` is left as it is.
+ * which is in seconds. The text was written by `JSON.stringify`, so parsing
+ * and writing it again changes nothing else; an event without a numeric
+ * `time` (or text that is not JSON) is left as it is.
  */
 export function shiftTime(json: string, shiftMs: number): string {
-  const at = propertiesTimeKey(json);
-  if (at < 0) return json;
-  const start = at + TIME_KEY.length;
-  let end = start;
-  while (end < json.length && /[-+.\deE]/.test(json[end]!)) end++;
-  const seconds = Number(json.slice(start, end));
-  if (end === start || !Number.isFinite(seconds)) return json;
-  const shifted = Math.round(seconds * 1000 + shiftMs) / 1000;
-  return json.slice(0, start) + JSON.stringify(shifted) + json.slice(end);
-}
-
-/**
- * Index of the `"time":` key of the object at depth 2 (`properties` of
- * `{"event":…,"properties":{…}}`), or -1. Strings are skipped, so a nested
- * object's `time` or a value's text is never taken for it. The event builder
- * writes `time` after the super properties only, so the scan is short.
- */
-function propertiesTimeKey(json: string): number {
-  let depth = 0;
-  for (let i = 0; i < json.length; i++) {
-    const c = json[i];
-    if (c === '"') {
-      if (depth === 2 && json.startsWith(TIME_KEY, i)) return i;
-      // skip the string, escapes included
-      for (i++; i < json.length && json[i] !== '"'; i++) if (json[i] === '\\') i++;
-    } else if (c === '{' || c === '[') depth++;
-    else if (c === '}' || c === ']') depth--;
-  }
-  return -1;
+  const event = guard(() => JSON.parse(json), null);
+  const seconds: unknown = event && event.properties && event.properties.time;
+  if (!Number.isFinite(seconds)) return json;
+  event.properties.time = Math.round((seconds as number) * 1000 + shiftMs) / 1000;
+  return JSON.stringify(event);
 }

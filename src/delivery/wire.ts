@@ -56,26 +56,37 @@ export type Transport = (
 ) => Promise<Answer>;
 
 /**
- * POST with `fetch`, without cookies and past any cache; `keepalive` when the
- * caller says the body fits the browser's keepalive budget, so that the
- * request outlives a navigation. `headers` (`xhr_headers`) are added to the
- * form content type; they make the request need a CORS preflight, which
- * browsers do not all allow for `keepalive` requests, so a request carrying
- * them is not `keepalive`. A 2xx whose body cannot be read keeps its status
- * (the host took the request).
+ * The one request every way of sending makes (`fetch`, a `keepalive` fetch,
+ * `fetchLater`): a form POST without cookies. `headers` (`xhr_headers`) are
+ * added to the form content type.
  */
-export const fetchTransport: Transport = async (url, body, signal, keepalive, headers) => {
+export const formPost = (body: string, signal?: AbortSignal, headers?: Record<string, string>): RequestInit => ({
+  method: 'POST',
+  headers: { ...headers, 'Content-Type': FORM_TYPE },
+  body,
+  credentials: 'omit',
+  signal,
+});
+
+/**
+ * POST with `fetch`, past any cache; `keepalive` when the caller says the
+ * body fits the browser's keepalive budget, so that the request outlives a
+ * navigation. `headers` (`xhr_headers`) make the request need a CORS
+ * preflight, which browsers do not all allow for `keepalive` requests, so a
+ * request carrying them is not `keepalive`. A 2xx whose body cannot be read
+ * keeps its status (the host took the request). Without a `signal` nothing
+ * aborts it (the unload beacon's).
+ */
+export const fetchTransport = async (
+  url: string,
+  body: string,
+  signal?: AbortSignal,
+  keepalive?: boolean,
+  headers?: Record<string, string>,
+): Promise<Answer> => {
   const custom = headers ? Object.keys(headers).length > 0 : false;
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: custom ? { ...headers, 'Content-Type': FORM_TYPE } : { 'Content-Type': FORM_TYPE },
-      body,
-      credentials: 'omit',
-      cache: 'no-store',
-      keepalive: custom ? false : keepalive,
-      signal,
-    });
+    const res = await fetch(url, { ...formPost(body, signal, headers), cache: 'no-store', keepalive: !custom && keepalive });
     const date = res.headers.get('Date');
     return { status: res.status, retryAfter: res.headers.get('Retry-After'), body: await res.text().catch(() => ''), date };
   } catch {

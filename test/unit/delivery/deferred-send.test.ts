@@ -4,10 +4,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../../src/config';
 import { DEFERRED_SEND_DELAY_MS } from '../../../src/constants';
-import { createBeaconLedger, type BeaconLedger } from '../../../src/delivery/beacon-ledger';
+import type { Ledger } from '../../../src/delivery/ledger';
 import { createDeferredSend, type DeferredSend } from '../../../src/delivery/deferred-send';
 import { encodeBody, endpointUrl, FORM_TYPE } from '../../../src/delivery/wire';
-import { decodeBody, fakeOutbox, testConfig, testReporter, type FakeOutbox, type TestReporter } from './fakes';
+import { decodeBody, fakeOutbox, testConfig, testReporter, type FakeOutbox, type TestReporter, testLedger } from './fakes';
 
 /** What Chromium allows per origin: every live deferred request's URL, headers and body together, under 64 KiB. */
 const CHROMIUM_QUOTA = 64 * 1024;
@@ -41,7 +41,7 @@ function fakeFetchLater(othersBytes = 0) {
 
 interface Setup {
   outbox: FakeOutbox;
-  ledger: BeaconLedger;
+  ledger: Ledger;
   deferred: DeferredSend;
   reporter: TestReporter;
   state: { active: boolean; config: Config };
@@ -50,7 +50,7 @@ interface Setup {
 /** An outbox feeding a ledger as the pipeline wires them, and the deferred send on that ledger. */
 function setup(over: Partial<Config> = {}): Setup {
   const outbox = fakeOutbox();
-  const ledger = createBeaconLedger();
+  const ledger = testLedger();
   outbox.onEnqueue(ledger.enqueued);
   outbox.onDrop(ledger.dropped);
   const reporter = testReporter();
@@ -79,7 +79,7 @@ afterEach(() => {
 
 describe('deferred send: without fetchLater', () => {
   it('is not built, and never listens to the ledger', () => {
-    const ledger = createBeaconLedger();
+    const ledger = testLedger();
     const onChange = vi.spyOn(ledger, 'onChange');
     const built = createDeferredSend({
       ledger,

@@ -1,6 +1,7 @@
 import { vi } from 'vitest';
 import type { Endpoint } from '../../../src/config';
-import { RECORD_VERSION } from '../../../src/constants';
+import { HANDOFF_TRUST_MS, RECORD_VERSION } from '../../../src/constants';
+import { createLedger, type Ledger } from '../../../src/delivery/ledger';
 import type { Answer } from '../../../src/delivery/wire';
 import type { Outbox, OutboxRecord, OutboxStats } from '../../../src/outbox/types';
 import type { Reporter } from '../../../src/utils/report';
@@ -176,3 +177,12 @@ export function stubPage(fetch: (url: string, init?: RequestInit) => Promise<Res
   vi.stubGlobal('fetch', fetch);
   return { win, doc, nav };
 }
+
+/** The page's ledger as the pipeline builds it, with its hand-offs in memory (no localStorage). */
+export const testLedger = (now: () => number = Date.now): Ledger =>
+  createLedger(
+    'tok',
+    () => HANDOFF_TRUST_MS,
+    now,
+    () => null,
+  );

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../../src/config';
 import { KEEPALIVE_UNKNOWN_MS } from '../../../src/constants';
-import { createBeaconLedger, type BeaconLedger } from '../../../src/delivery/beacon-ledger';
+import type { Ledger } from '../../../src/delivery/ledger';
 import { createSender, type Sender } from '../../../src/delivery/sender';
 import type { Answer } from '../../../src/delivery/wire';
 import {
@@ -17,6 +17,7 @@ import {
   type FakeOutbox,
   type FakeTransport,
   type TestReporter,
+  testLedger,
 } from './fakes';
 
 let senders: Sender[] = [];
@@ -27,12 +28,12 @@ interface Rig {
   sender: Sender;
   reporter: TestReporter;
   cfg: Config;
-  ledger: BeaconLedger;
+  ledger: Ledger;
   setOnline(v: boolean): void;
 }
 
 /** Ids of the records the ledger was told about that it leaves out of the beacon: those in keepalive requests. */
-function inKeepalive(outbox: FakeOutbox, ledger: BeaconLedger): string[] {
+function inKeepalive(outbox: FakeOutbox, ledger: Ledger): string[] {
   const pending = new Set(ledger.pending().records.map((r) => r.id));
   return [...outbox.records.keys()].filter((id) => !pending.has(id));
 }
@@ -43,7 +44,7 @@ function rig(handler: (call: Call, signal: AbortSignal) => Answer | Promise<Answ
   const transport = fakeTransport(handler);
   const cfg = testConfig({ debug: true, ...over });
   let online = true;
-  const ledger = createBeaconLedger();
+  const ledger = testLedger();
   const sender = createSender({ outbox, config: () => cfg, reporter, transport, online: () => online, random: () => 1, ledger });
   outbox.onEnqueue(ledger.enqueued);
   outbox.onEnqueue(() => sender.notify());
@@ -144,7 +145,7 @@ describe('sender: batching and acknowledgement', () => {
 describe('sender: keepalive', () => {
   it('sends with keepalive while the bodies in flight fit the budget, and records those requests in the beacon ledger', async () => {
     const outbox = fakeOutbox();
-    const ledger = createBeaconLedger();
+    const ledger = testLedger();
     outbox.onEnqueue(ledger.enqueued);
     const keeps: boolean[] = [];
     let release: () => void = () => {};

@@ -1,14 +1,62 @@
 import { describe, expect, it } from 'vitest';
-import { HANDOFF_TRUST_MS } from '../../../src/constants';
-import { createHandoffLedger } from '../../../src/delivery/handoff-ledger';
+import { HANDOFF_TRUST_MS, KEEPALIVE_UNKNOWN_MS } from '../../../src/constants';
+import { createLedger } from '../../../src/delivery/ledger';
 import { MemoryStorage } from '../outbox/helpers';
+import { bodyOf, fakeOutbox, testLedger } from './fakes';
+
+function pageRig() {
+  let t = 1_000_000;
+  const outbox = fakeOutbox();
+  const ledger = testLedger(() => t);
+  outbox.onEnqueue(ledger.enqueued);
+  outbox.onDrop(ledger.dropped);
+  const pendingIds = () => ledger.pending().records.map((r) => r.id);
+  return { outbox, ledger, pendingIds, advance: (ms: number) => (t += ms) };
+}
+
+describe("ledger: this page's unacknowledged records", () => {
+  it('holds what was enqueued until it is acknowledged (here or in another tab) or dropped', async () => {
+    const { outbox, ledger, pendingIds } = pageRig();
+    const [a, b, c, d] = outbox.add(4);
+    ledger.acknowledged([a!.id]); // this tab's sender
+    ledger.acknowledged([c!.id, 'not-ours']); // another tab's, announced
+    await outbox.drop([d!], 'rejected');
+    expect(pendingIds()).toEqual([b!.id]);
+    ledger.clear();
+    expect(pendingIds()).toEqual([]);
+  });
+
+  it('keeps a bounded list, oldest first', () => {
+    const { outbox, ledger } = pageRig();
+    outbox.add(1_200, 'track', (i) => ({ event: `e${i}` }));
+    const list = ledger.pending().records;
+    expect(list).toHaveLength(1_000);
+    expect(bodyOf(list[0]!).event).toBe('e200');
+    expect(bodyOf(list[999]!).event).toBe('e1199');
+  });
+
+  it('leaves out records of keepalive requests in flight, and of those that failed without an answer for KEEPALIVE_UNKNOWN_MS', () => {
+    const { outbox, ledger, pendingIds, advance } = pageRig();
+    const recs = outbox.add(6);
+    const first = ledger.keepaliveStarted([recs[0]!.id, recs[1]!.id], 1_000);
+    const second = ledger.keepaliveStarted([recs[2]!.id], 500);
+    expect(ledger.keepaliveBytes()).toBe(1_500);
+    expect(pendingIds()).toEqual(recs.slice(3).map((r) => r.id));
+    first(true); // answered (or aborted by us): gone
+    second(false); // no answer: the browser may still send it
+    expect(ledger.pending()).toEqual({ records: [recs[0], recs[1], ...recs.slice(3)], keepaliveBytes: 500 });
+    advance(KEEPALIVE_UNKNOWN_MS + 1);
+    expect(pendingIds()).toEqual(recs.map((r) => r.id));
+    expect(ledger.keepaliveBytes()).toBe(0);
+  });
+});
 
 /** Two ledgers on one localStorage, as the hiding page and the next page (or another tab) see it. */
 function rig(storage: Storage | null = new MemoryStorage()) {
   let t = 1_000_000;
   const now = () => t;
   const make = () =>
-    createHandoffLedger(
+    createLedger(
       'tok',
       () => HANDOFF_TRUST_MS,
       now,
@@ -17,7 +65,7 @@ function rig(storage: Storage | null = new MemoryStorage()) {
   return { leaving: make(), next: make(), storage, advance: (ms: number) => (t += ms), now };
 }
 
-describe('hand-off ledger', () => {
+describe('ledger: hand-offs', () => {
   it('what one page handed off, another page holds, until a 2xx from that host to a request started since confirms it', () => {
     const { leaving, next, advance, now } = rig();
     leaving.handedOff(['a', 'b'], 'https://h1');
@@ -98,5 +146,24 @@ describe('hand-off ledger', () => {
     };
     const { leaving } = rig(storage);
     expect(() => leaving.handedOff(['a'], 'https://h1')).not.toThrow();
+  });
+});
+
+describe('ledger: a hide hands off the beacon and the keepalive requests on their way', () => {
+  it('stores both, leaves out a failing host, and holds them out of what is pending', () => {
+    const { outbox, ledger, pendingIds } = pageRig();
+    const recs = outbox.add(6);
+    const ids = (from: number, to: number) => recs.slice(from, to).map((r) => r.id);
+    ledger.keepaliveStarted(ids(0, 2), 1_000, 'https://h1');
+    ledger.keepaliveStarted(ids(2, 3), 500, 'https://down');
+    ledger.handedOff(ids(3, 5), 'https://h2', undefined, (host) => host === 'https://down');
+    expect(ledger.held().map((e) => [e.host, e.ids])).toEqual([
+      ['https://h2', ids(3, 5)],
+      ['https://h1', ids(0, 2)],
+    ]);
+    expect(pendingIds(), 'neither in a keepalive request nor handed off').toEqual(ids(5, 6));
+    expect(ledger.answered('https://h1', 1_000_000, false)).toEqual([]);
+    expect(ledger.held(), 'a failure releases them').toEqual([]);
+    expect(pendingIds()).toEqual(ids(3, 6));
   });
 });
