@@ -70,12 +70,11 @@ const oneOf = (values: readonly unknown[]): Rule => [
   'one of ' + values.map((x) => JSON.stringify(x)).join(', '),
 ];
 
-/** `persistence` and `opt_out_tracking_persistence_type`: `localStorage` in any case is taken. */
-const STORAGE_TYPES: Rule = [
-  (v) => v === 'cookie' || (isString(v) && /^localstorage$/i.test(v)),
-  'one of "cookie", "localStorage"',
-  (v) => (v === 'cookie' ? v : 'localStorage'),
-];
+/**
+ * `persistence` and `opt_out_tracking_persistence_type`, spelled exactly: mixpanel-browser 2.83
+ * compares them with `===` (`MixpanelPersistence`), so `'localstorage'` is no storage type there.
+ */
+const STORAGE_TYPES = oneOf(['cookie', 'localStorage']);
 
 /** Options whose default does not say what they take. */
 const RULES: { [K in keyof Config]?: Rule } = {

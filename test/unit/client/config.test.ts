@@ -49,11 +49,13 @@ describe('config', () => {
     expect(reports[4]!.message).toBe('persistence must be one of "cookie", "localStorage", got "indexeddb"; ignored');
   });
 
-  it('keeps unknown (mixpanel-browser) options, normalises persistence case', () => {
-    const { lib } = setup();
-    lib.init('tok', { autotrack: true, persistence: 'localstorage' as 'localStorage' });
+  // mixpanel-browser 2.83's MixpanelPersistence compares persistence with ===: 'localstorage' falls back to the cookie
+  it('keeps unknown (mixpanel-browser) options; persistence spelled otherwise is refused and the cookie kept', () => {
+    const { lib, reports, on_error } = setup();
+    lib.init('tok', { on_error, autotrack: true, persistence: 'localstorage' as 'localStorage' });
     expect(lib.get_config('autotrack')).toBe(true);
-    expect(lib.get_config('persistence')).toBe('localStorage');
+    expect(lib.get_config('persistence')).toBe('cookie');
+    expect(reports.map((r) => r.message)).toEqual(['persistence must be one of "cookie", "localStorage", got "localstorage"; ignored']);
     expect(lib.get_config('token')).toBe('tok');
   });
 
