@@ -30,7 +30,9 @@ export type Props = Record<string, Json>;
  * pushed to `notes` as a short sentence naming the property.
  */
 export function cleanProperties(input: unknown, notes: string[], out: Props = {}): Props {
-  const c = clean({ properties: input }, 'properties', 0, [], notes, 'properties');
+  // a plain object is cleaned straight into `out`; one replaced by its toJSON() comes back as another
+  const c = clean({ properties: input }, 'properties', 0, [], notes, 'properties', out);
+  if (c === out) return out;
   if (isRecord(c)) return Object.assign(out, c);
   // null and undefined are no properties; a value dropped or nulled is noted already
   if (c != null) notes.push(mustBe('properties', 'an object', input));
@@ -71,9 +73,18 @@ const drop = (notes: string[], path: string, why: string): undefined => changed(
 /**
  * The clean copy of `holder[key]` (read here, so that a throwing getter costs only this value).
  * `stack` holds the containers this value is inside, one per level: `stack[d]` is the container
- * at depth `d`, so entries past `depth` belong to siblings already done and are cut off here.
+ * at depth `d`; entries past `depth` belong to siblings already done and are overwritten.
+ * An object's clean keys are written into `into` when given.
  */
-function clean(holder: any, key: string | number, depth: number, stack: unknown[], notes: string[], path: string): Json | undefined {
+function clean(
+  holder: any,
+  key: string | number,
+  depth: number,
+  stack: unknown[],
+  notes: string[],
+  path: string,
+  into?: Props,
+): Json | undefined {
   try {
     const v = holder[key];
     // primitives first: nearly every value is one, and this runs per value of every call
@@ -92,10 +103,10 @@ function clean(holder: any, key: string | number, depth: number, stack: unknown[
     if (v instanceof Date)
       return isNaN(v as never) ? changed(notes, path, 'is an invalid Date', 'sent as null', null) : v.toISOString().slice(0, 19);
     if (typeof v.nodeType === 'number' || v.window === v) return drop(notes, path, 'a DOM node or window');
-    stack.length = depth;
-    if (stack.indexOf(v) >= 0) return drop(notes, path, 'a circular reference');
+    // only the first `depth` entries are this value's containers (none at depth 0, the first object seen)
+    if (depth && stack.lastIndexOf(v, depth - 1) >= 0) return drop(notes, path, 'a circular reference');
     if (depth >= MAX_DEPTH) return drop(notes, path, `nested deeper than ${MAX_DEPTH} levels`);
-    stack.push(v);
+    stack[depth] = v;
     if (typeof v.toJSON === 'function') return clean([v.toJSON()], 0, depth + 1, stack, notes, path);
     let o = v;
     if (v instanceof Map) o = Object.fromEntries(v);
@@ -103,13 +114,16 @@ function clean(holder: any, key: string | number, depth: number, stack: unknown[
     if (Array.isArray(o) || ArrayBuffer.isView(o)) {
       const list = o as unknown as ArrayLike<unknown>;
       if (list.length > MAX_PROPERTIES) changed(notes, path, `has over ${MAX_PROPERTIES} items`, 'cut');
-      // `slice` works on typed arrays too, and caps before any copying of a huge one; holes and dropped items are left out
-      return Array.prototype.slice
-        .call(list, 0, MAX_PROPERTIES)
-        .map((_, i, items) => clean(items, i, depth + 1, stack, notes, path + '[]'))
-        .filter((c) => c !== undefined) as Json[];
+      // `slice` works on typed arrays too, and caps before any copying of a huge one
+      const items: unknown[] = Array.prototype.slice.call(list, 0, MAX_PROPERTIES);
+      const kept: Json[] = [];
+      for (let i = 0; i < items.length; i++) {
+        const c = clean(items, i, depth + 1, stack, notes, path + '[]');
+        if (c !== undefined) kept.push(c);
+      }
+      return kept;
     }
-    const out: Props = {};
+    const out: Props = into || {};
     let kept = 0;
     for (const k of Object.keys(o)) {
       const at = depth ? `${path}.${k}` : k;
