@@ -176,8 +176,9 @@ export function apiHosts(config: Pick<Config, 'api_host'>): string[] {
 
 /**
  * mixpanel-browser options Outlast accepts and does nothing with: session
- * recording, feature flags, autocapture, and transport choices that its
- * delivery replaces. Each is said once in debug mode.
+ * recording (every `record_`, `recorder_` and `recording_` option), feature
+ * flags, autocapture, and transport choices that its delivery replaces. Each
+ * is said once in debug mode.
  */
 export const UNSUPPORTED_OPTIONS =
-  /^(record_|recorder_src$|recording_event_triggers$|targeting_src$|remote_settings_mode$|flags$|autocapture$|api_transport$|api_method$|api_hosts$|batch_requests$|img$|test$|verbose$)/;
+  /^(record(er|ing)?_|(targeting_src|remote_settings_mode|flags|autocapture|api_transport|api_method|api_hosts|batch_requests|img|test|verbose)$)/;

@@ -13,3 +13,25 @@ export function reportNotes(state: InstanceState, where: string, notes: string[]
   if (notes.length)
     state.reporter.report({ code: 'invalid_property', message: `${where}: ${notes.slice(0, 5).join('; ')}`, detail: { notes } });
 }
+
+/**
+ * The sentence of every check that refuses a value and goes on without it:
+ * `<what> must be <expected>, got <value>; ignored`.
+ */
+export const mustBe = (what: string, expected: string, got: unknown): string =>
+  `${what} must be ${expected}, got ${describe(got)}; ignored`;
+
+/** A short, never-throwing rendering of any value for messages; gives up after 50 values, so a huge (or sparse 2^32) array costs nothing. */
+export function describe(v: unknown): string {
+  if (typeof v === 'function') return 'a function';
+  let n = 0;
+  try {
+    const json = JSON.stringify(v, (_, x) => {
+      if (n++ > 50) throw new RangeError('too long to describe');
+      return x;
+    });
+    return (json || String(v)).slice(0, 60);
+  } catch {
+    return 'a ' + typeof v;
+  }
+}

@@ -18,6 +18,8 @@
  *   objects keep their first `MAX_PROPERTIES` keys and arrays their first `MAX_PROPERTIES` items.
  */
 import { MAX_DEPTH, MAX_PROPERTIES, MAX_STRING_BYTES, MAX_STRING_LENGTH } from '../constants';
+import { mustBe } from './call-reports';
+import { isRecord } from './values';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type Props = Record<string, Json>;
@@ -28,37 +30,12 @@ export type Props = Record<string, Json>;
  * pushed to `notes` as a short sentence naming the property.
  */
 export function cleanProperties(input: unknown, notes: string[], out: Props = {}): Props {
-  if (input == null) return out;
-  // the usual case, a plain object, is copied straight into `out` (a proxy that throws takes the long way)
-  try {
-    if (typeof input === 'object' && Object.getPrototypeOf(input) === Object.prototype && typeof (input as any).toJSON !== 'function')
-      return cleanKeys(input, out, 0, [input], notes, 'properties');
-  } catch {
-    // a proxy whose traps throw: the long way reads what it can
-  }
-  const c = clean({ properties: input }, 'properties', 0, [], notes, 'properties');
-  if (c && typeof c === 'object' && !Array.isArray(c)) return Object.assign(out, c);
-  notes.push('properties must be an object; ignored');
-  return out;
-}
-
-/** The clean copies of `o`'s own keys (at most `MAX_PROPERTIES`), into `out`. */
-function cleanKeys(o: any, out: Props, depth: number, stack: unknown[], notes: string[], path: string): Props {
-  let kept = 0;
-  for (const k of Object.keys(o)) {
-    if (k === '__proto__') notes.push(`${path}.__proto__ dropped`);
-    else if (k.length > MAX_STRING_LENGTH) notes.push(`${path}: a key of ${k.length} characters dropped`);
-    else if (kept === MAX_PROPERTIES) {
-      notes.push(`${path} cut to ${MAX_PROPERTIES} keys`);
-      break;
-    } else {
-      const c = clean(o, k, depth + 1, stack, notes, depth ? `${path}.${k}` : k);
-      if (c !== undefined) {
-        out[k] = c;
-        kept++;
-      }
-    }
-  }
+  // a plain object is cleaned straight into `out`; one replaced by its toJSON() comes back as another
+  const c = clean({ properties: input }, 'properties', 0, [], notes, 'properties', out);
+  if (c === out) return out;
+  if (isRecord(c)) return Object.assign(out, c);
+  // null and undefined are no properties; a value dropped or nulled is noted already
+  if (c != null) notes.push(mustBe('properties', 'an object', input));
   return out;
 }
 
@@ -81,69 +58,87 @@ export function cutString(s: string): string {
   return s.slice(0, encoder.encodeInto(s, scratch).read);
 }
 
-/** Notes that `path` was dropped, and why; undefined, the value of a dropped property. */
-const drop = (notes: string[], path: string, why: string): undefined => void notes.push(`${path} is ${why}, dropped`);
+/**
+ * The one sentence of every change: `<path> <what is wrong>, <outcome>`. Gives back `sent`, what
+ * goes out instead (undefined: nothing), so that a branch can return it.
+ */
+function changed<T = undefined>(notes: string[], path: string, wrong: string, outcome: string, sent?: T): T {
+  notes.push(`${path} ${wrong}, ${outcome}`);
+  return sent as T;
+}
 
-/** The clean copy of `holder[key]` (read here, so that a throwing getter costs only this value). */
-function clean(holder: any, key: string | number, depth: number, stack: unknown[], notes: string[], path: string): Json | undefined {
-  let v;
+/** Notes that `path` was dropped, and why; undefined, the value of a dropped property. */
+const drop = (notes: string[], path: string, why: string): undefined => changed(notes, path, 'is ' + why, 'dropped');
+
+/**
+ * The clean copy of `holder[key]` (read here, so that a throwing getter costs only this value).
+ * `stack` holds the containers this value is inside, one per level: `stack[d]` is the container
+ * at depth `d`; entries past `depth` belong to siblings already done and are overwritten.
+ * An object's clean keys are written into `into` when given.
+ */
+function clean(
+  holder: any,
+  key: string | number,
+  depth: number,
+  stack: unknown[],
+  notes: string[],
+  path: string,
+  into?: Props,
+): Json | undefined {
   try {
-    v = holder[key];
-  } catch {
-    return drop(notes, path, 'unreadable');
-  }
-  // primitives first and without a try: nearly every value is one, and this runs per value of every call
-  const t = typeof v;
-  // most strings are short enough to need no counting: the length test stays inline
-  if (t === 'string') {
-    if (v.length * 3 <= MAX_STRING_BYTES) return v;
-    const cut = cutString(v);
-    if (cut !== v) notes.push(`${path} cut to ${MAX_STRING_BYTES} bytes`);
-    return cut;
-  }
-  // -0 is sent as 0 by JSON anyway: the body kept is then exactly what goes on the wire
-  if (t === 'number') {
-    if (isFinite(v)) return v || 0;
-    notes.push(`${path} was ${v}, sent as null`);
-    return null;
-  }
-  if (t === 'boolean' || v == null) return v;
-  if (t === 'bigint') {
-    notes.push(`${path} is a BigInt, sent as a string`);
-    return String(v);
-  }
-  if (t !== 'object') return drop(notes, path, 'a ' + t);
-  try {
-    if (v instanceof Date) {
-      if (!isNaN(v as never)) return v.toISOString().slice(0, 19);
-      notes.push(`${path} is an invalid Date, sent as null`);
-      return null;
+    const v = holder[key];
+    // primitives first: nearly every value is one, and this runs per value of every call
+    const t = typeof v;
+    // most strings are short enough to need no counting: the length test stays inline
+    if (t === 'string') {
+      if (v.length * 3 <= MAX_STRING_BYTES) return v;
+      const cut = cutString(v);
+      return cut === v ? v : changed(notes, path, `is over ${MAX_STRING_BYTES} bytes`, 'cut', cut);
     }
+    // -0 is sent as 0 by JSON anyway: the body kept is then exactly what goes on the wire
+    if (t === 'number') return isFinite(v) ? v || 0 : changed(notes, path, 'is ' + v, 'sent as null', null);
+    if (t === 'boolean' || v == null) return v;
+    if (t === 'bigint') return changed(notes, path, 'is a BigInt', 'sent as a string', String(v));
+    if (t !== 'object') return drop(notes, path, 'a ' + t);
+    if (v instanceof Date)
+      return isNaN(v as never) ? changed(notes, path, 'is an invalid Date', 'sent as null', null) : v.toISOString().slice(0, 19);
     if (typeof v.nodeType === 'number' || v.window === v) return drop(notes, path, 'a DOM node or window');
-    if (stack.indexOf(v) >= 0) return drop(notes, path, 'a circular reference');
+    // only the first `depth` entries are this value's containers (none at depth 0, the first object seen)
+    if (depth && stack.lastIndexOf(v, depth - 1) >= 0) return drop(notes, path, 'a circular reference');
     if (depth >= MAX_DEPTH) return drop(notes, path, `nested deeper than ${MAX_DEPTH} levels`);
+    stack[depth] = v;
     if (typeof v.toJSON === 'function') return clean([v.toJSON()], 0, depth + 1, stack, notes, path);
-    stack.push(v);
-    try {
-      let o = v;
-      if (v instanceof Map) o = Object.fromEntries(v);
-      else if (v instanceof Set) o = Array.from(v);
-      if (Array.isArray(o) || ArrayBuffer.isView(o)) {
-        const list = o as unknown as ArrayLike<unknown>;
-        if (list.length > MAX_PROPERTIES) notes.push(`${path} cut to ${MAX_PROPERTIES} items`);
-        // `slice` works on typed arrays too, and caps before any copying of a huge one
-        const items: unknown[] = Array.prototype.slice.call(list, 0, MAX_PROPERTIES);
-        const kept: Json[] = [];
-        for (let i = 0; i < items.length; i++) {
-          const c = clean(items, i, depth + 1, stack, notes, path + '[]');
-          if (c !== undefined) kept.push(c);
-        }
-        return kept;
+    let o = v;
+    if (v instanceof Map) o = Object.fromEntries(v);
+    else if (v instanceof Set) o = Array.from(v);
+    if (Array.isArray(o) || ArrayBuffer.isView(o)) {
+      const list = o as unknown as ArrayLike<unknown>;
+      if (list.length > MAX_PROPERTIES) changed(notes, path, `has over ${MAX_PROPERTIES} items`, 'cut');
+      // `slice` works on typed arrays too, and caps before any copying of a huge one
+      const items: unknown[] = Array.prototype.slice.call(list, 0, MAX_PROPERTIES);
+      const kept: Json[] = [];
+      for (let i = 0; i < items.length; i++) {
+        const c = clean(items, i, depth + 1, stack, notes, path + '[]');
+        if (c !== undefined) kept.push(c);
       }
-      return cleanKeys(o, {}, depth, stack, notes, path);
-    } finally {
-      stack.pop();
+      return kept;
     }
+    const out: Props = into || {};
+    let kept = 0;
+    for (const k of Object.keys(o)) {
+      const at = depth ? `${path}.${k}` : k;
+      if (k === '__proto__') drop(notes, at, 'a reserved name');
+      else if (k.length > MAX_STRING_LENGTH) drop(notes, at.slice(0, 40) + '...', `a name over ${MAX_STRING_LENGTH} characters`);
+      else if (kept === MAX_PROPERTIES) return changed(notes, path, `has over ${MAX_PROPERTIES} keys`, 'cut', out);
+      else {
+        const c = clean(o, k, depth + 1, stack, notes, at);
+        if (c !== undefined) {
+          out[k] = c;
+          kept++;
+        }
+      }
+    }
+    return out;
   } catch {
     return drop(notes, path, 'unreadable');
   }
