@@ -132,8 +132,10 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
           config,
           reporter,
           host: unloadHost,
-          // failing as this page saw it, or as any page of the token learned it
-          failing: (host) => failing.has(host) || isPassedOver(health.read(apiHosts(config()))[host]),
+          // Which hand-offs a later 2xx may vouch for: none while this page saw a host fail or any page of the token
+          // learned one is failing. A hand-off's own answer comes after the page has gone, unheard: in an outage that
+          // ends soon after, a 2xx would vouch for a hand-off that got a 5xx, and it would be lost. Sent again instead.
+          failing: () => failing.size > 0 || Object.values(health.read(apiHosts(config()))).some((state) => isPassedOver(state)),
           answered,
         });
         tellWorker();

@@ -35,6 +35,23 @@ describe('outages', () => {
     expect(got.duplicates).toBeLessThan(100 * 0.01);
   });
 
+  it('an outage that ends just after the visitor moved on: what the leaving page handed to a failing host is sent again, not taken as delivered', async () => {
+    // The primary's 503 is heard; the alternate's comes after the page has gone, so no page ever hears it.
+    await everyHost('503');
+    await h.collector.setMode('alternate', '503', { delay: 1_500 });
+    const token = 'outage-unheard';
+    const page = await open(sdkPage(h, '/unheard-1.html', { token, script: trackScript('left', 20) }));
+    await waitFor(() => h.collector.requests().some((r) => r.host === 'alternate'), 10_000);
+    await page.goto(sdkPage(h, '/unheard-2.html', { token }));
+    await everyHost('ok');
+    await h.collector.setMode('alternate', 'ok', { delay: 0 });
+    // the next page's own event gets a 2xx from the host the leaving page handed its events to
+    await trackIn(page, 'stayed', 1);
+    const got = await waitArrived(h.collector, token, 21);
+    expect(got.unique).toBe(21);
+    expect(got.labels).toEqual([...expectedLabels('left', 20), ...expectedLabels('stayed', 1)].sort());
+  });
+
   it('the browser is SIGKILLed 1 s after the last track() during an outage; after a restart every event arrives', async (ctx) => {
     if (!h.browser.persistentProfile) return ctx.skip(`${h.engine}'s automation sessions keep no storage across a restart`);
     await everyHost('refuse');
