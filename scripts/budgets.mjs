@@ -7,7 +7,7 @@
 //   its size so that nothing grows while the cuts go on; the README names every file over budget.
 // A change that needs more bytes says so, and why, in its commit message.
 export const BUDGETS = {
-  'dist/snippet.min.js': { target: 1100, budget: 1100, ceiling: 1715 },
+  'dist/snippet.min.js': { target: 1100, budget: 1100, ceiling: 1760 },
   'dist/outlast.min.js': { target: 15000, budget: 18000, ceiling: 24360 },
   'dist/mixpanel.min.js': { target: 15000, budget: 18000, ceiling: 24360 },
   'tree-shaken npm entry': { target: 15000, budget: 18000, ceiling: 23195 },

@@ -195,21 +195,36 @@ if (!existing.__loaded && !existing.__SV) {
           if (call[0] === 'opt_out_tracking') return;
         }
         const events: unknown[] = [];
+        const carried: unknown[][] = [];
         for (const call of calls) {
           const propsAt = propsPosition(call[0]);
           // track_pageview(props) sends Mixpanel's page view event
           const event = propsAt === 1 ? '$mp_web_page_view' : call[1];
           // Mixpanel refuses a whole batch for one event without a name
-          if (propsAt && typeof event === 'string' && event)
+          if (propsAt && typeof event === 'string' && event) {
             events.push({ event, properties: Object.assign({ token, mp_lib: LIB_NAME }, identity, call[propsAt]) });
+            carried.push(call);
+          }
         }
         if (!events.length) return;
         // A `/track` form body handed to the browser to send even if the page is gone: a keepalive fetch
         // without credentials, so that no cookie of the site reaches a same-site proxy. `sendBeacon`, which
         // always sends cookies, only where fetch has no keepalive (Firefox before 133). A form body needs no
-        // CORS preflight either way; nobody is left to read the answer.
+        // CORS preflight either way.
         const body = new URLSearchParams({ data: JSON.stringify(events) });
-        if ('keepalive' in Request.prototype) fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(() => {});
+        if ('keepalive' in Request.prototype)
+          fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit' })
+            .then((answer) => {
+              // A page that lives to hear a 2xx (a hidden tab) knows these arrived: each becomes 0 in the queue and
+              // in the saved copy (no call, so nothing replays it, and the indices stay), so neither this page's
+              // library nor a later page sends them again. Without that answer they stay, and a second copy is
+              // what `$insert_id` absorbs: never a loss.
+              if (answer.ok) {
+                for (const call of carried) (queue as unknown[])[queue.indexOf(call)] = 0;
+                save();
+              }
+            })
+            .catch(() => {});
         else navigator.sendBeacon(url, body);
       });
     } catch {
@@ -219,17 +234,15 @@ if (!existing.__loaded && !existing.__SV) {
   w.mixpanel = root;
 
   /**
-   * The page is hidden or left (a tab switch, a visitor leaving, WebKit's
-   * beforeunload for a page left before its `load`) while the library has not
-   * run: send what it has not sent yet, and keep every call
-   * under this page's own key (overwritten on each hide) for a later page to
-   * replay, whose copies `$insert_id` absorbs, after removing all but the
-   * newest pages' blobs. Each call is written alone, so one unserialisable
-   * argument costs that call, not the others (it is kept as null, so saved
-   * calls stay index for index with the queue). Calls past MAX_SAVED_CHARS
-   * are left out, the newest first.
+   * Keeps every call under this page's own key (overwritten on each save) for
+   * a later page to replay, after removing all but the newest pages' blobs.
+   * Each call is written alone, so one unserialisable argument costs that
+   * call, not the others (it is kept as null, so saved calls stay index for
+   * index with the queue; a delivered one is 0). Calls past
+   * MAX_SAVED_CHARS are left out, the newest first. Once the library has run
+   * the calls are its own, and nothing is written.
    */
-  const onLeave = () => {
+  const save = () => {
     if (libraryRan()) return;
     let room = MAX_SAVED_CHARS;
     /** `[a,b,...]`: the items, in order, that fit in what is left of the room. */
@@ -250,11 +263,6 @@ if (!existing.__loaded && !existing.__SV) {
       return '[' + kept.join() + ']';
     };
     try {
-      senders.forEach((send) => send());
-    } catch {
-      // fetch and beacons unavailable: the saved copy is all there is
-    }
-    try {
       Object.keys(localStorage)
         .filter((key) => !key.indexOf(STUB_STORAGE_KEY + ':') && key !== storageKey)
         .sort()
@@ -267,6 +275,21 @@ if (!existing.__loaded && !existing.__SV) {
     } catch {
       // storage full, disabled or sandboxed: nothing better to do on the way out
     }
+  };
+  /**
+   * The page is hidden or left (a tab switch, a visitor leaving, WebKit's
+   * beforeunload for a page left before its `load`) while the library has not
+   * run: send what was not sent yet, and save every call not known delivered,
+   * whose copies a later page's replay sends again and `$insert_id` absorbs.
+   */
+  const onLeave = () => {
+    if (libraryRan()) return;
+    try {
+      senders.forEach((send) => send());
+    } catch {
+      // fetch and beacons unavailable: the saved copy is all there is
+    }
+    save();
   };
   // hidden comes first as the page goes, and is the last event a mobile page killed in the background gets
   d.addEventListener('visibilitychange', () => d.hidden && onLeave());

@@ -21,9 +21,9 @@ const loadEventStart = (tab: Tab) =>
   tab.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventStart);
 
 /**
- * Names of the accepted track events of one token, one per `$insert_id`: each tab here is hidden
- * by the next one before its library has run, so its stub sends its events as the page is hidden,
- * and the library's replay sends them again.
+ * Names of the accepted track events of one token, one per `$insert_id`. In Firefox each tab here
+ * is hidden by the next one before its library has run, so its stub sends its events as the page
+ * is hidden; the page lives to hear the answer, so its library does not send them again.
  */
 const eventNames = (token: string) =>
   h.collector
@@ -32,7 +32,11 @@ const eventNames = (token: string) =>
     .map((e) => String(e.data.event));
 
 describe('snippet: a hanging script host', () => {
+  let attempt = 0;
   it('does not delay `load`, and every event arrives through the alternate URL', async () => {
+    // a retry starts afresh: its own token (the earlier attempt's saved calls are keyed by the old one), no old requests
+    const token = `tok-hang-${++attempt}`;
+    await h.collector.reset();
     await h.collector.setMode('script', 'hang');
     // a unique URL per page: a browser may hold a second request for a URL whose first one hangs
     const cdnUrl = (tag: string) => `${h.collector.urls.script}/mixpanel.min.js?page=${tag}`;
@@ -52,7 +56,7 @@ describe('snippet: a hanging script host', () => {
           const head =
             kind === 'snippet'
               ? snippetTags({ urls: [cdnUrl(`hang-${rep}`), siteLibUrl] }) +
-                `<script>mixpanel.init('tok-hang', ${JSON.stringify(fastConfig(h.collector))});
+                `<script>mixpanel.init('${token}', ${JSON.stringify(fastConfig(h.collector))});
                  for (var i = 0; i < 5; i++) mixpanel.track('before load', { rep: ${rep}, i: i });
                  addEventListener('load', function () { mixpanel.track('at load', { rep: ${rep} }); });</script>`
               : '';
@@ -82,13 +86,19 @@ describe('snippet: a hanging script host', () => {
       for (const tab of tabs)
         await waitFor(() => tab.evaluate(() => !!(window as unknown as { mixpanel?: { __loaded?: boolean } }).mixpanel?.__loaded), 10_000);
       expect(h.collector.requests().filter((r) => r.host === 'script' && r.status === 'hang').length).toBe(reps.length);
-      await waitFor(() => eventNames('tok-hang').length >= 6 * reps.length, 10_000);
-      const names = eventNames('tok-hang');
+      await waitFor(() => eventNames(token).length >= 6 * reps.length, 10_000);
+      const names = eventNames(token);
       expect(names.filter((n) => n === 'before load')).toHaveLength(5 * reps.length);
       expect(names.filter((n) => n === 'at load')).toHaveLength(reps.length);
       const ids = h.collector.events({ endpoint: 'track' }).map((e) => (e.data.properties as Record<string, unknown>).$insert_id);
-      console.log(`${h.engine}: ${ids.length} copies of ${new Set(ids).size} events (the stubs of hidden tabs sent theirs too)`);
+      console.log(`${h.engine}: ${ids.length} copies of ${new Set(ids).size} events (a hidden tab's stub sends its events)`);
       expect(new Set(ids).size).toBe(6 * reps.length);
+      // A hidden tab's stub hears the 2xx to its send in milliseconds, long before its library runs
+      // (after the hanging host's 3 s), and no library replays what the stub heard delivered. Only a
+      // library that replays the hidden tab's saved calls in the moment between its send and that
+      // answer sends them again: at most one tab's 6 were measured so on the loaded machine (Firefox
+      // sent 54 copies of these 30 events before).
+      expect(ids.length).toBeLessThanOrEqual(6 * reps.length + 6);
     } catch (e) {
       tabs.forEach((t, i) => console.log(`--- tab ${i + 1} (${h.engine})\n${t.logs.join('\n')}`));
       throw e;

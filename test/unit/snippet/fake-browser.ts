@@ -31,6 +31,8 @@ export interface FakeBrowserOptions {
   trustedTypes?: boolean;
   /** A browser whose fetch has no `keepalive` (Firefox before 133): the stub falls back to `sendBeacon`. */
   noKeepalive?: boolean;
+  /** What the host answers the stub's fetch: a status (200 unless said), or 'network' for a failed request. */
+  answer?: number | 'network';
 }
 
 /** A request the page handed to the browser to send after it is gone. */
@@ -138,7 +140,9 @@ export function fakeBrowser(options: FakeBrowserOptions = {}) {
     },
     fetch: (url: string, init: RequestInit = {}) => {
       requests.push({ via: 'fetch', url: String(url), body: init.body, data: formData(init.body), init });
-      return Promise.resolve({ ok: true, status: 200 });
+      const status = options.answer ?? 200;
+      if (status === 'network') return Promise.reject(new TypeError('Failed to fetch'));
+      return Promise.resolve({ ok: status >= 200 && status < 300, status });
     },
     // what the stub feature-tests: the `keepalive` attribute of Request (Firefox before 133 has none)
     Request: class {

@@ -426,6 +426,42 @@ describe('leaving before the library has run', () => {
     expect(JSON.parse(b.storage.get(mp._k)!).q[0]).toHaveLength(7);
   });
 
+  it('a send the page lives to hear answered 2xx: those calls are 0 in the queue and in the saved copy, the rest kept', async () => {
+    const b = leave((mp) => {
+      mp.init('tok', { api_host: 'https://first.example' });
+      mp.track('a');
+      mp.people.set({ x: 1 });
+      mp.track('b');
+    });
+    const mp = b.window.mixpanel;
+    await new Promise((r) => setTimeout(r, 0)); // the answer
+    // neither this page's library (the queue) nor a later page's (the blob) sends them again
+    expect(mp[0]).toBe(0);
+    expect(mp[2]).toBe(0);
+    expect(mp[1]).toEqual(['people.set', { x: 1 }]);
+    expect(JSON.parse(b.storage.get(mp._k)!).q[0]).toEqual([0, ['people.set', { x: 1 }], 0]);
+    // a call made after that send goes out on the next hide, the delivered ones do not
+    mp.track('c');
+    b.fire('pagehide');
+    expect(b.requests.map((r) => (r.data as any[]).map((e) => e.event))).toEqual([['a', 'b'], ['c']]);
+  });
+
+  for (const answer of [500, 'network'] as const)
+    it(`a send answered ${answer === 500 ? '500' : 'by a network error'}: every call stays for a later page`, async () => {
+      const b = leave(
+        (mp) => {
+          mp.init('tok', { api_host: 'https://first.example' });
+          mp.track('a');
+          mp.track('b');
+        },
+        { answer },
+      );
+      await new Promise((r) => setTimeout(r, 0));
+      const mp = b.window.mixpanel;
+      expect([mp[0][1], mp[1][1]]).toEqual(['a', 'b']);
+      expect(JSON.parse(b.storage.get(mp._k)!).q[0].map((c: unknown[]) => c[1])).toEqual(['a', 'b']);
+    });
+
   it("sends to Mixpanel's default host when the init names none, one request per instance", () => {
     const b = leave((mp) => {
       mp.init('tok');
