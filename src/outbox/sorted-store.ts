@@ -11,16 +11,22 @@ interface Slots {
   delete(id: string): unknown;
 }
 
+/** What another tab did to the slots, as its `storage` event says. */
+interface Followed {
+  /** Slot `id` now holds `value` (null: removed); no id: any slot may have changed (`localStorage.clear()`). */
+  changed(id?: string, value?: string | null): void;
+}
+
 /**
  * A store of one slot per record (JSON), so adding or removing a record
  * touches only its own slot: never a rewrite of the whole queue, which is
  * what makes a burst of calls crawl in the official library. An index
  * (id -> characters stored) is built by one pass over the slots when first
- * needed and then follows this tab's writes; `forget()` drops it when another
- * tab may have changed the slots. `putMany` is all or nothing, like an
+ * needed and then follows this tab's writes, and other tabs' as `changed()`
+ * hears of them. `putMany` is all or nothing, like an
  * IndexedDB transaction, and refuses a batch past the caps.
  */
-function createSortedStore(kind: StoreKind, slots: Slots, maxEvents: number, maxChars: number): OutboxStore & { forget(): void } {
+function createSortedStore(kind: StoreKind, slots: Slots, maxEvents: number, maxChars: number): OutboxStore & Followed {
   let index: Map<string, number> | null = null;
   const indexed = (): Map<string, number> => {
     if (!index) {
@@ -35,7 +41,7 @@ function createSortedStore(kind: StoreKind, slots: Slots, maxEvents: number, max
     return chars;
   };
 
-  const store: OutboxStore & { forget(): void } = {
+  const store: OutboxStore & Followed = {
     kind,
     async putMany(records) {
       const stored = indexed();
@@ -86,8 +92,10 @@ function createSortedStore(kind: StoreKind, slots: Slots, maxEvents: number, max
       indexed().forEach((_, id) => slots.delete(id));
       index = new Map();
     },
-    forget() {
-      index = null;
+    changed(id, value) {
+      if (id === undefined) index = null;
+      else if (index && value == null) index.delete(id);
+      else if (index) index.set(id, id.length + value!.length);
     },
   };
   return store;
@@ -104,8 +112,8 @@ const LOCAL_STORAGE_MAX_CHARS = 2_000_000;
  * commits localStorage lazily, and a value set a second before the browser is
  * killed can be gone after restart.
  *
- * With `follow`, a `storage` event (another tab) touching the prefix drops the
- * index, and `close()` stops listening; without it (what a leaving page
+ * With `follow`, a `storage` event (another tab) touching the prefix updates
+ * the index, and `close()` stops listening; without it (what a leaving page
  * copies there for the next page) the store adds no listener.
  */
 export function createLocalStorageStore(token: string, ls: Storage, follow = true): OutboxStore {
@@ -126,8 +134,11 @@ export function createLocalStorageStore(token: string, ls: Storage, follow = tru
     LOCAL_STORAGE_MAX_EVENTS,
     LOCAL_STORAGE_MAX_CHARS,
   );
+  // The event names the slot and its new value: the index takes that one change, never a new pass over every key
+  // (`key(i)` walks the whole area in Firefox, and another tab writes on every batch).
   const onStorage = (e: StorageEvent): void => {
-    if (!e.key || e.key.startsWith(prefix)) store.forget();
+    if (!e.key) store.changed();
+    else if (e.key.startsWith(prefix)) store.changed(e.key.slice(prefix.length), e.newValue);
   };
   // no window: the index follows this tab's own writes only
   if (follow)
