@@ -18,8 +18,8 @@ export function reportNotes(state: InstanceState, where: string, notes: string[]
  * The sentence of every check that refuses a value and goes on without it:
  * `<what> must be <expected>, got <value>; ignored`.
  */
-export const mustBe = (what: string, expected: string, got: unknown): string =>
-  `${what} must be ${expected}, got ${describe(got)}; ignored`;
+export const mustBe = (what: string, expected: string, got: unknown, instead = 'ignored'): string =>
+  `${what} must be ${expected}, got ${describe(got)}; ${instead}`;
 
 /** A short, never-throwing rendering of any value for messages; gives up after 50 values, so a huge (or sparse 2^32) array costs nothing. */
 export function describe(v: unknown): string {

@@ -20,7 +20,7 @@ export { describe };
  * How one kind of option is checked: whether a value is acceptable, what the message says it
  * must be instead, and (optionally) the value kept for an acceptable one, given the default.
  */
-type Rule = readonly [accepts: (v: unknown) => boolean, expected: string, keep?: (v: any, d: any) => unknown];
+type Rule = readonly [accepts: (v: unknown) => boolean, expected: string, keep?: (v: any, d: any) => unknown, refusedAs?: string];
 
 /** Most hosts in `api_host`; a list is bounded before it is walked: a sparse array of 2^32-1 slots must cost nothing. */
 const MAX_HOSTS = 20;
@@ -64,17 +64,21 @@ const recordOf = (test: (x: unknown) => boolean, expected: string): Rule => [
   asStrings,
 ];
 
-/** An option that takes one of `values`, kept as given. */
-const oneOf = (values: readonly unknown[]): Rule => [
+/** An option that takes one of `values`, kept as given; any other value means `refusedAs` where that is given. */
+const oneOf = (values: readonly unknown[], refusedAs?: string): Rule => [
   (v) => values.indexOf(v) >= 0,
   'one of ' + values.map((x) => JSON.stringify(x)).join(', '),
+  undefined,
+  refusedAs,
 ];
 
 /**
  * `persistence` and `opt_out_tracking_persistence_type`, spelled exactly: mixpanel-browser 2.83
- * compares them with `===` (`MixpanelPersistence`), so `'localstorage'` is no storage type there.
+ * compares them with `===` (`MixpanelPersistence`, gdpr-utils.js `_getStorage`), so `'localstorage'`
+ * is no storage type there, and it uses the cookie instead: so does Outlast, or a site migrating
+ * with that typo would lose its visitors' opt-outs (kept in the cookie) and track who said no.
  */
-const STORAGE_TYPES = oneOf(['cookie', 'localStorage']);
+const STORAGE_TYPES = oneOf(['cookie', 'localStorage'], 'cookie');
 
 /** Options whose default does not say what they take. */
 const RULES: { [K in keyof Config]?: Rule } = {
@@ -128,8 +132,10 @@ export function validateConfig(input: unknown, current: Config, problems: string
       // named the first time it is set on this instance: an option once set stays in the config
       if (UNSUPPORTED_OPTIONS.test(key) && !(key in current)) notes.push(key + ' is not part of Outlast; ignored');
       out[key] = v;
-    } else if (!rule[0](v)) problems.push(mustBe(key, rule[1], v));
-    else out[key] = rule[2] ? rule[2](v, own(DEFAULT_CONFIG, key)) : v;
+    } else if (!rule[0](v)) {
+      problems.push(mustBe(key, rule[1], v, rule[3] ? 'the ' + rule[3] + ' is used' : undefined));
+      if (rule[3]) out[key] = rule[3];
+    } else out[key] = rule[2] ? rule[2](v, own(DEFAULT_CONFIG, key)) : v;
   }
   return out as Partial<Config>;
 }

@@ -628,7 +628,9 @@ const optOutAcrossTabs = (name: string, config: Record<string, unknown>): Journe
       key,
     );
     expect(kept).toEqual(
-      config.opt_out_tracking_persistence_type === 'cookie' ? { localStorage: null, cookie: true } : { localStorage: '0', cookie: false },
+      (config.opt_out_tracking_persistence_type ?? 'localStorage') === 'localStorage'
+        ? { localStorage: '0', cookie: false }
+        : { localStorage: null, cookie: true },
     );
     const states = async () => [
       await a.evaluate(() => (window as unknown as { mixpanel: { has_opted_out_tracking(): boolean } }).mixpanel.has_opted_out_tracking()),
@@ -672,6 +674,8 @@ const optOutAcrossTabs = (name: string, config: Record<string, unknown>): Journe
 JOURNEYS.push(
   optOutAcrossTabs('optout-tabs', {}),
   optOutAcrossTabs('optout-cookie-prefix', { opt_out_tracking_persistence_type: 'cookie', opt_out_tracking_cookie_prefix: 'consent_' }),
+  // any spelling but 'localStorage' keeps the choice in the cookie (gdpr-utils.js `_getStorage` compares with ===)
+  optOutAcrossTabs('optout-type-misspelled', { opt_out_tracking_persistence_type: 'localstorage' }),
 );
 
 /**

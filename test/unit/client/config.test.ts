@@ -46,16 +46,18 @@ describe('config', () => {
     expect(lib.get_config('persistence')).toBe('cookie');
     expect(reports[0]!.message).toBe('batch_size must be a number above 0, got -1; ignored');
     expect(reports[3]!.message).toBe('debug must be true or false, got "yes"; ignored');
-    expect(reports[4]!.message).toBe('persistence must be one of "cookie", "localStorage", got "indexeddb"; ignored');
+    expect(reports[4]!.message).toBe('persistence must be one of "cookie", "localStorage", got "indexeddb"; the cookie is used');
   });
 
   // mixpanel-browser 2.83's MixpanelPersistence compares persistence with ===: 'localstorage' falls back to the cookie
-  it('keeps unknown (mixpanel-browser) options; persistence spelled otherwise is refused and the cookie kept', () => {
+  it('keeps unknown (mixpanel-browser) options; persistence spelled otherwise is reported and the cookie used', () => {
     const { lib, reports, on_error } = setup();
     lib.init('tok', { on_error, autotrack: true, persistence: 'localstorage' as 'localStorage' });
     expect(lib.get_config('autotrack')).toBe(true);
     expect(lib.get_config('persistence')).toBe('cookie');
-    expect(reports.map((r) => r.message)).toEqual(['persistence must be one of "cookie", "localStorage", got "localstorage"; ignored']);
+    expect(reports.map((r) => r.message)).toEqual([
+      'persistence must be one of "cookie", "localStorage", got "localstorage"; the cookie is used',
+    ]);
     expect(lib.get_config('token')).toBe('tok');
   });
 

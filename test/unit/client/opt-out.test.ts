@@ -118,6 +118,21 @@ describe('opt-out as mixpanel-browser keeps it', () => {
     expect(lib.has_opted_out_tracking()).toBe(true);
   });
 
+  // gdpr-utils.js `_getStorage`: `options.persistenceType === 'localStorage' ? _.localStorage : _.cookie`, so any
+  // other spelling keeps the choice in the cookie; a site migrating with that typo has its visitors' opt-outs there
+  it('opt_out_tracking_persistence_type spelled otherwise is reported, and the choice lives in the cookie, as in mixpanel-browser', () => {
+    const cookies = cookieJar();
+    cookies.values.set('__mp_opt_in_out_tok', '0'); // mixpanel-browser kept this visitor's opt-out here
+    const { lib, pipes, reports, on_error } = setup({ cookies });
+    lib.init('tok', { on_error, opt_out_tracking_persistence_type: 'localstorage' as 'localStorage' });
+    expect(reports.map((r) => r.message)).toEqual([
+      'opt_out_tracking_persistence_type must be one of "cookie", "localStorage", got "localstorage"; the cookie is used',
+    ]);
+    expect(lib.has_opted_out_tracking()).toBe(true);
+    lib.track('not for someone who said no');
+    expect(pipes.sent).toHaveLength(0);
+  });
+
   it('an opt-out made in another tab stops this tab at once', () => {
     const storage = memoryStorage();
     const cookies = cookieJar();
