@@ -44,10 +44,12 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     await outbox.remove(ids);
     election.announce(ids);
   };
-  const failing = new Set<string>();
+  // when this page last heard each host answer 2xx, and when it last saw any host fail
+  const heardOk: Record<string, number> = {};
+  let failedAt = 0;
   const answered = (host: string, startedAt: number, ok: boolean): void => {
-    if (ok) failing.delete(host);
-    else failing.add(host);
+    if (ok) heardOk[host] = Date.now();
+    else failedAt = Date.now();
     const confirmed = ledger.answered(host, startedAt, ok);
     if (confirmed.length) {
       reporter.debug(`${host}: answered after a hand-off of ${confirmed.length} record(s); not sending them again`);
@@ -120,6 +122,19 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
     }
   });
 
+  /**
+   * Whether a later 2xx of `host` may not vouch for what the page hands it now. A hand-off's own answer comes
+   * after the page has gone, unheard: in an outage that ends soon after, a 2xx would vouch for a hand-off that
+   * got a 5xx, and it would be lost. So once this page saw a host fail, or while any page of the token knows one
+   * failing or passed over, only a host this page heard answer 2xx since the latest such failure is trusted (the
+   * host that recovered, or the alternate a failover moved to); what goes elsewhere is sent again instead.
+   */
+  const untrusted = (host: string): boolean => {
+    let latest = failedAt;
+    for (const state of Object.values(health.read(apiHosts(config())))) if (isPassedOver(state)) latest = Math.max(latest, state.fail || 1);
+    return latest > 0 && !((heardOk[host] || 0) > latest);
+  };
+
   const stopWatching = watchPageLifecycle(
     {
       stopSender: () => sender.stop(),
@@ -132,10 +147,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
           config,
           reporter,
           host: unloadHost,
-          // Which hand-offs a later 2xx may vouch for: none while this page saw a host fail or any page of the token
-          // learned one is failing. A hand-off's own answer comes after the page has gone, unheard: in an outage that
-          // ends soon after, a 2xx would vouch for a hand-off that got a 5xx, and it would be lost. Sent again instead.
-          failing: () => failing.size > 0 || Object.values(health.read(apiHosts(config()))).some((state) => isPassedOver(state)),
+          failing: untrusted,
           answered,
         });
         tellWorker();

@@ -110,6 +110,36 @@ describe('hand-offs on the way out are sent once', () => {
     expect(profile(id)?.properties.n).toBe(1);
   });
 
+  it('the primary is down and the alternate answers: people.increment, then a link click, and the next page does not send the $add again (n is 1)', async () => {
+    const token = 'handoff-failover';
+    const id = 'visitor-failover';
+    const first = await open(
+      sdkPage(h, '/failover-0.html', { token, config: DEFAULT_FLUSH, script: `mixpanel.identify(${JSON.stringify(id)});` }),
+    );
+    await drained(first);
+    await h.collector.setMode('primary', '503');
+    const next = sdkPage(h, '/failover-2.html', { token, config: DEFAULT_FLUSH });
+    await first.goto(
+      sdkPage(h, '/failover-1.html', {
+        token,
+        config: DEFAULT_FLUSH,
+        script: `${linkTo(next)}\nmixpanel.identify(${JSON.stringify(id)});\n${trackScript('failover', 3)}`,
+      }),
+    );
+    // the page found the primary failing and its events went through the alternate, which it heard answer
+    await waitFor(() => arrived(h.collector, token).labels.length === 3, 15_000);
+    await drained(first);
+    await increment(first);
+    await clickNext(first);
+    await first.waitForURL(next, 10_000);
+    await waitFor(() => profile(id)?.properties.n !== undefined, 15_000);
+    await drained(first);
+    await new Promise((r) => setTimeout(r, 500)); // a copy sent last would land by now
+    expect(profile(id)?.operations.$add, 'every $add the collector received').toBe(1);
+    expect(profile(id)?.properties.n).toBe(1);
+    expect(arrived(h.collector, token).duplicates).toBe(0);
+  });
+
   for (const down of ['503', 'hang'] as const) {
     it(`every host ${down === '503' ? 'answers 503' : 'hangs'} when the visitor leaves, and recovers later: nothing is lost, the $add applied once`, async () => {
       const token = `handoff-down-${down}`;
