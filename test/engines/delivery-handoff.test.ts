@@ -65,22 +65,29 @@ describe('hand-offs on the way out are sent once', () => {
     expect(after.duplicates / after.unique).toBeLessThan(0.01);
   });
 
-  it('people.increment, then a link click within a second: the next page does not send the $add again (n is 1)', async () => {
-    const token = 'handoff-click';
-    const id = 'visitor-click';
-    // identified on an earlier page, so that the $add is the only thing the page leaves with
+  /**
+   * An identified visitor (on an earlier page, so that the `$add` is the only thing the page leaves with) opens a
+   * page that tracks `events` (none by default) after `before` ran, increments `n` and clicks a link within a
+   * second: every `$add` the collector received, and the track events twice.
+   */
+  async function incrementThenClick(name: string, opts: { before?: () => Promise<unknown>; events?: number } = {}) {
+    const token = `handoff-${name}`;
+    const id = `visitor-${name}`;
     const first = await open(
-      sdkPage(h, '/click-0.html', { token, config: DEFAULT_FLUSH, script: `mixpanel.identify(${JSON.stringify(id)});` }),
+      sdkPage(h, `/${name}-0.html`, { token, config: DEFAULT_FLUSH, script: `mixpanel.identify(${JSON.stringify(id)});` }),
     );
     await drained(first);
-    const next = sdkPage(h, '/click-2.html', { token, config: DEFAULT_FLUSH });
+    await opts.before?.();
+    const next = sdkPage(h, `/${name}-2.html`, { token, config: DEFAULT_FLUSH });
+    const events = opts.events ?? 0;
     await first.goto(
-      sdkPage(h, '/click-1.html', {
+      sdkPage(h, `/${name}-1.html`, {
         token,
         config: DEFAULT_FLUSH,
-        script: `${linkTo(next)}\nmixpanel.identify(${JSON.stringify(id)});`,
+        script: `${linkTo(next)}\nmixpanel.identify(${JSON.stringify(id)});\n${events ? trackScript(name, events) : ''}`,
       }),
     );
+    await waitFor(() => arrived(h.collector, token).labels.length === events, 15_000);
     await drained(first); // what the page sends as it starts is gone; the $add below waits for the next flush
     await increment(first);
     await clickNext(first);
@@ -88,8 +95,12 @@ describe('hand-offs on the way out are sent once', () => {
     await waitFor(() => profile(id)?.properties.n !== undefined, 15_000);
     await drained(first); // the next page holds the hand-off until it knows, then has nothing left
     await new Promise((r) => setTimeout(r, 500)); // a copy sent last would land by now
-    expect(profile(id)?.operations.$add, 'every $add the collector received').toBe(1);
     expect(profile(id)?.properties.n).toBe(1);
+    return { adds: profile(id)?.operations.$add, duplicates: arrived(h.collector, token).duplicates };
+  }
+
+  it('people.increment, then a link click within a second: the next page does not send the $add again (n is 1)', async () => {
+    expect((await incrementThenClick('click')).adds, 'every $add the collector received').toBe(1);
   });
 
   it('people.increment, then a tab switch within a second: the page shown again does not send the $add again (n is 1)', async () => {
@@ -111,33 +122,10 @@ describe('hand-offs on the way out are sent once', () => {
   });
 
   it('the primary is down and the alternate answers: people.increment, then a link click, and the next page does not send the $add again (n is 1)', async () => {
-    const token = 'handoff-failover';
-    const id = 'visitor-failover';
-    const first = await open(
-      sdkPage(h, '/failover-0.html', { token, config: DEFAULT_FLUSH, script: `mixpanel.identify(${JSON.stringify(id)});` }),
-    );
-    await drained(first);
-    await h.collector.setMode('primary', '503');
-    const next = sdkPage(h, '/failover-2.html', { token, config: DEFAULT_FLUSH });
-    await first.goto(
-      sdkPage(h, '/failover-1.html', {
-        token,
-        config: DEFAULT_FLUSH,
-        script: `${linkTo(next)}\nmixpanel.identify(${JSON.stringify(id)});\n${trackScript('failover', 3)}`,
-      }),
-    );
-    // the page found the primary failing and its events went through the alternate, which it heard answer
-    await waitFor(() => arrived(h.collector, token).labels.length === 3, 15_000);
-    await drained(first);
-    await increment(first);
-    await clickNext(first);
-    await first.waitForURL(next, 10_000);
-    await waitFor(() => profile(id)?.properties.n !== undefined, 15_000);
-    await drained(first);
-    await new Promise((r) => setTimeout(r, 500)); // a copy sent last would land by now
-    expect(profile(id)?.operations.$add, 'every $add the collector received').toBe(1);
-    expect(profile(id)?.properties.n).toBe(1);
-    expect(arrived(h.collector, token).duplicates).toBe(0);
+    // the page finds the primary failing and its 3 events go through the alternate, which it hears answer
+    const got = await incrementThenClick('failover', { before: () => h.collector.setMode('primary', '503'), events: 3 });
+    expect(got.adds, 'every $add the collector received').toBe(1);
+    expect(got.duplicates).toBe(0);
   });
 
   for (const down of ['503', 'hang'] as const) {
