@@ -63,8 +63,8 @@ export interface BeaconOptions {
   reporter: Reporter;
   /** The host requests go to now. */
   host: () => string;
-  /** Whether `host` failed its last request: what goes to it then is not recorded as handed off. */
-  failing?: (host: string) => boolean;
+  /** Whether a later 2xx of `host` may not vouch for what goes to it now: that is not recorded as handed off. */
+  untrusted?: (host: string) => boolean;
   /** A beacon's answer, read when the page lives on (a tab switch): `ok` for a 2xx, false for a host failure. */
   answered?: (host: string, startedAt: number, ok: boolean) => void;
 }
@@ -101,7 +101,7 @@ function sendAfterUnload(url: string, body: string, answered: (status: number) =
  * within the browser's 64 KiB budget for such requests less those requests'
  * bytes; stop at the first body the browser refuses. The records stay in the
  * outbox, recorded in the hand-off ledger with those of the keepalive
- * requests (unless their host failed its last request), so that no later
+ * requests (unless their host is `untrusted`), so that no later
  * sender sends them again while they may have arrived. Returns how many were
  * handed to the browser. The caller decides when (the page lifecycle) and
  * whether (not while paused).
@@ -127,7 +127,7 @@ export function beaconUnacknowledged(o: BeaconOptions): number {
     if (!sendAfterUnload(endpointUrl(host, cfg, c.ep), c.body, answered)) break;
     ids.push(...c.records.map((r) => r.id));
   }
-  o.ledger.handedOff(ids, host, at, o.failing);
+  o.ledger.handedOff(ids, host, at, o.untrusted);
   o.reporter.debug(`hide: beaconed ${ids.length} of ${pending.records.length} record(s)`);
   return ids.length;
 }

@@ -76,9 +76,9 @@ export interface Ledger {
   /**
    * The page is hiding and handed `ids` to the browser for `host` at `at` (now by default): they,
    * and the records of the keepalive requests that may be on their way, are stored as handed off,
-   * except those going to a host that is `failing`. Synchronous.
+   * except those going to a host that is `untrusted`. Synchronous.
    */
-  handedOff(ids: readonly string[], host: string, at?: number, failing?: (host: string) => boolean): void;
+  handedOff(ids: readonly string[], host: string, at?: number, untrusted?: (host: string) => boolean): void;
   /** The hand-offs still held, every tab's, oldest first. */
   held(): Handoff[];
   /** Ids of every record still held. */
@@ -201,9 +201,9 @@ export function createLedger(
       return { records: [...records.values()].filter((r) => !kept.has(r.id)), keepaliveBytes: keepaliveBytes() };
     },
     onChange: (listener) => void listeners.push(listener),
-    handedOff(ids, host, at = now(), failing = () => false) {
+    handedOff(ids, host, at = now(), untrusted = () => false) {
       const entries = read();
-      for (const k of [{ ids, host }, ...liveRequests()]) if (k.ids.length && !failing(k.host)) entries.push([at, k.host, k.ids.slice()]);
+      for (const k of [{ ids, host }, ...liveRequests()]) if (k.ids.length && !untrusted(k.host)) entries.push([at, k.host, k.ids.slice()]);
       write(entries);
     },
     held: () => read().map(([at, host, ids]) => ({ at, host, ids })),

@@ -147,7 +147,7 @@ export function createPipeline({ token, config, reporter }: PipelineOptions): Pi
           config,
           reporter,
           host: unloadHost,
-          failing: untrusted,
+          untrusted,
           answered,
         });
         tellWorker();

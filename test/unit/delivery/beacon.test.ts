@@ -127,8 +127,8 @@ describe('unload beacon', () => {
     const sent = stubBeacon();
     const { outbox, ledger } = ledgered();
     const recs = outbox.add(6);
-    // a failing host: nothing is recorded as handed off, so each hide beacons what is pending again
-    const failing = options(ledger, { failing: () => true });
+    // an untrusted host (one failing): nothing is recorded as handed off, so each hide beacons what is pending again
+    const failing = options(ledger, { untrusted: () => true });
     const ended = ledger.keepaliveStarted(
       recs.slice(0, 4).map((r) => r.id),
       BEACON_BUDGET_BYTES - 500,
