@@ -69,8 +69,9 @@ describe('snippet: a hanging script host', () => {
       }
       // The bound is on the fastest run of each: other work on the machine only adds time, while a
       // snippet that held `load` on the hanging host would slow every run by its 3 s timeout at
-      // least. Firefox's `load` times swing by 100 ms run to run here, hence the 100 ms floor; the
-      // bench measures the cost itself.
+      // least. Firefox's `load` times swing by 100 ms run to run here, and the fastest runs of each
+      // kind were 134 ms apart in a full-suite run on the loaded machine, hence the 200 ms floor;
+      // the bench measures the cost itself.
       const base = Math.min(...without);
       const measured = Math.min(...withSnippet);
       const runs = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
@@ -79,7 +80,7 @@ describe('snippet: a hanging script host', () => {
           `with snippet, script host hanging: min ${measured.toFixed(1)} / median ${median(withSnippet).toFixed(1)} ms [${runs(withSnippet)}]`,
       );
       expect(base).toBeGreaterThan(250); // the images did give `load` weight
-      expect(measured).toBeLessThanOrEqual(base + Math.max(0.1 * base, 100));
+      expect(measured).toBeLessThanOrEqual(base + Math.max(0.1 * base, 200));
       expect(Math.max(...withSnippet)).toBeLessThan(3000); // no run waited for the hanging host (the snippet's own timeout)
 
       // the hanging host was asked (after `load`), then the site's copy ran the library
@@ -90,7 +91,12 @@ describe('snippet: a hanging script host', () => {
       const names = eventNames(token);
       expect(names.filter((n) => n === 'before load')).toHaveLength(5 * reps.length);
       expect(names.filter((n) => n === 'at load')).toHaveLength(reps.length);
-      const ids = h.collector.events({ endpoint: 'track' }).map((e) => (e.data.properties as Record<string, unknown>).$insert_id);
+      // this attempt's token only: the tabs of a failed attempt may still send theirs as they close
+      const ids = h.collector
+        .events({ endpoint: 'track' })
+        .map((e) => e.data.properties as Record<string, unknown>)
+        .filter((p) => p.token === token)
+        .map((p) => p.$insert_id);
       console.log(`${h.engine}: ${ids.length} copies of ${new Set(ids).size} events (a hidden tab's stub sends its events)`);
       expect(new Set(ids).size).toBe(6 * reps.length);
       // A hidden tab's stub hears the 2xx to its send in milliseconds, long before its library runs
