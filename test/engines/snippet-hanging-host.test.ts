@@ -21,15 +21,13 @@ const loadEventStart = (tab: Tab) =>
   tab.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventStart);
 
 /**
- * Names of the accepted track events of one token, one per `$insert_id`. In Firefox each tab here
- * is hidden by the next one before its library has run, so its stub sends its events as the page
- * is hidden; the page lives to hear the answer, so its library does not send them again.
+ * The accepted track events of one token (one per `$insert_id` with `unique`), only this attempt's:
+ * the tabs of a failed attempt may still send theirs as they close. In Firefox each tab here is
+ * hidden by the next one before its library has run, so its stub sends its events as the page is
+ * hidden; the page lives to hear the answer, so its library does not send them again.
  */
-const eventNames = (token: string) =>
-  h.collector
-    .events({ endpoint: 'track', unique: true })
-    .filter((e) => (e.data.properties as Record<string, unknown>).token === token)
-    .map((e) => String(e.data.event));
+const eventsOf = (token: string, unique: boolean) =>
+  h.collector.events({ endpoint: 'track', unique }).filter((e) => (e.data.properties as Record<string, unknown>).token === token);
 
 describe('snippet: a hanging script host', () => {
   let attempt = 0;
@@ -87,16 +85,11 @@ describe('snippet: a hanging script host', () => {
       for (const tab of tabs)
         await waitFor(() => tab.evaluate(() => !!(window as unknown as { mixpanel?: { __loaded?: boolean } }).mixpanel?.__loaded), 10_000);
       expect(h.collector.requests().filter((r) => r.host === 'script' && r.status === 'hang').length).toBe(reps.length);
-      await waitFor(() => eventNames(token).length >= 6 * reps.length, 10_000);
-      const names = eventNames(token);
+      await waitFor(() => eventsOf(token, true).length >= 6 * reps.length, 10_000);
+      const names = eventsOf(token, true).map((e) => String(e.data.event));
       expect(names.filter((n) => n === 'before load')).toHaveLength(5 * reps.length);
       expect(names.filter((n) => n === 'at load')).toHaveLength(reps.length);
-      // this attempt's token only: the tabs of a failed attempt may still send theirs as they close
-      const ids = h.collector
-        .events({ endpoint: 'track' })
-        .map((e) => e.data.properties as Record<string, unknown>)
-        .filter((p) => p.token === token)
-        .map((p) => p.$insert_id);
+      const ids = eventsOf(token, false).map((e) => (e.data.properties as Record<string, unknown>).$insert_id);
       console.log(`${h.engine}: ${ids.length} copies of ${new Set(ids).size} events (a hidden tab's stub sends its events)`);
       expect(new Set(ids).size).toBe(6 * reps.length);
       // A hidden tab's stub hears the 2xx to its send in milliseconds, long before its library runs
